@@ -1,0 +1,295 @@
+//! Wire types shared by the server and the client: every JSON body that crosses the
+//! network, and the stable error codes. Binary values travel as standard base64.
+//!
+//! Nothing here is plaintext of a document except [`DocumentMeta`], which only the
+//! client ever builds or reads (it travels sealed, as [`SealedMeta`] bytes).
+
+mod b64;
+mod error;
+
+pub use b64::Bytes;
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+
+use serde::{Deserialize, Serialize};
+
+/// Path prefix of every versioned endpoint.
+pub const API_PREFIX: &str = "/v1";
+
+/// Argon2id parameters of a citizen's client-side key derivation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfParams {
+    /// Memory cost in KiB.
+    pub m_kib: u32,
+    /// Iterations.
+    pub t: u32,
+    /// Parallelism.
+    pub p: u32,
+}
+
+impl KdfParams {
+    /// RFC 9106 second recommendation, as `design/crypto.md` says.
+    pub const DEFAULT: KdfParams = KdfParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 1,
+    };
+    /// The weakest parameters a server accepts at registration or passphrase change.
+    pub const MINIMUM: KdfParams = KdfParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 1,
+    };
+    /// The strongest parameters a server accepts (bounds a client's memory use).
+    pub const MAXIMUM_M_KIB: u32 = 1024 * 1024;
+
+    /// Whether these parameters are at least the minimum and at most the maximum.
+    pub fn acceptable(&self) -> bool {
+        self.m_kib >= Self::MINIMUM.m_kib
+            && self.m_kib <= Self::MAXIMUM_M_KIB
+            && self.t >= Self::MINIMUM.t
+            && self.t <= 16
+            && (1..=8).contains(&self.p)
+    }
+}
+
+/// An account's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Citizen,
+    Mediator,
+}
+
+/// The public half of an account's keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicKeys {
+    /// age X25519 recipient (`age1…`).
+    pub age_recipient: String,
+    /// Ed25519 verifying key.
+    pub signing_key: Bytes,
+}
+
+/// The account's identity, wrapped under the KEK with XChaCha20-Poly1305.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrappedIdentity {
+    pub nonce: Bytes,
+    pub ciphertext: Bytes,
+}
+
+/// What the server stores to let a passphrase unlock an account.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PassphraseCredentials {
+    pub salt: Bytes,
+    pub kdf: KdfParams,
+    /// HKDF(root, "coffre/auth/v1"); the server keeps only an Argon2id hash of it.
+    pub auth_key: Bytes,
+    pub wrapped_identity: WrappedIdentity,
+}
+
+/// What the server stores to let a recovery kit unlock an account.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecoveryCredentials {
+    /// age recipient of the recovery identity printed in the kit.
+    pub recipient: String,
+    /// The identity bundle, age-encrypted to `recipient`.
+    pub envelope: Bytes,
+    /// HKDF(recovery secret, "coffre/recovery-auth/v1"); the server keeps a hash.
+    pub auth_key: Bytes,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    pub user: String,
+    pub keys: PublicKeys,
+    pub passphrase: PassphraseCredentials,
+    pub recovery: RecoveryCredentials,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PreloginRequest {
+    pub user: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PreloginResponse {
+    pub salt: Bytes,
+    pub kdf: KdfParams,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub user: String,
+    pub auth_key: Bytes,
+}
+
+/// Answer to a successful login or registration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionResponse {
+    pub user: String,
+    pub role: Role,
+    /// Bearer token; the server keeps only its hash.
+    pub token: String,
+    /// Milliseconds since the Unix epoch.
+    pub expires_ms: i64,
+    pub keys: PublicKeys,
+    pub wrapped_identity: WrappedIdentity,
+    pub kdf: KdfParams,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountResponse {
+    pub user: String,
+    pub role: Role,
+    pub keys: PublicKeys,
+    pub usage: Usage,
+    pub quota: Quota,
+}
+
+/// What a vault holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub bytes: u64,
+    pub documents: u64,
+}
+
+/// What a vault may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quota {
+    pub bytes: u64,
+    pub documents: u64,
+    pub max_document_bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChangePassphraseRequest {
+    /// Proof of the current passphrase.
+    pub current_auth_key: Bytes,
+    pub passphrase: PassphraseCredentials,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecoveryEnvelopeRequest {
+    pub user: String,
+    pub recovery_auth_key: Bytes,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecoveryEnvelopeResponse {
+    pub envelope: Bytes,
+    pub keys: PublicKeys,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecoverRequest {
+    pub user: String,
+    pub recovery_auth_key: Bytes,
+    pub passphrase: PassphraseCredentials,
+    /// A fresh kit replaces the one just used.
+    pub recovery: RecoveryCredentials,
+}
+
+/// Answer to a finished upload: the staged ciphertext, not yet a document.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UploadResponse {
+    pub upload: String,
+    pub size: u64,
+}
+
+/// Turns a staged upload into a visible document.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CommitRequest {
+    pub upload: String,
+    /// [`DocumentMeta`] as JSON, age-encrypted to the document key.
+    pub meta: Bytes,
+    /// The document key's secret, age-encrypted to the owner's recipient.
+    pub owner_envelope: Bytes,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CommitResponse {
+    pub id: String,
+}
+
+/// A document as the server knows it: ids, sizes, times and sealed bytes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DocumentRecord {
+    pub id: String,
+    /// Ciphertext size in bytes.
+    pub size: u64,
+    pub added_ms: i64,
+    pub meta: Bytes,
+    pub owner_envelope: Bytes,
+}
+
+/// The plaintext inside a document's sealed metadata; built and read by clients only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentMeta {
+    pub title: String,
+    pub category: Category,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    pub mime: String,
+    /// Plaintext size in bytes.
+    pub size: u64,
+    /// SHA-256 of the plaintext, lowercase hex.
+    pub sha256: String,
+}
+
+/// Typed paper categories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Identity,
+    Housing,
+    Income,
+    Tax,
+    Family,
+    Health,
+    Work,
+    Transport,
+    Justice,
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 10] = [
+        Category::Identity,
+        Category::Housing,
+        Category::Income,
+        Category::Tax,
+        Category::Family,
+        Category::Health,
+        Category::Work,
+        Category::Transport,
+        Category::Justice,
+        Category::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Identity => "identity",
+            Category::Housing => "housing",
+            Category::Income => "income",
+            Category::Tax => "tax",
+            Category::Family => "family",
+            Category::Health => "health",
+            Category::Work => "work",
+            Category::Transport => "transport",
+            Category::Justice => "justice",
+            Category::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Answer of the health endpoint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}

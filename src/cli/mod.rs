@@ -1,0 +1,515 @@
+//! The `coffre` command line: parse, run one command through the typed client,
+//! print through [`output`]. Names, flags, `--json` shapes and exit codes follow
+//! `spec/cli.md` (a public interface).
+
+mod input;
+mod output;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use time::UtcOffset;
+
+use crate::api::{ErrorCode, Role};
+use crate::client::account::Client;
+use crate::client::documents::NewDocument;
+use crate::client::{ClientError, Http, Session, Trust};
+use crate::crypto::keyfile;
+use crate::crypto::safety::safety_code;
+use crate::messages::{category_label, Lang, Text};
+use output::Out;
+
+/// Default server when `COFFRE_URL` is not set.
+pub const DEFAULT_URL: &str = "https://127.0.0.1:8443";
+
+#[derive(Parser)]
+#[command(
+    name = "coffre",
+    version,
+    about = "Votre coffre-fort de papiers, chiffré sur cet appareil."
+)]
+struct Cli {
+    /// Résultats et erreurs en JSON (pour les scripts).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Crée votre coffre et vos clés sur cet appareil, et écrit votre kit de récupération.
+    Register {
+        user: String,
+        /// Où écrire le kit de récupération.
+        #[arg(long, value_name = "FICHIER")]
+        recovery_kit: Option<PathBuf>,
+    },
+    /// Ouvre une session.
+    Login { user: String },
+    /// Ferme la session et efface les clés de cet appareil.
+    Logout,
+    /// Qui est connecté, son rôle et son code de sécurité.
+    Whoami,
+    /// Chiffre un fichier sur cet appareil et l'ajoute au coffre (`-` lit l'entrée standard).
+    Add {
+        file: PathBuf,
+        #[arg(long)]
+        title: Option<String>,
+        /// identity, housing, income, tax, family, health, work, transport, justice, other
+        #[arg(long, default_value = "other")]
+        category: String,
+        /// Date de délivrance, AAAA-MM-JJ.
+        #[arg(long)]
+        issued: Option<String>,
+        /// Date d'expiration, AAAA-MM-JJ.
+        #[arg(long)]
+        expires: Option<String>,
+        /// Type du fichier (deviné d'après son extension sinon).
+        #[arg(long)]
+        mime: Option<String>,
+    },
+    /// Les documents du coffre.
+    List,
+    /// Télécharge et déchiffre un document (`-o -` l'écrit sur la sortie standard).
+    Get {
+        id: String,
+        #[arg(short = 'o', long = "output", value_name = "FICHIER")]
+        output: Option<PathBuf>,
+    },
+    /// Supprime un document et ses clés.
+    Rm { id: String },
+    /// Choisit une nouvelle phrase de passe grâce au kit de récupération.
+    Recover {
+        user: String,
+        #[arg(long, value_name = "FICHIER")]
+        kit: PathBuf,
+        /// Où écrire le nouveau kit (qui remplace l'ancien).
+        #[arg(long, value_name = "FICHIER")]
+        new_kit: Option<PathBuf>,
+    },
+    /// Change la phrase de passe.
+    Passwd,
+    /// Clés de ce compte.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyAction {
+    /// Écrit votre clé privée dans un fichier d'identité lisible par l'outil age.
+    Export {
+        #[arg(short = 'o', long = "output", value_name = "FICHIER")]
+        output: PathBuf,
+    },
+}
+
+/// Everything a command needs from the environment.
+struct Context {
+    client: Client,
+    out: Out,
+}
+
+fn lang_from_env() -> Lang {
+    let value = std::env::var("COFFRE_LANG")
+        .or_else(|_| std::env::var("LANG"))
+        .ok();
+    Lang::negotiate(value.as_deref())
+}
+
+fn home_dir() -> PathBuf {
+    match std::env::var_os("COFFRE_HOME") {
+        Some(h) => PathBuf::from(h),
+        None => dirs::config_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("coffre"),
+    }
+}
+
+fn context(json: bool, offset: UtcOffset) -> Result<Context, (Out, ClientError)> {
+    let lang = lang_from_env();
+    let out = Out { json, lang, offset };
+    let url = std::env::var("COFFRE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
+    let ca = std::env::var_os("COFFRE_CA").map(PathBuf::from);
+    let trust = match &ca {
+        Some(path) => Trust::PemFile(path),
+        None => Trust::System,
+    };
+    match Http::new(&url, trust, lang) {
+        Ok(http) => Ok(Context {
+            client: Client {
+                http,
+                home: home_dir(),
+            },
+            out,
+        }),
+        Err(e) => Err((out, e)),
+    }
+}
+
+/// Runs the CLI with these arguments; returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    // Read before any thread starts (the time crate refuses later).
+    let offset = UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC);
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let ctx = match context(cli.json, offset) {
+        Ok(ctx) => ctx,
+        Err((out, e)) => {
+            out.error(&e);
+            return 1;
+        }
+    };
+    let result = dispatch(&ctx, cli.command);
+    ctx.out.flush();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            ctx.out.error(&e);
+            exit_code(&e)
+        }
+    }
+}
+
+/// 2 for a usage error (a flag's value is wrong), 1 for anything else.
+fn exit_code(e: &ClientError) -> i32 {
+    match e.code() {
+        ErrorCode::InvalidDate | ErrorCode::InvalidCategory | ErrorCode::AmbiguousId => 2,
+        _ => 1,
+    }
+}
+
+fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
+    match command {
+        Command::Register { user, recovery_kit } => register(ctx, &user, recovery_kit),
+        Command::Login { user } => login(ctx, &user),
+        Command::Logout => logout(ctx),
+        Command::Whoami => whoami(ctx),
+        Command::Add {
+            file,
+            title,
+            category,
+            issued,
+            expires,
+            mime,
+        } => {
+            let doc = NewDocument {
+                title: title.unwrap_or_else(|| default_title(&file)),
+                category: input::category(&category)?,
+                issued: issued.as_deref().map(input::date).transpose()?,
+                expires: expires.as_deref().map(input::date).transpose()?,
+                mime: mime.unwrap_or_else(|| input::mime_of(&file).to_owned()),
+            };
+            add(ctx, &file, doc)
+        }
+        Command::List => list(ctx),
+        Command::Get { id, output } => get(ctx, &id, output),
+        Command::Rm { id } => rm(ctx, &id),
+        Command::Recover { user, kit, new_kit } => recover(ctx, &user, &kit, new_kit),
+        Command::Passwd => passwd(ctx),
+        Command::Key {
+            action: KeyAction::Export { output },
+        } => export_key(ctx, &output),
+    }
+}
+
+fn normalise(user: &str) -> String {
+    user.trim().to_lowercase()
+}
+
+fn today(out: &Out) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    out.date((now.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+fn default_kit_path(ctx: &Context, user: &str) -> PathBuf {
+    ctx.client
+        .home
+        .join(format!("kit-de-recuperation-{user}.txt"))
+}
+
+fn save_kit(ctx: &Context, path: &Path, kit: &str) -> Result<(), ClientError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        keyfile::private_dir(dir).map_err(|e| ClientError::file(dir, e))?;
+    }
+    keyfile::write_private(path, kit.as_bytes()).map_err(|e| ClientError::file(path, e))?;
+    if !ctx.out.json {
+        ctx.out
+            .say(Text::KitSaved, &[("path", &path.display().to_string())]);
+    }
+    Ok(())
+}
+
+fn register(ctx: &Context, user: &str, kit_path: Option<PathBuf>) -> Result<(), ClientError> {
+    let user = normalise(user);
+    let pass = input::new_passphrase("COFFRE_PASSPHRASE", ctx.out.lang)?;
+    let enrolled = ctx.client.register(&user, &pass, &today(&ctx.out))?;
+    let path = kit_path.unwrap_or_else(|| default_kit_path(ctx, &user));
+    if !ctx.out.json {
+        ctx.out.say(Text::Registered, &[("user", &user)]);
+    }
+    save_kit(ctx, &path, &enrolled.kit)?;
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({"user": user, "recovery_kit": path.display().to_string()}));
+    }
+    Ok(())
+}
+
+fn login(ctx: &Context, user: &str) -> Result<(), ClientError> {
+    let user = normalise(user);
+    let pass = input::passphrase(ctx.out.lang)?;
+    let session = ctx.client.login(&user, &pass)?;
+    if !ctx.out.json {
+        ctx.out.say(Text::LoggedIn, &[("user", &session.user)]);
+    }
+    Ok(())
+}
+
+fn logout(ctx: &Context) -> Result<(), ClientError> {
+    match ctx.client.session() {
+        Ok(session) => ctx.client.logout(&session)?,
+        Err(e) if e.code() == ErrorCode::NotLoggedIn || e.code() == ErrorCode::SessionExpired => {}
+        Err(e) => return Err(e),
+    }
+    if !ctx.out.json {
+        ctx.out.say(Text::LoggedOut, &[]);
+    }
+    Ok(())
+}
+
+fn whoami(ctx: &Context) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let account = ctx.client.whoami(&session)?;
+    let code = safety_code(&account.keys);
+    let role = match account.role {
+        Role::Citizen => "citizen",
+        Role::Mediator => "mediator",
+    };
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({"user": account.user, "role": role, "safety_code": code}));
+        return Ok(());
+    }
+    let role_text = match account.role {
+        Role::Citizen => Text::RoleCitizen,
+        Role::Mediator => Text::RoleMediator,
+    };
+    let usage = format!(
+        "{} ({} / {})",
+        account.usage.documents,
+        ctx.out.size(account.usage.bytes),
+        ctx.out.size(account.quota.bytes)
+    );
+    ctx.out.fields(&[
+        (Text::WhoUser, account.user),
+        (
+            Text::WhoRole,
+            crate::messages::text(role_text, ctx.out.lang).to_owned(),
+        ),
+        (Text::WhoSafetyCode, code),
+        (Text::WhoUsage, usage),
+    ]);
+    Ok(())
+}
+
+fn default_title(file: &Path) -> String {
+    if file == Path::new("-") {
+        return "document".to_owned();
+    }
+    file.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "document".to_owned())
+}
+
+fn add(ctx: &Context, file: &Path, doc: NewDocument) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let progress = ctx.out.progress();
+    let title = doc.title.clone();
+    let id = if file == Path::new("-") {
+        ctx.client
+            .add(&session, std::io::stdin(), None, doc, progress.as_ref())?
+    } else {
+        let f = File::open(file).map_err(|e| ClientError::file(file, e))?;
+        let size = f.metadata().map_err(|e| ClientError::file(file, e))?.len();
+        ctx.client
+            .add(&session, f, Some(size), doc, progress.as_ref())?
+    };
+    if ctx.out.json {
+        ctx.out.json(&json!({"id": id}));
+    } else {
+        ctx.out.say(Text::Added, &[("title", &title), ("id", &id)]);
+    }
+    Ok(())
+}
+
+fn list(ctx: &Context) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let docs = ctx.client.list(&session)?;
+    if ctx.out.json {
+        let items: Vec<serde_json::Value> = docs
+            .iter()
+            .map(|d| {
+                let m = d.meta.as_ref();
+                json!({
+                    "id": d.id,
+                    "title": m.map(|m| m.title.clone()),
+                    "category": m.map(|m| m.category.as_str()),
+                    "size": m.map(|m| m.size),
+                    "added": ctx.out.timestamp(d.added_ms),
+                    "issued": m.and_then(|m| m.issued.clone()),
+                    "expires": m.and_then(|m| m.expires.clone()),
+                })
+            })
+            .collect();
+        ctx.out.json(&items);
+        return Ok(());
+    }
+    if docs.is_empty() {
+        ctx.out.say(Text::EmptyVault, &[]);
+        return Ok(());
+    }
+    let unreadable = crate::messages::text(Text::Unreadable, ctx.out.lang);
+    let rows: Vec<Vec<String>> = docs
+        .iter()
+        .map(|d| match &d.meta {
+            Some(m) => vec![
+                d.id[..8].to_owned(),
+                m.title.clone(),
+                category_label(m.category, ctx.out.lang).to_owned(),
+                ctx.out.size(m.size),
+                ctx.out.date(d.added_ms),
+                m.expires
+                    .as_deref()
+                    .map(|e| ctx.out.day(e))
+                    .unwrap_or_default(),
+            ],
+            None => vec![
+                d.id[..8].to_owned(),
+                unreadable.to_owned(),
+                String::new(),
+                ctx.out.size(d.stored_size),
+                ctx.out.date(d.added_ms),
+                String::new(),
+            ],
+        })
+        .collect();
+    ctx.out.table(
+        &[
+            Text::ColumnId,
+            Text::ColumnTitle,
+            Text::ColumnCategory,
+            Text::ColumnSize,
+            Text::ColumnAdded,
+            Text::ColumnExpires,
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
+fn get(ctx: &Context, id: &str, output: Option<PathBuf>) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let id = ctx.client.resolve(&session, id)?;
+    let progress = ctx.out.progress();
+    if output.as_deref() == Some(Path::new("-")) {
+        let mut stdout = ctx.out.stdout();
+        ctx.client
+            .get(&session, &id, &mut stdout, progress.as_ref())?;
+        return Ok(());
+    }
+    let dest = match output {
+        Some(path) => path,
+        None => {
+            let (_, meta) = ctx.client.describe(&session, &id)?;
+            input::free_name(&meta.title, &meta.mime)
+        }
+    };
+    let meta = ctx
+        .client
+        .get_to_file(&session, &id, &dest, progress.as_ref())?;
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({"id": id, "path": dest.display().to_string()}));
+    } else {
+        ctx.out.say(
+            Text::Saved,
+            &[
+                ("title", &meta.title),
+                ("path", &dest.display().to_string()),
+            ],
+        );
+    }
+    Ok(())
+}
+
+fn rm(ctx: &Context, id: &str) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let id = ctx.client.resolve(&session, id)?;
+    ctx.client.remove(&session, &id)?;
+    if !ctx.out.json {
+        ctx.out.say(Text::Removed, &[]);
+    }
+    Ok(())
+}
+
+fn recover(
+    ctx: &Context,
+    user: &str,
+    kit: &Path,
+    new_kit: Option<PathBuf>,
+) -> Result<(), ClientError> {
+    let user = normalise(user);
+    let kit_text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(kit).map_err(|e| ClientError::file(kit, e))?,
+    );
+    let pass = match std::env::var("COFFRE_NEW_PASSPHRASE") {
+        Ok(_) => input::new_passphrase("COFFRE_NEW_PASSPHRASE", ctx.out.lang)?,
+        Err(_) => input::new_passphrase("COFFRE_PASSPHRASE", ctx.out.lang)?,
+    };
+    let enrolled = ctx
+        .client
+        .recover(&user, &kit_text, &pass, &today(&ctx.out))?;
+    if !ctx.out.json {
+        ctx.out.say(Text::Recovered, &[]);
+    }
+    let path = new_kit.unwrap_or_else(|| default_kit_path(ctx, &enrolled.session.user));
+    save_kit(ctx, &path, &enrolled.kit)?;
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({"user": user, "recovery_kit": path.display().to_string()}));
+    }
+    Ok(())
+}
+
+fn passwd(ctx: &Context) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let current = input::passphrase(ctx.out.lang)?;
+    let new = input::new_passphrase("COFFRE_NEW_PASSPHRASE", ctx.out.lang)?;
+    ctx.client.change_passphrase(session, &current, &new)?;
+    if !ctx.out.json {
+        ctx.out.say(Text::PassphraseChanged, &[]);
+    }
+    Ok(())
+}
+
+fn export_key(ctx: &Context, output: &Path) -> Result<(), ClientError> {
+    let session: Session = ctx.client.session()?;
+    ctx.client.export_identity(&session, output)?;
+    if !ctx.out.json {
+        ctx.out.say(
+            Text::IdentityExported,
+            &[("path", &output.display().to_string())],
+        );
+    }
+    Ok(())
+}

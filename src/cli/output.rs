@@ -1,0 +1,174 @@
+//! The only place in the CLI that prints: results (text or `--json`) to stdout,
+//! errors (one sentence and a stable code) to stderr, progress bars to stderr.
+
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::client::{ClientError, Progress};
+use crate::messages::{render, text, Lang, Text};
+
+/// Where and how results are shown.
+pub struct Out {
+    pub json: bool,
+    pub lang: Lang,
+    pub offset: UtcOffset,
+}
+
+impl Out {
+    /// A sentence from the catalogue, with its placeholders filled.
+    pub fn say(&self, key: Text, args: &[(&str, &str)]) {
+        println!("{}", render(text(key, self.lang), args));
+    }
+
+    /// A JSON value on one line.
+    pub fn json<T: Serialize>(&self, value: &T) {
+        match serde_json::to_string(value) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+
+    /// Lines of `label: value`.
+    pub fn fields(&self, rows: &[(Text, String)]) {
+        let labels: Vec<&str> = rows.iter().map(|(k, _)| text(*k, self.lang)).collect();
+        let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        for (label, (_, value)) in labels.iter().zip(rows) {
+            let pad = width - label.chars().count();
+            println!("{label}{} : {value}", " ".repeat(pad));
+        }
+    }
+
+    /// A table with a header row; columns padded to their widest cell.
+    pub fn table(&self, header: &[Text], rows: &[Vec<String>]) {
+        let head: Vec<String> = header
+            .iter()
+            .map(|h| text(*h, self.lang).to_owned())
+            .collect();
+        let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+        for row in rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+                .collect();
+            println!("{}", padded.join("  ").trim_end());
+        };
+        line(&head);
+        rows.iter().for_each(|r| line(r));
+    }
+
+    /// An error: one sentence and its code, or the JSON error object.
+    pub fn error(&self, err: &ClientError) {
+        let message = err.message(self.lang);
+        let code = err.code();
+        if self.json {
+            let body = serde_json::json!({"error": {"code": code.as_str(), "message": message}});
+            eprintln!("{body}");
+        } else {
+            eprintln!("{message} [{code}]");
+        }
+    }
+
+    /// A date for people (`23/11/2026`) from milliseconds since the epoch.
+    pub fn date(&self, ms: i64) -> String {
+        let format = match self.lang {
+            Lang::Fr => format_description!("[day]/[month]/[year]"),
+            Lang::En => format_description!("[year]-[month]-[day]"),
+        };
+        self.local(ms).format(format).unwrap_or_default()
+    }
+
+    /// A timestamp for machines (RFC 3339, UTC).
+    pub fn timestamp(&self, ms: i64) -> String {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    }
+
+    fn local(&self, ms: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .to_offset(self.offset)
+    }
+
+    /// A `YYYY-MM-DD` date shown the local way.
+    pub fn day(&self, iso: &str) -> String {
+        match (self.lang, iso.split('-').collect::<Vec<_>>().as_slice()) {
+            (Lang::Fr, [y, m, d]) => format!("{d}/{m}/{y}"),
+            _ => iso.to_owned(),
+        }
+    }
+
+    /// Sizes for people: `812 o`, `1,4 Mio`.
+    pub fn size(&self, bytes: u64) -> String {
+        const UNITS: [(&str, &str); 4] =
+            [("o", "B"), ("Kio", "KiB"), ("Mio", "MiB"), ("Gio", "GiB")];
+        let mut value = bytes as f64;
+        let mut unit = 0;
+        while value >= 1024.0 && unit < UNITS.len() - 1 {
+            value /= 1024.0;
+            unit += 1;
+        }
+        let (fr, en) = UNITS[unit];
+        let text = if unit == 0 {
+            format!("{bytes}")
+        } else {
+            format!("{value:.1}")
+        };
+        match self.lang {
+            Lang::Fr => format!("{} {fr}", text.replace('.', ",")),
+            Lang::En => format!("{text} {en}"),
+        }
+    }
+
+    /// A progress bar on stderr when it is a terminal and output is for people.
+    pub fn progress(&self) -> Box<dyn Progress> {
+        if self.json || !std::io::stderr().is_terminal() {
+            return Box::new(crate::client::NoProgress);
+        }
+        Box::new(Bar(indicatif::ProgressBar::hidden()))
+    }
+
+    /// Bytes to stdout (a document with `-o -`).
+    pub fn stdout(&self) -> std::io::StdoutLock<'static> {
+        std::io::stdout().lock()
+    }
+
+    pub fn flush(&self) {
+        let _ = std::io::stdout().flush();
+    }
+}
+
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: Option<u64>) {
+        let style = indicatif::ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        self.0.set_style(style);
+        if let Some(t) = total {
+            self.0.set_length(t);
+        }
+        self.0
+            .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}

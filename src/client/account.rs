@@ -1,0 +1,245 @@
+//! Account operations on this device: registration (keys and recovery kit made
+//! here), login (the passphrase never leaves the device; only the derived auth key
+//! does), logout, whoami, passphrase change and recovery from the kit.
+
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use super::{ClientError, Http, Session};
+use crate::api::{
+    AccountResponse, ChangePassphraseRequest, ErrorCode, KdfParams, LoginRequest,
+    PassphraseCredentials, PreloginRequest, PreloginResponse, RecoverRequest, RecoveryCredentials,
+    RecoveryEnvelopeRequest, RecoveryEnvelopeResponse, RegisterRequest, SessionResponse,
+};
+use crate::crypto::identity::Identity;
+use crate::crypto::passphrase::{new_salt, RootKey};
+use crate::crypto::recovery::{KitInfo, RecoveryKey};
+use crate::crypto::SecretString;
+
+/// Shortest passphrase accepted when one is chosen.
+pub const MIN_PASSPHRASE_CHARS: usize = 10;
+
+/// A client bound to one server and one local state directory.
+pub struct Client {
+    pub http: Http,
+    pub home: PathBuf,
+}
+
+/// What registration and recovery hand back: the open session and the new kit.
+pub struct Enrolled {
+    pub session: Session,
+    /// The printable recovery kit (secret).
+    pub kit: Zeroizing<String>,
+}
+
+/// Refuses a passphrase that is too short.
+pub fn check_new_passphrase(pass: &SecretString) -> Result<(), ClientError> {
+    use crate::crypto::ExposeSecret;
+    if pass.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
+        let min = MIN_PASSPHRASE_CHARS.to_string();
+        return Err(ClientError::local(
+            ErrorCode::PassphraseTooShort,
+            &[("min", &min)],
+        ));
+    }
+    Ok(())
+}
+
+/// New passphrase credentials protecting `identity`.
+fn passphrase_credentials(
+    user: &str,
+    pass: &SecretString,
+    identity: &Identity,
+) -> Result<PassphraseCredentials, ClientError> {
+    let salt = new_salt();
+    let kdf = KdfParams::DEFAULT;
+    let root = RootKey::derive(pass, &salt, kdf)?;
+    Ok(PassphraseCredentials {
+        salt: salt.to_vec().into(),
+        kdf,
+        auth_key: root.auth_key().to_wire(),
+        wrapped_identity: root.kek().wrap(identity, user, kdf),
+    })
+}
+
+fn recovery_credentials(rk: &RecoveryKey, identity: &Identity) -> RecoveryCredentials {
+    RecoveryCredentials {
+        recipient: rk.recipient(),
+        envelope: rk.seal_identity(identity).into(),
+        auth_key: rk.auth_key(),
+    }
+}
+
+/// The server must hand back the keys this device knows.
+fn check_keys(identity: &Identity, response: &crate::api::PublicKeys) -> Result<(), ClientError> {
+    if identity.public_keys() != *response {
+        return Err(ClientError::Protocol(
+            "the server returned keys that do not match this identity".into(),
+        ));
+    }
+    Ok(())
+}
+
+impl Client {
+    fn kit(&self, rk: &RecoveryKey, user: &str, today: &str) -> Zeroizing<String> {
+        let info = KitInfo {
+            user: user.to_owned(),
+            server: self.http.base().to_owned(),
+        };
+        rk.to_kit(&info, today)
+    }
+
+    fn open(&self, response: &SessionResponse, identity: Identity) -> Result<Session, ClientError> {
+        check_keys(&identity, &response.keys)?;
+        let session = Session::new(self.http.base(), response, identity);
+        session.save(&self.home)?;
+        Ok(session)
+    }
+
+    /// Creates the account: keys and kit are made here; the server gets public keys,
+    /// wrapped secrets and derived auth keys.
+    pub fn register(
+        &self,
+        user: &str,
+        pass: &SecretString,
+        today: &str,
+    ) -> Result<Enrolled, ClientError> {
+        check_new_passphrase(pass)?;
+        let identity = Identity::generate();
+        let rk = RecoveryKey::generate();
+        let req = RegisterRequest {
+            user: user.to_owned(),
+            keys: identity.public_keys(),
+            passphrase: passphrase_credentials(user, pass, &identity)?,
+            recovery: recovery_credentials(&rk, &identity),
+        };
+        let response: SessionResponse = self.http.send_json("POST", "/v1/accounts", None, &req)?;
+        let kit = self.kit(&rk, user, today);
+        let session = self.open(&response, identity)?;
+        Ok(Enrolled { session, kit })
+    }
+
+    /// Derives the root key from the passphrase with the server's salt and parameters.
+    fn derive(&self, user: &str, pass: &SecretString) -> Result<(RootKey, KdfParams), ClientError> {
+        let req = PreloginRequest {
+            user: user.to_owned(),
+        };
+        let pre: PreloginResponse = self.http.send_json("POST", "/v1/prelogin", None, &req)?;
+        if !pre.kdf.acceptable() {
+            return Err(ClientError::Protocol(
+                "unacceptable key derivation parameters".into(),
+            ));
+        }
+        Ok((
+            RootKey::derive(pass, pre.salt.as_slice(), pre.kdf)?,
+            pre.kdf,
+        ))
+    }
+
+    pub fn login(&self, user: &str, pass: &SecretString) -> Result<Session, ClientError> {
+        let (root, kdf) = self.derive(user, pass)?;
+        let req = LoginRequest {
+            user: user.to_owned(),
+            auth_key: root.auth_key().to_wire(),
+        };
+        let response: SessionResponse = self.http.send_json("POST", "/v1/sessions", None, &req)?;
+        if response.kdf != kdf {
+            return Err(ClientError::Protocol(
+                "key derivation parameters changed".into(),
+            ));
+        }
+        let identity = root.kek().unwrap(&response.wrapped_identity, user, kdf)?;
+        self.open(&response, identity)
+    }
+
+    /// The open session for this server.
+    pub fn session(&self) -> Result<Session, ClientError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Session::load(&self.home, self.http.base(), now)
+    }
+
+    /// Ends the session on the server and forgets it here.
+    pub fn logout(&self, session: &Session) -> Result<(), ClientError> {
+        let ended = self.http.delete("/v1/sessions/current", session.token());
+        Session::forget(&self.home)?;
+        match ended {
+            Err(e)
+                if !matches!(
+                    e.code(),
+                    ErrorCode::Unauthenticated | ErrorCode::SessionExpired
+                ) =>
+            {
+                Err(e)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn whoami(&self, session: &Session) -> Result<AccountResponse, ClientError> {
+        let account: AccountResponse = self.http.get_json("/v1/account", session.token())?;
+        check_keys(session.identity(), &account.keys)?;
+        Ok(account)
+    }
+
+    /// Re-wraps the identity under a new passphrase; no document is re-encrypted.
+    pub fn change_passphrase(
+        &self,
+        session: Session,
+        current: &SecretString,
+        new: &SecretString,
+    ) -> Result<Session, ClientError> {
+        check_new_passphrase(new)?;
+        let (old_root, _) = self.derive(&session.user, current)?;
+        let req = ChangePassphraseRequest {
+            current_auth_key: old_root.auth_key().to_wire(),
+            passphrase: passphrase_credentials(&session.user, new, session.identity())?,
+        };
+        let response: SessionResponse =
+            self.http
+                .send_json("PUT", "/v1/account/passphrase", Some(session.token()), &req)?;
+        let identity = Identity::from_bundle(&session.identity().to_bundle())?;
+        self.open(&response, identity)
+    }
+
+    /// Sets a new passphrase with the recovery kit; a new kit replaces the old one.
+    pub fn recover(
+        &self,
+        user: &str,
+        kit_text: &str,
+        new: &SecretString,
+        today: &str,
+    ) -> Result<Enrolled, ClientError> {
+        check_new_passphrase(new)?;
+        let (rk, info) = RecoveryKey::from_kit(kit_text)
+            .map_err(|_| ClientError::local(ErrorCode::InvalidKit, &[]))?;
+        if !info.user.is_empty() && info.user != user {
+            return Err(ClientError::local(ErrorCode::BadRecoveryKit, &[]));
+        }
+        let req = RecoveryEnvelopeRequest {
+            user: user.to_owned(),
+            recovery_auth_key: rk.auth_key(),
+        };
+        let env: RecoveryEnvelopeResponse =
+            self.http
+                .send_json("POST", "/v1/recovery/envelope", None, &req)?;
+        let identity = rk
+            .open_identity(env.envelope.as_slice())
+            .map_err(|_| ClientError::local(ErrorCode::BadRecoveryKit, &[]))?;
+        check_keys(&identity, &env.keys)?;
+        let next = RecoveryKey::generate();
+        let req = RecoverRequest {
+            user: user.to_owned(),
+            recovery_auth_key: rk.auth_key(),
+            passphrase: passphrase_credentials(user, new, &identity)?,
+            recovery: recovery_credentials(&next, &identity),
+        };
+        let response: SessionResponse = self.http.send_json("POST", "/v1/recovery", None, &req)?;
+        let kit = self.kit(&next, user, today);
+        let session = self.open(&response, identity)?;
+        Ok(Enrolled { session, kit })
+    }
+}

@@ -1,0 +1,238 @@
+//! Document operations on this device: encrypt while uploading, decrypt while
+//! downloading, with memory bounded by a few chunks whatever the size.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::account::Client;
+use super::{ClientError, Counting, Progress, Session};
+use crate::api::{
+    Category, CommitRequest, CommitResponse, DocumentMeta, DocumentRecord, ErrorCode,
+    UploadResponse,
+};
+use crate::crypto::document::DocumentKey;
+use crate::crypto::{hex, keyfile, CryptoError};
+
+/// What the citizen says about a new document.
+#[derive(Clone, Debug)]
+pub struct NewDocument {
+    pub title: String,
+    pub category: Category,
+    pub issued: Option<String>,
+    pub expires: Option<String>,
+    pub mime: String,
+}
+
+/// A document of the vault as this device sees it.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub id: String,
+    /// Ciphertext bytes on the server.
+    pub stored_size: u64,
+    pub added_ms: i64,
+    /// `None` when the metadata could not be opened (damaged).
+    pub meta: Option<DocumentMeta>,
+}
+
+/// Shortest id prefix accepted in place of a full id.
+pub const MIN_ID_PREFIX: usize = 4;
+
+fn doc_path(id: &str) -> String {
+    format!("/v1/documents/{id}")
+}
+
+impl Client {
+    /// Refuses early, before any upload, what the server would refuse at the end.
+    fn precheck_size(&self, session: &Session, size: u64) -> Result<(), ClientError> {
+        let account = self.whoami(session)?;
+        let quota = account.quota;
+        if size > quota.max_document_bytes {
+            let max = format!("{} Mio", quota.max_document_bytes.div_ceil(1024 * 1024));
+            return Err(ClientError::local(
+                ErrorCode::DocumentTooLarge,
+                &[("max", &max)],
+            ));
+        }
+        if account.usage.documents >= quota.documents || account.usage.bytes + size > quota.bytes {
+            return Err(ClientError::local(ErrorCode::QuotaExceeded, &[]));
+        }
+        Ok(())
+    }
+
+    /// Encrypts `source` on this device while streaming it up, then commits the
+    /// document with its sealed metadata and owner envelope. Returns its id.
+    pub fn add(
+        &self,
+        session: &Session,
+        source: impl Read + Send,
+        size_hint: Option<u64>,
+        doc: NewDocument,
+        progress: &dyn Progress,
+    ) -> Result<String, ClientError> {
+        if let Some(size) = size_hint {
+            self.precheck_size(session, size)?;
+        }
+        let key = DocumentKey::generate();
+        let (pipe_out, pipe_in) = std::io::pipe()?;
+        progress.start(size_hint);
+        let (uploaded, encrypted) = std::thread::scope(|scope| {
+            let key = &key;
+            let encryptor = scope.spawn(move || {
+                let counted = Counting {
+                    inner: source,
+                    progress,
+                };
+                key.encrypt_stream(counted, pipe_in)
+            });
+            let uploaded: Result<UploadResponse, ClientError> =
+                self.http.upload("/v1/uploads", session.token(), pipe_out);
+            let encrypted = encryptor
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("encryption thread failed")));
+            (uploaded, encrypted)
+        });
+        progress.finish();
+        let uploaded = uploaded?;
+        let summary = encrypted?;
+        let meta = DocumentMeta {
+            title: doc.title,
+            category: doc.category,
+            issued: doc.issued,
+            expires: doc.expires,
+            mime: doc.mime,
+            size: summary.bytes,
+            sha256: hex(&summary.sha256),
+        };
+        let req = CommitRequest {
+            upload: uploaded.upload,
+            meta: key.seal_meta(&meta).into(),
+            owner_envelope: key.envelope_to(&session.keys.age_recipient)?.into(),
+        };
+        let done: CommitResponse =
+            self.http
+                .send_json("POST", "/v1/documents", Some(session.token()), &req)?;
+        Ok(done.id)
+    }
+
+    /// The vault's documents, with their metadata opened on this device.
+    pub fn list(&self, session: &Session) -> Result<Vec<Listed>, ClientError> {
+        let records: Vec<DocumentRecord> = self.http.get_json("/v1/documents", session.token())?;
+        Ok(records
+            .into_iter()
+            .map(|r| Listed {
+                meta: open_record(session, &r).ok().map(|(_, meta)| meta),
+                id: r.id,
+                stored_size: r.size,
+                added_ms: r.added_ms,
+            })
+            .collect())
+    }
+
+    /// A full id from a full id or a unique prefix of at least [`MIN_ID_PREFIX`].
+    pub fn resolve(&self, session: &Session, id: &str) -> Result<String, ClientError> {
+        let id = id.trim().to_ascii_lowercase();
+        if id.len() == 32 {
+            return Ok(id);
+        }
+        let not_found = || ClientError::local(ErrorCode::DocumentNotFound, &[]);
+        if id.len() < MIN_ID_PREFIX || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        let records: Vec<DocumentRecord> = self.http.get_json("/v1/documents", session.token())?;
+        let mut matching = records.into_iter().filter(|r| r.id.starts_with(&id));
+        match (matching.next(), matching.next()) {
+            (Some(one), None) => Ok(one.id),
+            (None, _) => Err(not_found()),
+            (Some(_), Some(_)) => Err(ClientError::local(
+                ErrorCode::AmbiguousId,
+                &[("value", &id)],
+            )),
+        }
+    }
+
+    /// The document's record and opened metadata.
+    pub fn describe(
+        &self,
+        session: &Session,
+        id: &str,
+    ) -> Result<(DocumentKey, DocumentMeta), ClientError> {
+        let record: DocumentRecord = self.http.get_json(&doc_path(id), session.token())?;
+        open_record(session, &record)
+    }
+
+    /// Downloads and decrypts into `out`, checking the plaintext against the hash
+    /// recorded at upload. On error, what was written to `out` must be discarded.
+    pub fn get(
+        &self,
+        session: &Session,
+        id: &str,
+        out: &mut dyn Write,
+        progress: &dyn Progress,
+    ) -> Result<DocumentMeta, ClientError> {
+        let (key, meta) = self.describe(session, id)?;
+        let (body, len) = self
+            .http
+            .download(&format!("{}/content", doc_path(id)), session.token())?;
+        progress.start(len);
+        let counted = Counting {
+            inner: body,
+            progress,
+        };
+        let summary = key.decrypt_stream(counted, out);
+        progress.finish();
+        let summary = summary?;
+        if summary.bytes != meta.size || hex(&summary.sha256) != meta.sha256 {
+            return Err(CryptoError::Integrity.into());
+        }
+        Ok(meta)
+    }
+
+    /// Like [`Client::get`] into a file that appears only once complete and verified.
+    pub fn get_to_file(
+        &self,
+        session: &Session,
+        id: &str,
+        dest: &Path,
+        progress: &dyn Progress,
+    ) -> Result<DocumentMeta, ClientError> {
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let tmp = dir.join(format!(
+            ".coffre-{}.part",
+            hex(&crate::crypto::random_bytes::<6>())
+        ));
+        let result = (|| {
+            let mut file = std::fs::File::create(&tmp).map_err(|e| ClientError::file(&tmp, e))?;
+            let meta = self.get(session, id, &mut file, progress)?;
+            file.sync_all().map_err(|e| ClientError::file(&tmp, e))?;
+            std::fs::rename(&tmp, dest).map_err(|e| ClientError::file(dest, e))?;
+            Ok(meta)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Deletes a document and its keys.
+    pub fn remove(&self, session: &Session, id: &str) -> Result<(), ClientError> {
+        self.http.delete(&doc_path(id), session.token())
+    }
+
+    /// Writes the account's identity bundle (an age identity file) to `path`, 0600.
+    pub fn export_identity(&self, session: &Session, path: &Path) -> Result<(), ClientError> {
+        let bundle = session.identity().to_bundle();
+        keyfile::write_private(path, bundle.as_bytes()).map_err(|e| ClientError::file(path, e))
+    }
+}
+
+fn open_record(
+    session: &Session,
+    record: &DocumentRecord,
+) -> Result<(DocumentKey, DocumentMeta), ClientError> {
+    let key = DocumentKey::from_envelope(session.identity(), record.owner_envelope.as_slice())?;
+    let meta = key.open_meta(record.meta.as_slice())?;
+    Ok((key, meta))
+}

@@ -1,0 +1,186 @@
+//! The daemon's configuration: a TOML file (see `deploy/coffred.toml`), then flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::vault::Limits;
+
+const MIB: u64 = 1024 * 1024;
+
+/// Everything `coffred` needs to start.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Data directory: metadata, blobs, keys, TLS material, operator token.
+    pub data: PathBuf,
+    pub tls: TlsConfig,
+    pub limits: LimitsConfig,
+    pub timeouts: TimeoutsConfig,
+    pub log: LogConfig,
+}
+
+/// Certificate and key; both absent means a self-signed certificate in the data dir.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub max_document_mib: u64,
+    pub vault_quota_mib: u64,
+    pub vault_quota_documents: u64,
+    pub max_json_kib: u64,
+    pub max_connections: usize,
+    pub login_failures_per_account: usize,
+    pub login_failures_per_ip: usize,
+    pub login_window_secs: u64,
+    pub session_hours: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeoutsConfig {
+    /// TLS handshake.
+    pub handshake_secs: u64,
+    /// Reading a request's headers.
+    pub header_read_secs: u64,
+    /// Longest silence while an upload body streams in.
+    pub body_idle_secs: u64,
+    /// Whole request, for everything but uploads and downloads.
+    pub request_secs: u64,
+    /// How long a stop waits for requests in flight.
+    pub shutdown_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `coffre=debug`.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            data: PathBuf::from("./coffre-data"),
+            tls: TlsConfig::default(),
+            limits: LimitsConfig::default(),
+            timeouts: TimeoutsConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> LimitsConfig {
+        let l = Limits::default();
+        LimitsConfig {
+            max_document_mib: l.max_document_bytes / MIB,
+            vault_quota_mib: l.vault_quota_bytes / MIB,
+            vault_quota_documents: l.vault_quota_documents,
+            max_json_kib: 1024,
+            max_connections: 512,
+            login_failures_per_account: l.login_failures_per_account,
+            login_failures_per_ip: l.login_failures_per_ip,
+            login_window_secs: l.login_window.as_secs(),
+            session_hours: l.session_lifetime.as_secs() / 3600,
+        }
+    }
+}
+
+impl Default for TimeoutsConfig {
+    fn default() -> TimeoutsConfig {
+        TimeoutsConfig {
+            handshake_secs: 10,
+            header_read_secs: 10,
+            body_idle_secs: 30,
+            request_secs: 60,
+            shutdown_secs: 20,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> LogConfig {
+        LogConfig {
+            format: "text".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads and validates a TOML file.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.tls.cert.is_some() != self.tls.key.is_some() {
+            return Err(ConfigError::Invalid(
+                "tls.cert and tls.key go together".into(),
+            ));
+        }
+        if !["text", "json"].contains(&self.log.format.as_str()) {
+            return Err(ConfigError::Invalid("log.format is text or json".into()));
+        }
+        let l = &self.limits;
+        if l.max_document_mib == 0 || l.vault_quota_mib == 0 || l.max_connections == 0 {
+            return Err(ConfigError::Invalid("limits must be positive".into()));
+        }
+        Ok(())
+    }
+
+    /// The vault's limits.
+    pub fn vault_limits(&self) -> Limits {
+        let l = &self.limits;
+        Limits {
+            max_document_bytes: l.max_document_mib * MIB,
+            vault_quota_bytes: l.vault_quota_mib * MIB,
+            vault_quota_documents: l.vault_quota_documents,
+            body_idle: Duration::from_secs(self.timeouts.body_idle_secs),
+            session_lifetime: Duration::from_secs(l.session_hours * 3600),
+            login_failures_per_account: l.login_failures_per_account,
+            login_failures_per_ip: l.login_failures_per_ip,
+            login_window: Duration::from_secs(l.login_window_secs),
+        }
+    }
+}

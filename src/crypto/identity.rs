@@ -1,0 +1,102 @@
+//! An account's identity: an age X25519 identity (to open envelopes) and an Ed25519
+//! signing key (to sign consent grants).
+//!
+//! Its portable form, the *bundle*, is a valid age identity file: the signing key
+//! rides in a comment line, so `age -d -i bundle.txt` works with the stock CLI.
+
+use std::str::FromStr;
+
+use age::x25519;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use ed25519_dalek::SigningKey;
+use zeroize::Zeroizing;
+
+use super::{CryptoError, ExposeSecret};
+use crate::api::PublicKeys;
+
+const BUNDLE_HEADER: &str = "# coffre identity v1";
+const SIGNING_PREFIX: &str = "# coffre-ed25519-seed: ";
+
+/// A citizen's or mediator's private keys. No Debug, no Clone; wiped on drop.
+pub struct Identity {
+    age: x25519::Identity,
+    signing: SigningKey,
+}
+
+impl Identity {
+    pub fn generate() -> Identity {
+        Identity {
+            age: x25519::Identity::generate(),
+            signing: SigningKey::generate(&mut rand::rngs::OsRng),
+        }
+    }
+
+    pub fn public_keys(&self) -> PublicKeys {
+        PublicKeys {
+            age_recipient: self.age.to_public().to_string(),
+            signing_key: self.signing.verifying_key().to_bytes().to_vec().into(),
+        }
+    }
+
+    pub(crate) fn age(&self) -> &x25519::Identity {
+        &self.age
+    }
+
+    /// The bundle: an age identity file with the signing seed in a comment.
+    pub fn to_bundle(&self) -> Zeroizing<String> {
+        let seed = Zeroizing::new(STANDARD.encode(self.signing.to_bytes()));
+        let age = self.age.to_string();
+        Zeroizing::new(format!(
+            "{BUNDLE_HEADER}\n{SIGNING_PREFIX}{}\n{}\n",
+            seed.as_str(),
+            age.expose_secret()
+        ))
+    }
+
+    /// Parses a bundle written by [`Identity::to_bundle`].
+    pub fn from_bundle(text: &str) -> Result<Identity, CryptoError> {
+        let mut age = None;
+        let mut signing = None;
+        for line in text.lines().map(str::trim) {
+            if let Some(seed) = line.strip_prefix(SIGNING_PREFIX) {
+                let bytes = Zeroizing::new(
+                    STANDARD
+                        .decode(seed)
+                        .map_err(|_| CryptoError::Malformed("signing seed"))?,
+                );
+                let seed: [u8; 32] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| CryptoError::Malformed("signing seed length"))?;
+                let seed = Zeroizing::new(seed);
+                signing = Some(SigningKey::from_bytes(&seed));
+            } else if line.starts_with("AGE-SECRET-KEY-1") {
+                age = Some(
+                    x25519::Identity::from_str(line)
+                        .map_err(|_| CryptoError::Malformed("age identity"))?,
+                );
+            }
+        }
+        match (age, signing) {
+            (Some(age), Some(signing)) => Ok(Identity { age, signing }),
+            _ => Err(CryptoError::Malformed("identity bundle")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_round_trips() {
+        let id = Identity::generate();
+        let bundle = id.to_bundle();
+        assert!(bundle.contains("AGE-SECRET-KEY-1"));
+        let back = Identity::from_bundle(&bundle).unwrap();
+        assert_eq!(back.public_keys(), id.public_keys());
+        assert!(Identity::from_bundle("# nothing here").is_err());
+        assert!(Identity::from_bundle(&bundle.replace(SIGNING_PREFIX, "# x: ")).is_err());
+    }
+}

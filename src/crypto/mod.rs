@@ -1,0 +1,64 @@
+//! The only module that touches age, argon2 and key material.
+//!
+//! - [`passphrase`]: Argon2id root key, HKDF split into the auth key and the KEK, and
+//!   the XChaCha20-Poly1305 envelope of an account's identity (client side).
+//! - [`identity`]: an account's age X25519 identity and Ed25519 signing key.
+//! - [`document`]: per-document age keys, sealed metadata, owner envelopes, streams.
+//! - [`recovery`]: the recovery identity and its printable kit.
+//! - [`safety`]: safety codes derived from public keys.
+//! - [`server`]: what the server may do: hash secrets it is shown, mint tokens and ids,
+//!   derive fake salts. Nothing in it decrypts.
+//!
+//! Every secret type here has no Debug, Display, Serialize or Clone, and is wiped on drop.
+
+pub mod document;
+pub mod identity;
+pub mod keyfile;
+pub mod passphrase;
+pub mod recovery;
+pub mod safety;
+pub mod server;
+
+pub use age::secrecy::{ExposeSecret, SecretString};
+
+/// Why a cryptographic operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    #[error("wrong passphrase or corrupted identity envelope")]
+    WrongPassphrase,
+    #[error("this age file cannot be opened with the given key")]
+    Decrypt,
+    #[error("malformed key material: {0}")]
+    Malformed(&'static str),
+    #[error("invalid key derivation parameters")]
+    KdfParams,
+    #[error("the plaintext does not match its recorded hash")]
+    Integrity,
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Fills a fixed-size array from the operating system's generator.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    use rand::RngCore;
+    let mut out = [0u8; N];
+    rand::rngs::OsRng.fill_bytes(&mut out);
+    out
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// SHA-256 of a byte string.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}

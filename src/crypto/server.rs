@@ -1,0 +1,141 @@
+//! Server-side primitives. Nothing here decrypts: the server hashes secrets it is
+//! shown (auth keys, recovery auth keys, session tokens), mints random tokens and ids,
+//! and derives deterministic fake salts so that the pre-login step does not reveal
+//! which accounts exist.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use super::passphrase::SALT_BYTES;
+
+/// OWASP minimum for Argon2id: 19 MiB, two passes, one lane.
+const HASH_M_KIB: u32 = 19 * 1024;
+const HASH_T: u32 = 2;
+const HASH_P: u32 = 1;
+
+/// The deployment's own secret (fake salts, and later journal subject tags).
+/// No Debug, no Clone; wiped on drop.
+pub struct ServerSecret(Zeroizing<[u8; 32]>);
+
+impl ServerSecret {
+    pub fn generate() -> ServerSecret {
+        ServerSecret(Zeroizing::new(super::random_bytes()))
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Option<ServerSecret> {
+        let arr: [u8; 32] = bytes.try_into().ok()?;
+        Some(ServerSecret(Zeroizing::new(arr)))
+    }
+
+    pub fn expose_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// A salt that looks like a real one for a user name that has no account.
+    pub fn fake_salt(&self, user: &str) -> [u8; SALT_BYTES] {
+        let tag = self.mac(b"coffre/fake-salt/v1", user.as_bytes());
+        let mut out = [0u8; SALT_BYTES];
+        out.copy_from_slice(&tag[..SALT_BYTES]);
+        out
+    }
+
+    fn mac(&self, label: &[u8], msg: &[u8]) -> [u8; 32] {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0[..]) else {
+            return [0; 32];
+        };
+        mac.update(label);
+        mac.update(&[0]);
+        mac.update(msg);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(HASH_M_KIB, HASH_T, HASH_P, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Argon2id hash (PHC string) of a secret a client showed us.
+pub fn hash_secret(secret: &[u8]) -> Result<String, super::CryptoError> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    hasher()
+        .hash_password(secret, &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| super::CryptoError::KdfParams)
+}
+
+/// Checks a secret against a stored hash, in constant time.
+pub fn verify_secret(stored: &str, secret: &[u8]) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(parsed) => hasher().verify_password(secret, &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Spends the same effort as [`verify_secret`] for a user that does not exist.
+pub fn verify_nothing(secret: &[u8]) {
+    let mut out = [0u8; 32];
+    let _ = hasher().hash_password_into(secret, b"coffre/no-such-user", &mut out);
+}
+
+/// A new bearer token and the digest under which the server keeps it.
+pub fn new_token() -> (String, [u8; 32]) {
+    let raw = Zeroizing::new(super::random_bytes::<32>());
+    let token = URL_SAFE_NO_PAD.encode(&raw[..]);
+    let digest = token_digest(&token);
+    (token, digest)
+}
+
+/// What the server stores for a token.
+pub fn token_digest(token: &str) -> [u8; 32] {
+    super::sha256(token.as_bytes())
+}
+
+/// Whether `s` is an age X25519 recipient (a parse; nothing is decrypted).
+pub fn valid_recipient(s: &str) -> bool {
+    s.parse::<age::x25519::Recipient>().is_ok()
+}
+
+/// A random identifier: 16 bytes as 32 lowercase hex digits.
+pub fn new_id() -> String {
+    super::hex(&super::random_bytes::<16>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_and_verify() {
+        let h = hash_secret(b"auth key bytes").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_secret(&h, b"auth key bytes"));
+        assert!(!verify_secret(&h, b"other"));
+        assert!(!verify_secret("garbage", b"auth key bytes"));
+    }
+
+    #[test]
+    fn fake_salts_are_stable_per_user_and_secret() {
+        let s = ServerSecret::generate();
+        assert_eq!(s.fake_salt("alice"), s.fake_salt("alice"));
+        assert_ne!(s.fake_salt("alice"), s.fake_salt("bob"));
+        assert_ne!(
+            s.fake_salt("alice"),
+            ServerSecret::generate().fake_salt("alice")
+        );
+    }
+
+    #[test]
+    fn tokens_are_random_and_digested() {
+        let (a, da) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(token_digest(&a), da);
+        assert_eq!(new_id().len(), 32);
+    }
+}

@@ -1,0 +1,165 @@
+//! The one place where errors become HTTP: status, stable code, and a sentence in the
+//! caller's language, as `{"error":{"code","message"}}`.
+
+use axum::extract::rejection::JsonRejection;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::api::{ErrorBody, ErrorCode, ErrorDetail};
+use crate::messages::{error_text, render, Lang};
+use crate::vault::VaultError;
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub lang: Lang,
+    args: Vec<(&'static str, String)>,
+    retry_after_s: Option<u64>,
+}
+
+impl ApiError {
+    /// An error in the language of the request being served.
+    pub fn new(code: ErrorCode) -> ApiError {
+        ApiError {
+            code,
+            lang: super::routes::LANG.try_with(|l| *l).unwrap_or(Lang::Fr),
+            args: Vec::new(),
+            retry_after_s: None,
+        }
+    }
+
+    fn arg(mut self, name: &'static str, value: String) -> ApiError {
+        self.args.push((name, value));
+        self
+    }
+}
+
+/// Status for each code the server can send.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    use ErrorCode::*;
+    match code {
+        BadRequest | InvalidJson | InvalidUserName | WeakKdfParams | NotAgeFile
+        | UploadIncomplete | InvalidDate | InvalidCategory => StatusCode::BAD_REQUEST,
+        BadCredentials | Unauthenticated | SessionExpired | BadRecoveryKit => {
+            StatusCode::UNAUTHORIZED
+        }
+        NotFound | DocumentNotFound | UploadNotFound => StatusCode::NOT_FOUND,
+        MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        UserExists => StatusCode::CONFLICT,
+        PayloadTooLarge | DocumentTooLarge | QuotaExceeded => StatusCode::PAYLOAD_TOO_LARGE,
+        UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{} Mio", bytes.div_ceil(1024 * 1024))
+}
+
+impl From<VaultError> for ApiError {
+    fn from(e: VaultError) -> ApiError {
+        use ErrorCode as C;
+        match e {
+            VaultError::BadRequest(_) => ApiError::new(C::BadRequest),
+            VaultError::InvalidUserName => ApiError::new(C::InvalidUserName),
+            VaultError::UserExists => ApiError::new(C::UserExists),
+            VaultError::WeakKdfParams => ApiError::new(C::WeakKdfParams),
+            VaultError::BadCredentials => ApiError::new(C::BadCredentials),
+            VaultError::TooManyAttempts { retry_after_s } => ApiError {
+                retry_after_s: Some(retry_after_s),
+                ..ApiError::new(C::TooManyAttempts).arg("seconds", retry_after_s.to_string())
+            },
+            VaultError::Unauthenticated => ApiError::new(C::Unauthenticated),
+            VaultError::SessionExpired => ApiError::new(C::SessionExpired),
+            VaultError::BadRecoveryKit => ApiError::new(C::BadRecoveryKit),
+            VaultError::DocumentNotFound => ApiError::new(C::DocumentNotFound),
+            VaultError::UploadNotFound => ApiError::new(C::UploadNotFound),
+            VaultError::NotAgeFile => ApiError::new(C::NotAgeFile),
+            VaultError::DocumentTooLarge { max_bytes } => {
+                ApiError::new(C::DocumentTooLarge).arg("max", mib(max_bytes))
+            }
+            VaultError::QuotaExceeded => ApiError::new(C::QuotaExceeded),
+            VaultError::UploadIncomplete(_) => ApiError::new(C::UploadIncomplete),
+            VaultError::Unavailable(detail) => {
+                tracing::error!(%detail, "storage unavailable");
+                ApiError::new(C::Unavailable)
+            }
+            VaultError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                ApiError::new(C::Internal)
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        let code = match r {
+            JsonRejection::MissingJsonContentType(_) => ErrorCode::UnsupportedMediaType,
+            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            _ => ErrorCode::InvalidJson,
+        };
+        ApiError::new(code)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: render(error_text(self.code, self.lang), &args),
+            },
+        };
+        let mut response = (status_of(self.code), Json(body)).into_response();
+        if let Some(s) = self.retry_after_s {
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_codes_never_map_to_500_by_accident() {
+        let server_codes = [
+            ErrorCode::BadRequest,
+            ErrorCode::InvalidJson,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::RequestTimeout,
+            ErrorCode::InvalidUserName,
+            ErrorCode::UserExists,
+            ErrorCode::BadCredentials,
+            ErrorCode::WeakKdfParams,
+            ErrorCode::TooManyAttempts,
+            ErrorCode::Unauthenticated,
+            ErrorCode::SessionExpired,
+            ErrorCode::BadRecoveryKit,
+            ErrorCode::DocumentNotFound,
+            ErrorCode::UploadNotFound,
+            ErrorCode::NotAgeFile,
+            ErrorCode::DocumentTooLarge,
+            ErrorCode::QuotaExceeded,
+            ErrorCode::UploadIncomplete,
+            ErrorCode::Unavailable,
+        ];
+        for code in server_codes {
+            assert!(status_of(code).is_client_error() || code == ErrorCode::Unavailable);
+        }
+        assert_eq!(status_of(ErrorCode::Internal), 500);
+    }
+}

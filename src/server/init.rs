@@ -1,0 +1,94 @@
+//! The data directory: created on first start, reopened afterwards.
+//!
+//! ```text
+//! DIR/                 0700
+//!   meta/              sled metadata store
+//!   blobs/             ciphertext (staging/, docs/)
+//!   keys/server-secret 0600, 32 random bytes (fake salts)
+//!   tls/cert.pem       self-signed certificate (unless the config names one)
+//!   tls/key.pem        0600
+//!   admin-token        0600, operator token
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use zeroize::Zeroizing;
+
+use super::ServerError;
+use crate::crypto::keyfile;
+use crate::crypto::server::ServerSecret;
+
+/// Paths inside a prepared data directory.
+pub struct DataDir {
+    root: PathBuf,
+}
+
+fn init_err(path: &Path, e: std::io::Error) -> ServerError {
+    ServerError::Init(format!("{}: {e}", path.display()))
+}
+
+/// Writes a new secret file (0600); never replaces an existing one.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), ServerError> {
+    if path.exists() {
+        return Err(ServerError::Init(format!(
+            "{} already exists",
+            path.display()
+        )));
+    }
+    keyfile::write_private(path, bytes).map_err(|e| init_err(path, e))
+}
+
+impl DataDir {
+    /// Creates the directory tree if needed.
+    pub fn prepare(root: &Path) -> Result<DataDir, ServerError> {
+        for sub in ["", "meta", "blobs", "keys", "tls"] {
+            let path = root.join(sub);
+            keyfile::private_dir(&path).map_err(|e| init_err(&path, e))?;
+        }
+        Ok(DataDir {
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn meta(&self) -> PathBuf {
+        self.root.join("meta")
+    }
+
+    pub fn blobs(&self) -> PathBuf {
+        self.root.join("blobs")
+    }
+
+    pub fn tls_cert(&self) -> PathBuf {
+        self.root.join("tls").join("cert.pem")
+    }
+
+    pub fn tls_key(&self) -> PathBuf {
+        self.root.join("tls").join("key.pem")
+    }
+
+    /// The deployment secret, made on first start.
+    pub fn server_secret(&self) -> Result<ServerSecret, ServerError> {
+        let path = self.root.join("keys").join("server-secret");
+        if !path.exists() {
+            let secret = ServerSecret::generate();
+            write_private_file(&path, secret.expose_bytes())?;
+        }
+        let bytes = Zeroizing::new(fs::read(&path).map_err(|e| init_err(&path, e))?);
+        ServerSecret::from_bytes(&bytes)
+            .ok_or_else(|| ServerError::Init(format!("{}: not 32 bytes", path.display())))
+    }
+
+    /// Makes sure the operator token exists (it is never printed).
+    pub fn ensure_admin_token(&self) -> Result<(), ServerError> {
+        let path = self.root.join("admin-token");
+        if path.exists() {
+            return Ok(());
+        }
+        let raw = Zeroizing::new(crate::crypto::random_bytes::<32>());
+        let token = Zeroizing::new(format!("{}\n", URL_SAFE_NO_PAD.encode(&raw[..])));
+        write_private_file(&path, token.as_bytes())
+    }
+}

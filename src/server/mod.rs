@@ -1,0 +1,199 @@
+//! The daemon: data directory, TLS, router, and an accept loop with graceful stop.
+//!
+//! Nothing reachable from here decrypts: the server stores and refuses; it handles
+//! ciphertext, hashes and ids only (enforced by the tidy test).
+
+mod error;
+mod init;
+mod routes;
+mod tls;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+pub use error::status_of;
+use init::DataDir;
+use routes::{AppState, ClientAddr};
+
+use crate::config::Config;
+use crate::storage::fs::FsBlobStore;
+use crate::storage::sled_store::SledStore;
+use crate::vault::clock::SystemClock;
+use crate::vault::Vault;
+
+/// How often orphans are collected while running, and how old they must be.
+const ORPHAN_SWEEP_EVERY: Duration = Duration::from_secs(600);
+const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
+/// Largest request head (request line and headers) accepted, in bytes.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Why the daemon could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("initialisation failed: {0}")]
+    Init(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// A daemon bound to its address, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    app: axum::Router,
+    vault: Arc<Vault>,
+    config: Config,
+}
+
+impl Server {
+    /// Prepares the data directory, opens the stores, collects orphans left by a
+    /// crash, loads TLS material and binds the listening socket.
+    pub async fn bind(config: Config) -> Result<Server, ServerError> {
+        let dir = DataDir::prepare(&config.data)?;
+        let secret = Arc::new(dir.server_secret()?);
+        dir.ensure_admin_token()?;
+        let meta = SledStore::open(&dir.meta()).map_err(|e| ServerError::Init(e.to_string()))?;
+        let blobs = FsBlobStore::open(&dir.blobs())?;
+        let vault = Arc::new(Vault::new(
+            Arc::new(meta),
+            Arc::new(blobs),
+            secret,
+            Arc::new(SystemClock),
+            config.vault_limits(),
+        ));
+        let removed = vault
+            .collect_orphans(Duration::ZERO)
+            .await
+            .map_err(|e| ServerError::Init(e.to_string()))?;
+        if removed > 0 {
+            tracing::info!(removed, "collected orphan blobs left by an interrupted run");
+        }
+        let tls = match (&config.tls.cert, &config.tls.key) {
+            (Some(cert), Some(key)) => tls::server_config(cert, key, false)?,
+            _ => tls::server_config(&dir.tls_cert(), &dir.tls_key(), true)?,
+        };
+        let state = Arc::new(AppState {
+            vault: Arc::clone(&vault),
+            request_timeout: Duration::from_secs(config.timeouts.request_secs),
+        });
+        let max_json = (config.limits.max_json_kib * 1024) as usize;
+        let listener = TcpListener::bind(config.listen).await?;
+        Ok(Server {
+            listener,
+            acceptor: TlsAcceptor::from(Arc::new(tls)),
+            app: routes::router(state, max_json),
+            vault,
+            config,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets requests in
+    /// flight finish (up to the configured delay) and returns.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
+        let graceful = GracefulShutdown::new();
+        let slots = Arc::new(Semaphore::new(self.config.limits.max_connections));
+        let sweeper = tokio::spawn(sweep_orphans(Arc::clone(&self.vault)));
+        tokio::pin!(shutdown);
+        loop {
+            let permit = tokio::select! {
+                p = Arc::clone(&slots).acquire_owned() => p.map_err(std::io::Error::other)?,
+                _ = &mut shutdown => break,
+            };
+            let (tcp, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                _ = &mut shutdown => break,
+            };
+            let conn = self.connection(tcp, peer, graceful.watcher());
+            tokio::spawn(async move {
+                conn.await;
+                drop(permit);
+            });
+        }
+        sweeper.abort();
+        drop(self.listener);
+        let grace = Duration::from_secs(self.config.timeouts.shutdown_secs);
+        if tokio::time::timeout(grace, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("requests still in flight at stop were aborted");
+        }
+        Ok(())
+    }
+
+    /// One connection: TLS handshake (bounded), then HTTP/1.1 or HTTP/2.
+    fn connection(
+        &self,
+        tcp: TcpStream,
+        peer: SocketAddr,
+        watcher: hyper_util::server::graceful::Watcher,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let acceptor = self.acceptor.clone();
+        let app = self.app.clone();
+        let handshake = Duration::from_secs(self.config.timeouts.handshake_secs);
+        let header_read = Duration::from_secs(self.config.timeouts.header_read_secs);
+        async move {
+            let tls = match tokio::time::timeout(handshake, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
+                Err(_) => return tracing::debug!("TLS handshake timed out"),
+            };
+            let app = app.map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ClientAddr(peer));
+                req
+            });
+            let service = TowerToHyperService::new(app);
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read)
+                .max_buf_size(MAX_HEAD_BYTES.max(8192));
+            builder
+                .http2()
+                .timer(TokioTimer::new())
+                .max_header_list_size(MAX_HEAD_BYTES as u32);
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(tls), service)
+                .into_owned();
+            if let Err(e) = watcher.watch(conn).await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        }
+    }
+}
+
+async fn sweep_orphans(vault: Arc<Vault>) {
+    let mut tick = tokio::time::interval(ORPHAN_SWEEP_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        match vault.collect_orphans(ORPHAN_GRACE).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "collected orphan blobs"),
+            Err(e) => tracing::warn!(error = %e, "orphan collection failed"),
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! The router and its handlers. Handlers are thin: extract, call one vault method,
+//! map the result.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Extension, Json, Router};
+use serde::de::DeserializeOwned;
+use tokio_util::io::ReaderStream;
+
+use super::error::ApiError;
+use crate::api::{
+    ChangePassphraseRequest, CommitRequest, ErrorCode, Health, LoginRequest, PreloginRequest,
+    RecoverRequest, RecoveryEnvelopeRequest, RegisterRequest,
+};
+use crate::messages::Lang;
+use crate::vault::{Principal, Vault};
+
+/// Bytes per chunk when streaming a payload out.
+const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub vault: Arc<Vault>,
+    pub request_timeout: Duration,
+}
+
+type Shared = State<Arc<AppState>>;
+
+/// The peer's address, set per connection by the accept loop.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub SocketAddr);
+
+impl ClientAddr {
+    fn ip(&self) -> String {
+        self.0.ip().to_string()
+    }
+}
+
+tokio::task_local! {
+    /// The language of the request being served (for error messages).
+    pub static LANG: Lang;
+}
+
+/// A JSON body whose rejections are our JSON errors.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| ApiJson(v))
+            .map_err(ApiError::from)
+    }
+}
+
+/// An authenticated caller and the token it used.
+pub struct Authed {
+    pub principal: Principal,
+    pub token: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        let principal = state.vault.authenticate(token).await?;
+        Ok(Authed {
+            principal,
+            token: token.to_owned(),
+        })
+    }
+}
+
+/// Builds the application.
+pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
+    let timed = Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/prelogin", post(prelogin))
+        .route("/v1/accounts", post(register))
+        .route("/v1/sessions", post(login))
+        .route("/v1/sessions/current", axum::routing::delete(logout))
+        .route("/v1/account", get(whoami))
+        .route("/v1/account/passphrase", put(change_passphrase))
+        .route("/v1/recovery/envelope", post(recovery_envelope))
+        .route("/v1/recovery", post(recover))
+        .route("/v1/documents", post(commit).get(list))
+        .route("/v1/documents/{id}", get(document).delete(delete))
+        .route("/v1/documents/{id}/content", get(content))
+        .layer(DefaultBodyLimit::max(max_json_bytes))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            request_deadline,
+        ));
+    let streaming = Router::new()
+        .route("/v1/uploads", post(upload))
+        .layer(DefaultBodyLimit::disable());
+    timed
+        .merge(streaming)
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound) })
+        .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed) })
+        .layer(middleware::from_fn(language))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Runs the request with its language in scope.
+async fn language(req: Request, next: Next) -> Response {
+    let lang = Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    LANG.scope(lang, next.run(req)).await
+}
+
+/// Bounds the time to produce a response (not the time to stream a download).
+async fn request_deadline(State(state): Shared, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.request_timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(ErrorCode::RequestTimeout).into_response(),
+    }
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+async fn prelogin(
+    State(s): Shared,
+    ApiJson(req): ApiJson<PreloginRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.prelogin(&req.user).await?))
+}
+
+async fn register(
+    State(s): Shared,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((StatusCode::CREATED, Json(s.vault.register(req).await?)))
+}
+
+async fn login(
+    State(s): Shared,
+    Extension(addr): Extension<ClientAddr>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.login(req, &addr.ip()).await?))
+}
+
+async fn logout(State(s): Shared, who: Authed) -> Result<StatusCode, ApiError> {
+    s.vault.logout(&who.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn whoami(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.account(&who.principal).await?))
+}
+
+async fn change_passphrase(
+    State(s): Shared,
+    Extension(addr): Extension<ClientAddr>,
+    who: Authed,
+    ApiJson(req): ApiJson<ChangePassphraseRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let ip = addr.ip();
+    Ok(Json(
+        s.vault.change_passphrase(&who.principal, req, &ip).await?,
+    ))
+}
+
+async fn recovery_envelope(
+    State(s): Shared,
+    Extension(addr): Extension<ClientAddr>,
+    ApiJson(req): ApiJson<RecoveryEnvelopeRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.recovery_envelope(req, &addr.ip()).await?))
+}
+
+async fn recover(
+    State(s): Shared,
+    Extension(addr): Extension<ClientAddr>,
+    ApiJson(req): ApiJson<RecoverRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.recover(req, &addr.ip()).await?))
+}
+
+async fn upload(
+    State(s): Shared,
+    who: Authed,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if content_type != Some("application/octet-stream") {
+        return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
+    }
+    let stream = body.into_data_stream();
+    let done = s.vault.upload(&who.principal, stream).await?;
+    Ok((StatusCode::CREATED, Json(done)))
+}
+
+async fn commit(
+    State(s): Shared,
+    who: Authed,
+    ApiJson(req): ApiJson<CommitRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.vault.commit(&who.principal, req).await?),
+    ))
+}
+
+async fn list(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.list(&who.principal).await?))
+}
+
+async fn document(
+    State(s): Shared,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.document(&who.principal, &id).await?))
+}
+
+async fn content(
+    State(s): Shared,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let blob = s.vault.content(&who.principal, &id).await?;
+    let stream = ReaderStream::with_capacity(blob.reader, DOWNLOAD_CHUNK_BYTES);
+    let response = Response::builder()
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header(header::CONTENT_LENGTH, blob.len)
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from_stream(stream))
+        .map_err(|e| ApiError::from(crate::vault::VaultError::Internal(e.to_string())))?;
+    Ok(response)
+}
+
+async fn delete(
+    State(s): Shared,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.vault.delete(&who.principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

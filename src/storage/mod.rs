@@ -1,0 +1,108 @@
+//! Where things are kept: one trait for metadata, one for blobs.
+//!
+//! - [`MetadataStore`]: accounts, sessions, documents' records and usage counters.
+//!   The embedded backend is sled ([`sled_store`], the only file that names sled).
+//!   Every write method returns only once the write is durable (flushed and fsync'ed;
+//!   concurrent writers share one flush).
+//! - [`BlobStore`]: ciphertext files, written to a staging area, fsync'ed, then
+//!   published under the document id. The filesystem backend is [`fs`].
+//!
+//! Order of writes (invariant): blobs are durable before the metadata that points to
+//! them; metadata is deleted before the blobs it pointed to. Blobs without metadata
+//! are orphans, collected by [`crate::vault::Vault::collect_orphans`].
+
+pub mod blob;
+pub mod fs;
+pub mod sled_store;
+
+pub use blob::{BlobPart, BlobReader, BlobStore, StagedBlob};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Bytes, KdfParams, PublicKeys, Quota, Role, Usage, WrappedIdentity};
+
+/// An account as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountRecord {
+    pub user: String,
+    pub role: Role,
+    pub keys: PublicKeys,
+    pub salt: Bytes,
+    pub kdf: KdfParams,
+    /// Argon2id PHC string of the auth key.
+    pub auth_hash: String,
+    pub wrapped_identity: WrappedIdentity,
+    pub recovery_recipient: String,
+    pub recovery_envelope: Bytes,
+    /// Argon2id PHC string of the recovery auth key.
+    pub recovery_hash: String,
+    pub created_ms: i64,
+    pub usage: Usage,
+}
+
+/// A session as stored, under the SHA-256 digest of its token.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub user: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
+/// A document's record.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DocumentRow {
+    pub id: String,
+    pub owner: String,
+    /// Ciphertext bytes.
+    pub size: u64,
+    pub added_ms: i64,
+    pub meta: Bytes,
+    pub owner_envelope: Bytes,
+}
+
+/// Why a metadata operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("already exists")]
+    Conflict,
+    #[error("not found")]
+    NotFound,
+    #[error("quota exceeded")]
+    QuotaExceeded,
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(String),
+    #[error("metadata store failure: {0}")]
+    Backend(String),
+}
+
+/// Accounts, sessions and document records. Implementations make every write
+/// durable before returning.
+pub trait MetadataStore: Send + Sync + 'static {
+    /// Creates an account; [`StoreError::Conflict`] if the name is taken.
+    fn insert_account(&self, account: &AccountRecord) -> Result<(), StoreError>;
+    fn account(&self, user: &str) -> Result<Option<AccountRecord>, StoreError>;
+    /// Applies `change` to an account atomically; [`StoreError::NotFound`] if absent.
+    fn update_account(
+        &self,
+        user: &str,
+        change: &(dyn Fn(&mut AccountRecord) + Sync),
+    ) -> Result<(), StoreError>;
+
+    fn put_session(&self, digest: &[u8; 32], session: &SessionRecord) -> Result<(), StoreError>;
+    fn session(&self, digest: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError>;
+    fn delete_session(&self, digest: &[u8; 32]) -> Result<(), StoreError>;
+    /// Ends every session of `user`; returns how many.
+    fn delete_sessions_of(&self, user: &str) -> Result<usize, StoreError>;
+    /// Removes sessions that expired before `now_ms`; returns how many.
+    fn purge_sessions(&self, now_ms: i64) -> Result<usize, StoreError>;
+
+    /// Inserts a document and adds it to its owner's usage, atomically, refusing with
+    /// [`StoreError::QuotaExceeded`] if the vault would exceed `quota`.
+    fn insert_document(&self, doc: &DocumentRow, quota: &Quota) -> Result<(), StoreError>;
+    fn document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError>;
+    fn documents_of(&self, owner: &str) -> Result<Vec<DocumentRow>, StoreError>;
+    /// Removes a document and subtracts it from its owner's usage, atomically.
+    fn delete_document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError>;
+    /// Every document id (for orphan collection).
+    fn document_ids(&self) -> Result<std::collections::HashSet<String>, StoreError>;
+}

@@ -1,0 +1,388 @@
+//! The embedded metadata store over sled 0.34: the only file that names sled.
+//!
+//! Durability: sled's own flush ends in `sync_file_range` on Linux, which does not
+//! persist file metadata or the drive's cache. Every write here therefore ends with
+//! [`SledStore::make_durable`]: sled flush, then `fsync` of the database file and its
+//! directory. Concurrent writers share one flush (group commit): a writer takes a
+//! ticket after its write, and a flush that started after the ticket was taken
+//! covers it.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+use super::{AccountRecord, DocumentRow, MetadataStore, SessionRecord, StoreError};
+use crate::api::Quota;
+
+/// sled's page cache; small, since coffred must stay within a modest memory budget.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Metadata in a sled database.
+pub struct SledStore {
+    db: sled::Db,
+    accounts: sled::Tree,
+    sessions: sled::Tree,
+    documents: sled::Tree,
+    owner_index: sled::Tree,
+    dir: PathBuf,
+    requested: AtomicU64,
+    flushed: Mutex<u64>,
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn owner_key(owner: &str, id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(owner.len() + 1 + id.len());
+    k.extend_from_slice(owner.as_bytes());
+    k.push(0);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn abort<T>(e: StoreError) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(e))
+}
+
+fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => e.into(),
+    }
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .open()?;
+        let store = SledStore {
+            accounts: db.open_tree("accounts")?,
+            sessions: db.open_tree("sessions")?,
+            documents: db.open_tree("documents")?,
+            owner_index: db.open_tree("owner_index")?,
+            db,
+            dir: dir.to_path_buf(),
+            requested: AtomicU64::new(0),
+            flushed: Mutex::new(0),
+        };
+        store.make_durable()?;
+        Ok(store)
+    }
+
+    /// Flushes sled and fsyncs its files; shared by concurrent writers.
+    pub fn make_durable(&self) -> Result<(), StoreError> {
+        let ticket = self.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut flushed = self.flushed.lock().unwrap_or_else(|p| p.into_inner());
+        if *flushed >= ticket {
+            return Ok(());
+        }
+        let target = self.requested.load(Ordering::SeqCst);
+        self.db.flush()?;
+        self.fsync_files()?;
+        *flushed = target;
+        Ok(())
+    }
+
+    fn fsync_files(&self) -> Result<(), StoreError> {
+        for entry in std::fs::read_dir(&self.dir)? {
+            let path = entry?.path();
+            if path.is_file() {
+                File::open(&path)?.sync_all()?;
+            }
+        }
+        File::open(&self.dir)?.sync_all()?;
+        Ok(())
+    }
+}
+
+impl MetadataStore for SledStore {
+    fn insert_account(&self, account: &AccountRecord) -> Result<(), StoreError> {
+        let value = encode(account)?;
+        let swapped = self.accounts.compare_and_swap(
+            account.user.as_bytes(),
+            None as Option<&[u8]>,
+            Some(value),
+        )?;
+        if swapped.is_err() {
+            return Err(StoreError::Conflict);
+        }
+        self.make_durable()
+    }
+
+    fn account(&self, user: &str) -> Result<Option<AccountRecord>, StoreError> {
+        self.accounts
+            .get(user.as_bytes())?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    fn update_account(
+        &self,
+        user: &str,
+        change: &(dyn Fn(&mut AccountRecord) + Sync),
+    ) -> Result<(), StoreError> {
+        self.accounts
+            .transaction(|tx| {
+                let Some(bytes) = tx.get(user.as_bytes())? else {
+                    return abort(StoreError::NotFound);
+                };
+                let mut account: AccountRecord = decode(&bytes).or_else(abort)?;
+                change(&mut account);
+                tx.insert(user.as_bytes(), encode(&account).or_else(abort)?)?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.make_durable()
+    }
+
+    fn put_session(&self, digest: &[u8; 32], session: &SessionRecord) -> Result<(), StoreError> {
+        self.sessions.insert(digest, encode(session)?)?;
+        self.make_durable()
+    }
+
+    fn session(&self, digest: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError> {
+        self.sessions.get(digest)?.map(|v| decode(&v)).transpose()
+    }
+
+    fn delete_session(&self, digest: &[u8; 32]) -> Result<(), StoreError> {
+        self.sessions.remove(digest)?;
+        self.make_durable()
+    }
+
+    fn delete_sessions_of(&self, user: &str) -> Result<usize, StoreError> {
+        self.remove_sessions_where(|s| s.user == user)
+    }
+
+    fn purge_sessions(&self, now_ms: i64) -> Result<usize, StoreError> {
+        self.remove_sessions_where(|s| s.expires_ms <= now_ms)
+    }
+
+    fn insert_document(&self, doc: &DocumentRow, quota: &Quota) -> Result<(), StoreError> {
+        (&self.accounts, &self.documents, &self.owner_index)
+            .transaction(|(accounts, documents, index)| {
+                let Some(bytes) = accounts.get(doc.owner.as_bytes())? else {
+                    return abort(StoreError::NotFound);
+                };
+                let mut account: AccountRecord = decode(&bytes).or_else(abort)?;
+                let usage = &mut account.usage;
+                if usage.documents + 1 > quota.documents || usage.bytes + doc.size > quota.bytes {
+                    return abort(StoreError::QuotaExceeded);
+                }
+                if documents.get(doc.id.as_bytes())?.is_some() {
+                    return abort(StoreError::Conflict);
+                }
+                usage.documents += 1;
+                usage.bytes += doc.size;
+                accounts.insert(doc.owner.as_bytes(), encode(&account).or_else(abort)?)?;
+                documents.insert(doc.id.as_bytes(), encode(doc).or_else(abort)?)?;
+                index.insert(owner_key(&doc.owner, &doc.id), &[])?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.make_durable()
+    }
+
+    fn document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError> {
+        self.documents
+            .get(id.as_bytes())?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    fn documents_of(&self, owner: &str) -> Result<Vec<DocumentRow>, StoreError> {
+        let prefix = owner_key(owner, "");
+        let mut out = Vec::new();
+        for entry in self.owner_index.scan_prefix(&prefix) {
+            let (key, _) = entry?;
+            let id = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+            if let Some(doc) = self.document(&id)? {
+                out.push(doc);
+            }
+        }
+        out.sort_by(|a, b| a.added_ms.cmp(&b.added_ms).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    fn delete_document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError> {
+        let removed = (&self.accounts, &self.documents, &self.owner_index)
+            .transaction(|(accounts, documents, index)| {
+                let Some(bytes) = documents.remove(id.as_bytes())? else {
+                    return Ok(None);
+                };
+                let doc: DocumentRow = decode(&bytes).or_else(abort)?;
+                index.remove(owner_key(&doc.owner, &doc.id))?;
+                if let Some(bytes) = accounts.get(doc.owner.as_bytes())? {
+                    let mut account: AccountRecord = decode(&bytes).or_else(abort)?;
+                    account.usage.documents = account.usage.documents.saturating_sub(1);
+                    account.usage.bytes = account.usage.bytes.saturating_sub(doc.size);
+                    accounts.insert(doc.owner.as_bytes(), encode(&account).or_else(abort)?)?;
+                }
+                Ok(Some(doc))
+            })
+            .map_err(tx_error)?;
+        self.make_durable()?;
+        Ok(removed)
+    }
+
+    fn document_ids(&self) -> Result<HashSet<String>, StoreError> {
+        self.documents
+            .iter()
+            .keys()
+            .map(|k| Ok(String::from_utf8_lossy(&k?).into_owned()))
+            .collect()
+    }
+}
+
+impl SledStore {
+    fn remove_sessions_where(
+        &self,
+        condemned: impl Fn(&SessionRecord) -> bool,
+    ) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for entry in self.sessions.iter() {
+            let (key, value) = entry?;
+            let session: SessionRecord = decode(&value)?;
+            if condemned(&session) {
+                self.sessions.remove(key)?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            self.make_durable()?;
+        }
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Bytes, KdfParams, PublicKeys, Role, Usage, WrappedIdentity};
+
+    fn account(user: &str) -> AccountRecord {
+        AccountRecord {
+            user: user.into(),
+            role: Role::Citizen,
+            keys: PublicKeys {
+                age_recipient: "age1x".into(),
+                signing_key: Bytes::default(),
+            },
+            salt: Bytes::default(),
+            kdf: KdfParams::DEFAULT,
+            auth_hash: String::new(),
+            wrapped_identity: WrappedIdentity {
+                nonce: Bytes::default(),
+                ciphertext: Bytes::default(),
+            },
+            recovery_recipient: String::new(),
+            recovery_envelope: Bytes::default(),
+            recovery_hash: String::new(),
+            created_ms: 0,
+            usage: Usage::default(),
+        }
+    }
+
+    fn doc(id: &str, owner: &str, size: u64) -> DocumentRow {
+        DocumentRow {
+            id: id.into(),
+            owner: owner.into(),
+            size,
+            added_ms: 1,
+            meta: Bytes::default(),
+            owner_envelope: Bytes::default(),
+        }
+    }
+
+    const QUOTA: Quota = Quota {
+        bytes: 100,
+        documents: 2,
+        max_document_bytes: 100,
+    };
+
+    #[test]
+    fn accounts_documents_and_quota() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStore::open(dir.path()).unwrap();
+        s.insert_account(&account("alice")).unwrap();
+        assert!(matches!(
+            s.insert_account(&account("alice")),
+            Err(StoreError::Conflict)
+        ));
+        s.insert_account(&account("bob")).unwrap();
+        s.insert_document(&doc("d1", "alice", 60), &QUOTA).unwrap();
+        assert!(matches!(
+            s.insert_document(&doc("d2", "alice", 41), &QUOTA),
+            Err(StoreError::QuotaExceeded)
+        ));
+        s.insert_document(&doc("d2", "alice", 40), &QUOTA).unwrap();
+        assert!(matches!(
+            s.insert_document(&doc("d3", "alice", 0), &QUOTA),
+            Err(StoreError::QuotaExceeded)
+        ));
+        s.insert_document(&doc("d4", "bob", 5), &QUOTA).unwrap();
+        assert_eq!(s.documents_of("alice").unwrap().len(), 2);
+        assert_eq!(s.documents_of("bob").unwrap().len(), 1);
+        assert_eq!(s.account("alice").unwrap().unwrap().usage.bytes, 100);
+        assert!(s.delete_document("d1").unwrap().is_some());
+        assert!(s.delete_document("d1").unwrap().is_none());
+        let usage = s.account("alice").unwrap().unwrap().usage;
+        assert_eq!((usage.bytes, usage.documents), (40, 1));
+        assert_eq!(s.document_ids().unwrap().len(), 2);
+        s.update_account("alice", &|a| a.salt = Bytes(vec![9]))
+            .unwrap();
+        assert_eq!(s.account("alice").unwrap().unwrap().salt, Bytes(vec![9]));
+        assert!(matches!(
+            s.update_account("nobody", &|_| {}),
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    #[test]
+    fn sessions_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            let rec = |user: &str, exp| SessionRecord {
+                user: user.into(),
+                created_ms: 0,
+                expires_ms: exp,
+            };
+            s.put_session(&[1; 32], &rec("alice", 10)).unwrap();
+            s.put_session(&[2; 32], &rec("alice", 1000)).unwrap();
+            s.put_session(&[3; 32], &rec("bob", 1000)).unwrap();
+            assert_eq!(s.purge_sessions(500).unwrap(), 1);
+            assert_eq!(s.delete_sessions_of("alice").unwrap(), 1);
+        }
+        let s = SledStore::open(dir.path()).unwrap();
+        assert!(s.session(&[3; 32]).unwrap().is_some());
+        assert!(s.session(&[2; 32]).unwrap().is_none());
+    }
+}

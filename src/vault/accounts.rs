@@ -1,0 +1,333 @@
+//! Accounts and sessions: registration, pre-login, login, logout, passphrase change
+//! and recovery. The server sees the auth key (a derived secret, never the passphrase)
+//! and keeps only an Argon2id hash of it.
+
+use std::sync::Arc;
+
+use super::{Principal, Vault, VaultError};
+use crate::api::{
+    AccountResponse, ChangePassphraseRequest, KdfParams, LoginRequest, PassphraseCredentials,
+    PreloginResponse, RecoverRequest, RecoveryCredentials, RecoveryEnvelopeRequest,
+    RecoveryEnvelopeResponse, RegisterRequest, Role, SessionResponse,
+};
+use crate::crypto::document::AGE_MAGIC;
+use crate::crypto::server::{self as srv};
+use crate::storage::{AccountRecord, SessionRecord, StoreError};
+
+const KEY_BYTES: usize = 32;
+const MAX_ENVELOPE_BYTES: usize = 16 * 1024;
+
+/// Whether a user name is acceptable: 3 to 64 of `a-z 0-9 . _ -`, starting with a
+/// letter or digit.
+pub fn valid_user_name(user: &str) -> bool {
+    let ok_char = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b);
+    (3..=64).contains(&user.len())
+        && user.bytes().all(ok_char)
+        && user
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+}
+
+fn check_passphrase_credentials(c: &PassphraseCredentials) -> Result<(), VaultError> {
+    if !c.kdf.acceptable() {
+        return Err(VaultError::WeakKdfParams);
+    }
+    let sizes_ok = (16..=64).contains(&c.salt.len())
+        && c.auth_key.len() == KEY_BYTES
+        && c.wrapped_identity.nonce.len() == 24
+        && (16..=MAX_ENVELOPE_BYTES).contains(&c.wrapped_identity.ciphertext.len());
+    sizes_ok
+        .then_some(())
+        .ok_or_else(|| VaultError::BadRequest("malformed passphrase credentials".into()))
+}
+
+fn check_recovery_credentials(c: &RecoveryCredentials) -> Result<(), VaultError> {
+    let ok = srv::valid_recipient(&c.recipient)
+        && c.auth_key.len() == KEY_BYTES
+        && c.envelope.len() <= MAX_ENVELOPE_BYTES
+        && c.envelope.as_slice().starts_with(AGE_MAGIC);
+    ok.then_some(())
+        .ok_or_else(|| VaultError::BadRequest("malformed recovery credentials".into()))
+}
+
+impl Vault {
+    pub async fn register(&self, req: RegisterRequest) -> Result<SessionResponse, VaultError> {
+        if !valid_user_name(&req.user) {
+            return Err(VaultError::InvalidUserName);
+        }
+        check_passphrase_credentials(&req.passphrase)?;
+        check_recovery_credentials(&req.recovery)?;
+        if !srv::valid_recipient(&req.keys.age_recipient) || req.keys.signing_key.len() != 32 {
+            return Err(VaultError::BadRequest("malformed public keys".into()));
+        }
+        let auth = req.passphrase.auth_key.0.clone();
+        let recovery = req.recovery.auth_key.0.clone();
+        let (auth_hash, recovery_hash) = self
+            .hashing(move || (srv::hash_secret(&auth), srv::hash_secret(&recovery)))
+            .await?;
+        let internal = |_| VaultError::Internal("hashing failed".into());
+        let account = AccountRecord {
+            user: req.user.clone(),
+            role: Role::Citizen,
+            keys: req.keys,
+            salt: req.passphrase.salt,
+            kdf: req.passphrase.kdf,
+            auth_hash: auth_hash.map_err(internal)?,
+            wrapped_identity: req.passphrase.wrapped_identity,
+            recovery_recipient: req.recovery.recipient,
+            recovery_envelope: req.recovery.envelope,
+            recovery_hash: recovery_hash.map_err(internal)?,
+            created_ms: self.clock.now_ms(),
+            usage: Default::default(),
+        };
+        let stored = account.clone();
+        let created = self
+            .store(move |m| match m.insert_account(&stored) {
+                Ok(()) => Ok(true),
+                Err(StoreError::Conflict) => Ok(false),
+                Err(e) => Err(e),
+            })
+            .await?;
+        if !created {
+            return Err(VaultError::UserExists);
+        }
+        self.open_session(&account).await
+    }
+
+    /// Salt and parameters for a user; a stable fake for unknown names.
+    pub async fn prelogin(&self, user: &str) -> Result<PreloginResponse, VaultError> {
+        let name = user.to_owned();
+        let account = self.store(move |m| m.account(&name)).await?;
+        Ok(match account {
+            Some(a) => PreloginResponse {
+                salt: a.salt,
+                kdf: a.kdf,
+            },
+            None => PreloginResponse {
+                salt: self.secret.fake_salt(user).to_vec().into(),
+                kdf: KdfParams::DEFAULT,
+            },
+        })
+    }
+
+    pub async fn login(&self, req: LoginRequest, ip: &str) -> Result<SessionResponse, VaultError> {
+        let account = self
+            .check_secret(&req.user, ip, req.auth_key.0, |a| a.auth_hash.clone())
+            .await?;
+        self.open_session(&account).await
+    }
+
+    /// Verifies a secret against an account's stored hash, under the attempt limits.
+    async fn check_secret(
+        &self,
+        user: &str,
+        ip: &str,
+        secret: Vec<u8>,
+        stored_hash: impl Fn(&AccountRecord) -> String,
+    ) -> Result<AccountRecord, VaultError> {
+        let now = self.clock.now_ms();
+        let (user_key, ip_key) = (format!("user:{user}"), format!("ip:{ip}"));
+        for (attempts, key) in [
+            (&self.account_attempts, &user_key),
+            (&self.ip_attempts, &ip_key),
+        ] {
+            attempts
+                .check(key, now)
+                .map_err(|retry_after_s| VaultError::TooManyAttempts { retry_after_s })?;
+        }
+        let name = user.to_owned();
+        let account = self.store(move |m| m.account(&name)).await?;
+        let hash = account.as_ref().map(&stored_hash);
+        let ok = self
+            .hashing(move || match hash {
+                Some(h) => srv::verify_secret(&h, &secret),
+                None => {
+                    srv::verify_nothing(&secret);
+                    false
+                }
+            })
+            .await?;
+        match account {
+            Some(account) if ok => {
+                self.account_attempts.clear(&user_key);
+                Ok(account)
+            }
+            _ => {
+                self.account_attempts.fail(&user_key, now);
+                self.ip_attempts.fail(&ip_key, now);
+                Err(VaultError::BadCredentials)
+            }
+        }
+    }
+
+    async fn open_session(&self, account: &AccountRecord) -> Result<SessionResponse, VaultError> {
+        let (token, digest) = srv::new_token();
+        let now = self.clock.now_ms();
+        let record = SessionRecord {
+            user: account.user.clone(),
+            created_ms: now,
+            expires_ms: now + self.limits.session_lifetime.as_millis() as i64,
+        };
+        let expires_ms = record.expires_ms;
+        self.store(move |m| m.put_session(&digest, &record)).await?;
+        Ok(SessionResponse {
+            user: account.user.clone(),
+            role: account.role,
+            token,
+            expires_ms,
+            keys: account.keys.clone(),
+            wrapped_identity: account.wrapped_identity.clone(),
+            kdf: account.kdf,
+        })
+    }
+
+    /// The principal behind a bearer token.
+    pub async fn authenticate(&self, token: &str) -> Result<Principal, VaultError> {
+        let digest = srv::token_digest(token);
+        let Some(session) = self.store(move |m| m.session(&digest)).await? else {
+            return Err(VaultError::Unauthenticated);
+        };
+        if session.expires_ms <= self.clock.now_ms() {
+            self.store(move |m| m.delete_session(&digest)).await?;
+            return Err(VaultError::SessionExpired);
+        }
+        let user = session.user.clone();
+        let account = self.store(move |m| m.account(&user)).await?;
+        let account = account.ok_or(VaultError::Unauthenticated)?;
+        Ok(Principal {
+            user: account.user,
+            role: account.role,
+        })
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<(), VaultError> {
+        let digest = srv::token_digest(token);
+        self.store(move |m| m.delete_session(&digest)).await
+    }
+
+    pub async fn account(&self, who: &Principal) -> Result<AccountResponse, VaultError> {
+        let user = who.user.clone();
+        let account = self.store(move |m| m.account(&user)).await?;
+        let account = account.ok_or(VaultError::Unauthenticated)?;
+        Ok(AccountResponse {
+            user: account.user,
+            role: account.role,
+            keys: account.keys,
+            usage: account.usage,
+            quota: self.limits.quota(),
+        })
+    }
+
+    /// Replaces the passphrase credentials; ends every other session.
+    pub async fn change_passphrase(
+        &self,
+        who: &Principal,
+        req: ChangePassphraseRequest,
+        ip: &str,
+    ) -> Result<SessionResponse, VaultError> {
+        check_passphrase_credentials(&req.passphrase)?;
+        self.check_secret(&who.user, ip, req.current_auth_key.0, |a| {
+            a.auth_hash.clone()
+        })
+        .await?;
+        self.replace_credentials(&who.user, req.passphrase, None)
+            .await
+    }
+
+    /// The recovery envelope, for a client that proves it holds the kit.
+    pub async fn recovery_envelope(
+        &self,
+        req: RecoveryEnvelopeRequest,
+        ip: &str,
+    ) -> Result<RecoveryEnvelopeResponse, VaultError> {
+        let account = self
+            .check_secret(&req.user, ip, req.recovery_auth_key.0, |a| {
+                a.recovery_hash.clone()
+            })
+            .await
+            .map_err(kit_refused)?;
+        Ok(RecoveryEnvelopeResponse {
+            envelope: account.recovery_envelope,
+            keys: account.keys,
+        })
+    }
+
+    /// Sets a new passphrase and a new kit from the old kit; ends every session.
+    pub async fn recover(
+        &self,
+        req: RecoverRequest,
+        ip: &str,
+    ) -> Result<SessionResponse, VaultError> {
+        check_passphrase_credentials(&req.passphrase)?;
+        check_recovery_credentials(&req.recovery)?;
+        self.check_secret(&req.user, ip, req.recovery_auth_key.0, |a| {
+            a.recovery_hash.clone()
+        })
+        .await
+        .map_err(kit_refused)?;
+        self.replace_credentials(&req.user, req.passphrase, Some(req.recovery))
+            .await
+    }
+
+    async fn replace_credentials(
+        &self,
+        user: &str,
+        pass: PassphraseCredentials,
+        recovery: Option<RecoveryCredentials>,
+    ) -> Result<SessionResponse, VaultError> {
+        let auth = pass.auth_key.0.clone();
+        let recovery_auth = recovery.as_ref().map(|r| r.auth_key.0.clone());
+        let (auth_hash, recovery_hash) = self
+            .hashing(move || {
+                let r = recovery_auth.map(|k| srv::hash_secret(&k));
+                (srv::hash_secret(&auth), r)
+            })
+            .await?;
+        let internal = |_| VaultError::Internal("hashing failed".into());
+        let auth_hash = auth_hash.map_err(internal)?;
+        let recovery_hash = recovery_hash.transpose().map_err(internal)?;
+        let name = user.to_owned();
+        let change = Arc::new(move |a: &mut AccountRecord| {
+            a.salt = pass.salt.clone();
+            a.kdf = pass.kdf;
+            a.auth_hash = auth_hash.clone();
+            a.wrapped_identity = pass.wrapped_identity.clone();
+            if let (Some(r), Some(h)) = (&recovery, &recovery_hash) {
+                a.recovery_recipient = r.recipient.clone();
+                a.recovery_envelope = r.envelope.clone();
+                a.recovery_hash = h.clone();
+            }
+        });
+        let account = self
+            .store(move |m| {
+                m.update_account(&name, change.as_ref())?;
+                m.delete_sessions_of(&name)?;
+                m.account(&name)?.ok_or(StoreError::NotFound)
+            })
+            .await?;
+        self.open_session(&account).await
+    }
+}
+
+fn kit_refused(e: VaultError) -> VaultError {
+    match e {
+        VaultError::BadCredentials => VaultError::BadRecoveryKit,
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_user_name;
+
+    #[test]
+    fn user_names() {
+        for ok in ["mme.b", "abc", "jean-pierre_2"] {
+            assert!(valid_user_name(ok), "{ok}");
+        }
+        for bad in ["ab", "Alice", ".hidden", "a b", "é-x", &"x".repeat(65)] {
+            assert!(!valid_user_name(bad), "{bad}");
+        }
+    }
+}

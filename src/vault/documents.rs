@@ -1,0 +1,261 @@
+//! Documents: streamed upload to staging, commit into the vault, listing, streamed
+//! download, deletion, and collection of orphans left by crashes.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+
+use super::access::{authorize, Action, Principal};
+use super::{Staged, Vault, VaultError};
+use crate::api::{CommitRequest, CommitResponse, DocumentRecord, UploadResponse};
+use crate::crypto::document::AGE_MAGIC;
+use crate::crypto::server::new_id;
+use crate::storage::{BlobPart, BlobReader, DocumentRow};
+
+/// Largest sealed metadata or envelope accepted.
+const MAX_SEALED_BYTES: usize = 64 * 1024;
+/// After a limit is hit, how much more of the body is read (and dropped) so the
+/// client can read the refusal; past this the connection is simply closed.
+const MAX_DRAIN_BYTES: u64 = 256 * 1024 * 1024;
+
+fn row_to_record(row: DocumentRow) -> DocumentRecord {
+    DocumentRecord {
+        id: row.id,
+        size: row.size,
+        added_ms: row.added_ms,
+        meta: row.meta,
+        owner_envelope: row.owner_envelope,
+    }
+}
+
+fn check_id(id: &str) -> Result<(), VaultError> {
+    let ok = id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    ok.then_some(()).ok_or(VaultError::DocumentNotFound)
+}
+
+impl Vault {
+    /// Streams an upload into staging. Nothing is visible until [`Vault::commit`].
+    pub async fn upload<S, E>(&self, who: &Principal, body: S) -> Result<UploadResponse, VaultError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        E: std::fmt::Display,
+    {
+        let account = self.account(who).await?;
+        let quota = account.quota;
+        if account.usage.documents >= quota.documents {
+            return Err(VaultError::QuotaExceeded);
+        }
+        let room = quota.bytes.saturating_sub(account.usage.bytes);
+        let max = self.limits.max_ciphertext_bytes().min(room);
+        let upload = new_id();
+        let result = self.receive(&upload, body, max).await;
+        match result {
+            Ok(size) => {
+                let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+                let owner = who.user.clone();
+                staged.insert(upload.clone(), Staged { owner, size });
+                Ok(UploadResponse { upload, size })
+            }
+            Err(e) => {
+                self.blobs.discard(&upload).await.ok();
+                Err(match e {
+                    VaultError::DocumentTooLarge { .. }
+                        if room < self.limits.max_ciphertext_bytes() =>
+                    {
+                        VaultError::QuotaExceeded
+                    }
+                    other => other,
+                })
+            }
+        }
+    }
+
+    /// Writes the body to a staged blob, enforcing the age magic, the size limit and
+    /// the idle timeout.
+    async fn receive<S, E>(&self, upload: &str, mut body: S, max: u64) -> Result<u64, VaultError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        E: std::fmt::Display,
+    {
+        let mut staged = self.blobs.stage(upload).await?;
+        let mut head: Vec<u8> = Vec::with_capacity(AGE_MAGIC.len());
+        let mut total = 0u64;
+        while let Some(chunk) = self.next_chunk(&mut body).await? {
+            total += chunk.len() as u64;
+            if total > max {
+                drop(staged);
+                self.drain(&mut body, total).await;
+                return Err(VaultError::DocumentTooLarge {
+                    max_bytes: self.limits.max_document_bytes,
+                });
+            }
+            if head.len() < AGE_MAGIC.len() {
+                let take = (AGE_MAGIC.len() - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+                if !AGE_MAGIC.starts_with(&head) {
+                    return Err(VaultError::NotAgeFile);
+                }
+            }
+            staged.write(&chunk).await?;
+        }
+        if head.len() < AGE_MAGIC.len() {
+            return Err(VaultError::NotAgeFile);
+        }
+        Ok(staged.finish().await?)
+    }
+
+    async fn next_chunk<S, E>(&self, body: &mut S) -> Result<Option<Bytes>, VaultError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        E: std::fmt::Display,
+    {
+        match tokio::time::timeout(self.limits.body_idle, body.next()).await {
+            Err(_) => Err(VaultError::UploadIncomplete("client too slow".into())),
+            Ok(None) => Ok(None),
+            Ok(Some(Err(e))) => Err(VaultError::UploadIncomplete(e.to_string())),
+            Ok(Some(Ok(chunk))) => Ok(Some(chunk)),
+        }
+    }
+
+    /// Reads and drops the rest of a refused body, so the refusal can be read.
+    async fn drain<S, E>(&self, body: &mut S, mut seen: u64)
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        E: std::fmt::Display,
+    {
+        let limit = seen + MAX_DRAIN_BYTES;
+        while let Ok(Some(chunk)) = self.next_chunk(body).await {
+            seen += chunk.len() as u64;
+            if seen > limit {
+                break;
+            }
+        }
+    }
+
+    /// Makes a staged upload a document of the uploader's vault.
+    pub async fn commit(
+        &self,
+        who: &Principal,
+        req: CommitRequest,
+    ) -> Result<CommitResponse, VaultError> {
+        for sealed in [&req.meta, &req.owner_envelope] {
+            if sealed.len() > MAX_SEALED_BYTES || !sealed.as_slice().starts_with(AGE_MAGIC) {
+                return Err(VaultError::NotAgeFile);
+            }
+        }
+        let size = self.take_staged(who, &req.upload)?;
+        let id = new_id();
+        let parts = [
+            (BlobPart::Meta, req.meta.as_slice()),
+            (BlobPart::OwnerEnvelope, req.owner_envelope.as_slice()),
+        ];
+        if let Err(e) = self.blobs.publish(&req.upload, &id, &parts).await {
+            self.blobs.discard(&req.upload).await.ok();
+            self.blobs.delete(&id).await.ok();
+            return Err(e.into());
+        }
+        let row = DocumentRow {
+            id: id.clone(),
+            owner: who.user.clone(),
+            size,
+            added_ms: self.clock.now_ms(),
+            meta: req.meta,
+            owner_envelope: req.owner_envelope,
+        };
+        let quota = self.limits.quota();
+        if let Err(e) = self.store(move |m| m.insert_document(&row, &quota)).await {
+            self.blobs.delete(&id).await.ok();
+            return Err(e);
+        }
+        Ok(CommitResponse { id })
+    }
+
+    fn take_staged(&self, who: &Principal, upload: &str) -> Result<u64, VaultError> {
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        match staged.get(upload) {
+            Some(s) if s.owner == who.user => {
+                let size = s.size;
+                staged.remove(upload);
+                Ok(size)
+            }
+            _ => Err(VaultError::UploadNotFound),
+        }
+    }
+
+    pub async fn list(&self, who: &Principal) -> Result<Vec<DocumentRecord>, VaultError> {
+        let owner = who.user.clone();
+        let rows = self.store(move |m| m.documents_of(&owner)).await?;
+        Ok(rows.into_iter().map(row_to_record).collect())
+    }
+
+    /// A document's record, if `who` may read it.
+    pub async fn document(&self, who: &Principal, id: &str) -> Result<DocumentRecord, VaultError> {
+        self.readable(who, id, Action::ReadDocument)
+            .await
+            .map(row_to_record)
+    }
+
+    async fn readable(
+        &self,
+        who: &Principal,
+        id: &str,
+        action: Action,
+    ) -> Result<DocumentRow, VaultError> {
+        check_id(id)?;
+        let key = id.to_owned();
+        let row = self.store(move |m| m.document(&key)).await?;
+        match row {
+            Some(row) if authorize(who, action, &row.owner) => Ok(row),
+            _ => Err(VaultError::DocumentNotFound),
+        }
+    }
+
+    /// The payload of a document, as a stream of ciphertext.
+    pub async fn content(&self, who: &Principal, id: &str) -> Result<BlobReader, VaultError> {
+        let row = self.readable(who, id, Action::ReadDocument).await?;
+        Ok(self.blobs.open(&row.id, BlobPart::Payload).await?)
+    }
+
+    /// Deletes a document: its record first, then its blobs and envelopes.
+    pub async fn delete(&self, who: &Principal, id: &str) -> Result<(), VaultError> {
+        let row = self.readable(who, id, Action::DeleteDocument).await?;
+        let key = row.id.clone();
+        self.store(move |m| m.delete_document(&key)).await?;
+        self.blobs.delete(&row.id).await?;
+        Ok(())
+    }
+
+    /// Removes blobs that no record points to and staged uploads nobody will commit,
+    /// when older than `grace` (zero at start-up, when nothing is in flight). Also
+    /// forgets expired sessions. Returns how many blobs were removed.
+    pub async fn collect_orphans(&self, grace: Duration) -> Result<usize, VaultError> {
+        let horizon = SystemTime::now()
+            .checked_sub(grace)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let now = self.clock.now_ms();
+        self.store(move |m| m.purge_sessions(now)).await?;
+        let known = self.store(|m| m.document_ids()).await?;
+        let mut removed = 0;
+        for (doc, modified) in self.blobs.documents().await? {
+            if modified <= horizon && !known.contains(&doc) {
+                self.blobs.delete(&doc).await?;
+                removed += 1;
+            }
+        }
+        for (upload, modified) in self.blobs.staged().await? {
+            if modified <= horizon {
+                self.staged
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&upload);
+                self.blobs.discard(&upload).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}

@@ -1,0 +1,203 @@
+//! The domain: accounts and sessions, documents, access decisions.
+//!
+//! [`Vault`] holds the stores, the clock and the limits; its methods are what the
+//! HTTP handlers call (one domain method per handler). It never sees plaintext or an
+//! unwrapped key: documents, metadata and envelopes are opaque age files here.
+
+pub mod access;
+mod accounts;
+pub mod attempts;
+pub mod clock;
+mod documents;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::api::Quota;
+use crate::crypto::server::ServerSecret;
+use crate::storage::{BlobStore, MetadataStore, StoreError};
+pub use access::{Action, Principal};
+use attempts::Attempts;
+use clock::Clock;
+
+/// Limits a deployment sets (see `deploy/coffred.toml`).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest plaintext document accepted.
+    pub max_document_bytes: u64,
+    pub vault_quota_bytes: u64,
+    pub vault_quota_documents: u64,
+    /// Longest wait for the next chunk of an upload before it is abandoned.
+    pub body_idle: Duration,
+    pub session_lifetime: Duration,
+    /// Failed logins allowed per account, and per IP address, within the window.
+    pub login_failures_per_account: usize,
+    pub login_failures_per_ip: usize,
+    pub login_window: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_document_bytes: 100 * 1024 * 1024,
+            vault_quota_bytes: 1024 * 1024 * 1024,
+            vault_quota_documents: 1000,
+            body_idle: Duration::from_secs(30),
+            session_lifetime: Duration::from_secs(12 * 3600),
+            login_failures_per_account: 5,
+            login_failures_per_ip: 50,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl Limits {
+    pub fn quota(&self) -> Quota {
+        Quota {
+            bytes: self.vault_quota_bytes,
+            documents: self.vault_quota_documents,
+            max_document_bytes: self.max_document_bytes,
+        }
+    }
+
+    /// The largest age ciphertext of a document of `max_document_bytes`: one 16-byte
+    /// tag per 64 KiB chunk, plus a header and nonce (generously bounded).
+    pub fn max_ciphertext_bytes(&self) -> u64 {
+        self.max_document_bytes + self.max_document_bytes / 4096 + 16 + 4096
+    }
+}
+
+/// Why a vault operation was refused or failed. Mapped to HTTP in one place
+/// (`server::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("invalid user name")]
+    InvalidUserName,
+    #[error("user name already taken")]
+    UserExists,
+    #[error("key derivation parameters below the minimum")]
+    WeakKdfParams,
+    #[error("bad credentials")]
+    BadCredentials,
+    #[error("too many failed attempts; retry after {retry_after_s} s")]
+    TooManyAttempts { retry_after_s: u64 },
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("session expired")]
+    SessionExpired,
+    #[error("recovery kit refused")]
+    BadRecoveryKit,
+    #[error("document not found")]
+    DocumentNotFound,
+    #[error("upload not found")]
+    UploadNotFound,
+    #[error("not an age file")]
+    NotAgeFile,
+    #[error("document larger than {max_bytes} bytes")]
+    DocumentTooLarge { max_bytes: u64 },
+    #[error("vault quota exceeded")]
+    QuotaExceeded,
+    #[error("upload interrupted: {0}")]
+    UploadIncomplete(String),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for VaultError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::QuotaExceeded => VaultError::QuotaExceeded,
+            StoreError::Conflict => VaultError::Internal("unexpected conflict".into()),
+            StoreError::NotFound => VaultError::Unauthenticated,
+            StoreError::Corrupt(m) => VaultError::Internal(m),
+            StoreError::Backend(m) => VaultError::Unavailable(m),
+        }
+    }
+}
+
+impl From<std::io::Error> for VaultError {
+    fn from(e: std::io::Error) -> Self {
+        VaultError::Unavailable(e.to_string())
+    }
+}
+
+/// A staged upload waiting for its commit.
+struct Staged {
+    owner: String,
+    size: u64,
+}
+
+/// The vault service.
+pub struct Vault {
+    meta: Arc<dyn MetadataStore>,
+    blobs: Arc<dyn BlobStore>,
+    secret: Arc<ServerSecret>,
+    clock: Arc<dyn Clock>,
+    limits: Limits,
+    account_attempts: Attempts,
+    ip_attempts: Attempts,
+    /// Bounds concurrent Argon2id runs (19 MiB each).
+    hashing: Semaphore,
+    staged: Mutex<HashMap<String, Staged>>,
+}
+
+impl Vault {
+    pub fn new(
+        meta: Arc<dyn MetadataStore>,
+        blobs: Arc<dyn BlobStore>,
+        secret: Arc<ServerSecret>,
+        clock: Arc<dyn Clock>,
+        limits: Limits,
+    ) -> Vault {
+        let window_ms = limits.login_window.as_millis() as i64;
+        Vault {
+            account_attempts: Attempts::new(limits.login_failures_per_account, window_ms),
+            ip_attempts: Attempts::new(limits.login_failures_per_ip, window_ms),
+            meta,
+            blobs,
+            secret,
+            clock,
+            limits,
+            hashing: Semaphore::new(2),
+            staged: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Runs a metadata-store call off the async threads (it may fsync).
+    async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn MetadataStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, VaultError> {
+        let meta = Arc::clone(&self.meta);
+        tokio::task::spawn_blocking(move || f(meta.as_ref()))
+            .await
+            .map_err(|e| VaultError::Internal(e.to_string()))?
+            .map_err(VaultError::from)
+    }
+
+    /// Runs CPU-heavy hashing off the async threads, at most two at a time.
+    async fn hashing<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, VaultError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| VaultError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| VaultError::Internal(e.to_string()))
+    }
+}

@@ -10,7 +10,7 @@ use crate::api::{
     Category, CommitRequest, CommitResponse, DocumentMeta, DocumentRecord, ErrorCode,
     UploadResponse,
 };
-use crate::crypto::document::DocumentKey;
+use crate::crypto::document::{ciphertext_bound, DocumentKey};
 use crate::crypto::{hex, keyfile, CryptoError};
 
 /// What the citizen says about a new document.
@@ -46,7 +46,8 @@ impl Client {
     fn precheck_size(&self, session: &Session, size: u64) -> Result<(), ClientError> {
         let account = self.whoami(session)?;
         let quota = account.quota;
-        if size > quota.max_document_bytes {
+        let stored = ciphertext_bound(size);
+        if stored > quota.max_document_bytes {
             let max = format!("{} Mio", quota.max_document_bytes.div_ceil(1024 * 1024));
             return Err(ClientError::local(
                 ErrorCode::DocumentTooLarge,

@@ -19,6 +19,19 @@ use crate::api::DocumentMeta;
 /// The first bytes of every age file (a sanity check the server may make).
 pub const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
 
+/// Bytes of plaintext per age payload chunk, and of tag per chunk.
+const CHUNK_BYTES: u64 = 64 * 1024;
+const TAG_BYTES: u64 = 16;
+/// An upper bound on the header of an age file to one X25519 recipient (about 170
+/// bytes, plus a random "grease" stanza of up to about 220), with the payload nonce.
+const HEADER_BOUND_BYTES: u64 = 512;
+
+/// An upper bound on the size of the age file that `plaintext` bytes become.
+pub fn ciphertext_bound(plaintext: u64) -> u64 {
+    let chunks = plaintext.div_ceil(CHUNK_BYTES).max(1);
+    HEADER_BOUND_BYTES + plaintext + chunks * TAG_BYTES
+}
+
 /// A document's key. No Debug, no Clone; wiped on drop.
 pub struct DocumentKey(x25519::Identity);
 
@@ -156,6 +169,8 @@ mod tests {
         let s = key.encrypt_stream(&data[..], &mut ct).unwrap();
         assert_eq!(s.bytes, 200_000);
         assert!(ct.starts_with(AGE_MAGIC));
+        assert!(ct.len() as u64 <= ciphertext_bound(200_000));
+        assert!(ct.len() as u64 > 200_000 + 4 * 16);
         let mut back = Vec::new();
         let d = key.decrypt_stream(&ct[..], &mut back).unwrap();
         assert_eq!(back, data);

@@ -11,6 +11,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+pub use super::document::AGE_MAGIC;
 use super::passphrase::SALT_BYTES;
 
 /// OWASP minimum for Argon2id: 19 MiB, two passes, one lane.

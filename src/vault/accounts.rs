@@ -10,7 +10,7 @@ use crate::api::{
     PreloginResponse, RecoverRequest, RecoveryCredentials, RecoveryEnvelopeRequest,
     RecoveryEnvelopeResponse, RegisterRequest, Role, SessionResponse,
 };
-use crate::crypto::document::AGE_MAGIC;
+use crate::crypto::server::AGE_MAGIC;
 use crate::crypto::server::{self as srv};
 use crate::storage::{AccountRecord, SessionRecord, StoreError};
 

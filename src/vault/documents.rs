@@ -9,8 +9,8 @@ use futures_util::{Stream, StreamExt};
 use super::access::{authorize, Action, Principal};
 use super::{Staged, Vault, VaultError};
 use crate::api::{CommitRequest, CommitResponse, DocumentRecord, UploadResponse};
-use crate::crypto::document::AGE_MAGIC;
 use crate::crypto::server::new_id;
+use crate::crypto::server::AGE_MAGIC;
 use crate::storage::{BlobPart, BlobReader, DocumentRow};
 
 /// Largest sealed metadata or envelope accepted.
@@ -50,7 +50,7 @@ impl Vault {
             return Err(VaultError::QuotaExceeded);
         }
         let room = quota.bytes.saturating_sub(account.usage.bytes);
-        let max = self.limits.max_ciphertext_bytes().min(room);
+        let max = self.limits.max_document_bytes.min(room);
         let upload = new_id();
         let result = self.receive(&upload, body, max).await;
         match result {
@@ -64,7 +64,7 @@ impl Vault {
                 self.blobs.discard(&upload).await.ok();
                 Err(match e {
                     VaultError::DocumentTooLarge { .. }
-                        if room < self.limits.max_ciphertext_bytes() =>
+                        if room < self.limits.max_document_bytes =>
                     {
                         VaultError::QuotaExceeded
                     }

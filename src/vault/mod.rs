@@ -26,7 +26,8 @@ use clock::Clock;
 /// Limits a deployment sets (see `deploy/coffred.toml`).
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// Largest plaintext document accepted.
+    /// Largest document accepted, as stored (age ciphertext; the encryption adds
+    /// about 0.03 %).
     pub max_document_bytes: u64,
     pub vault_quota_bytes: u64,
     pub vault_quota_documents: u64,
@@ -61,12 +62,6 @@ impl Limits {
             documents: self.vault_quota_documents,
             max_document_bytes: self.max_document_bytes,
         }
-    }
-
-    /// The largest age ciphertext of a document of `max_document_bytes`: one 16-byte
-    /// tag per 64 KiB chunk, plus a header and nonce (generously bounded).
-    pub fn max_ciphertext_bytes(&self) -> u64 {
-        self.max_document_bytes + self.max_document_bytes / 4096 + 16 + 4096
     }
 }
 

@@ -1,0 +1,188 @@
+//! Accounts: passphrases, sessions, attempt limits, passphrase change and recovery.
+
+use crate::harness::{agent, random_file, status_json, Daemon};
+
+#[test]
+fn wrong_passphrase_is_refused_and_right_one_works() {
+    let d = Daemon::start();
+    let mut alice = d.user("alice");
+    alice.register();
+    alice.ok(&["logout"]);
+    let err = alice.fails(&["list"], 1);
+    assert!(err.contains("[not_logged_in]"), "{err}");
+    let right = alice.passphrase.clone();
+    alice.passphrase = "not the passphrase at all".into();
+    let err = alice.fails(&["login", "alice"], 1);
+    assert!(
+        err.contains("Identifiant ou phrase de passe incorrect. [bad_credentials]"),
+        "{err}"
+    );
+    // An unknown user gets the very same answer (no enumeration).
+    let err = alice.fails(&["login", "nobody"], 1);
+    assert!(err.contains("[bad_credentials]"), "{err}");
+    alice.passphrase = right;
+    alice.ok(&["login", "alice"]);
+    let who: serde_json::Value = serde_json::from_str(&alice.ok(&["--json", "whoami"])).unwrap();
+    assert_eq!(who["user"], "alice");
+    assert_eq!(who["role"], "citizen");
+    let code = who["safety_code"].as_str().unwrap();
+    assert_eq!(code.len(), 15);
+}
+
+#[test]
+fn prelogin_does_not_reveal_which_accounts_exist() {
+    let d = Daemon::start();
+    d.user("alice").register();
+    let http = agent(&d);
+    let pre = |user: &str| {
+        let r = http
+            .post(format!("{}/v1/prelogin", d.url))
+            .send_json(serde_json::json!({ "user": user }))
+            .unwrap();
+        status_json(r)
+    };
+    let (s1, real) = pre("alice");
+    let (s2, fake) = pre("mallory");
+    let (_, fake_again) = pre("mallory");
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(fake, fake_again, "fake salts must be stable");
+    assert_eq!(real["kdf"], fake["kdf"]);
+    assert_eq!(
+        real["salt"].as_str().unwrap().len(),
+        fake["salt"].as_str().unwrap().len()
+    );
+}
+
+#[test]
+fn repeated_failures_lock_the_account_for_a_while() {
+    let d = Daemon::start();
+    let mut alice = d.user("alice");
+    alice.register();
+    let right = alice.passphrase.clone();
+    alice.passphrase = "wrong wrong wrong".into();
+    for _ in 0..5 {
+        let err = alice.fails(&["login", "alice"], 1);
+        assert!(err.contains("[bad_credentials]"), "{err}");
+    }
+    let err = alice.fails(&["login", "alice"], 1);
+    assert!(err.contains("[too_many_attempts]"), "{err}");
+    alice.passphrase = right;
+    let err = alice.fails(&["login", "alice"], 1);
+    assert!(err.contains("[too_many_attempts]"), "{err}");
+    assert!(err.contains("Réessayez dans"), "{err}");
+    // Another account from the same address is not locked.
+    d.user("bob").register();
+}
+
+#[test]
+fn user_names_and_duplicates_are_refused_clearly() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    let err = d.user("alice").fails(&["register", "alice"], 1);
+    assert!(err.contains("[user_exists]"), "{err}");
+    let err = d.user("x").fails(&["register", "a b"], 1);
+    assert!(err.contains("[invalid_user_name]"), "{err}");
+    let mut short = d.user("carole");
+    short.passphrase = "court".into();
+    let err = short.fails(&["register", "carole"], 1);
+    assert!(err.contains("[passphrase_too_short]"), "{err}");
+    // Mixed case is folded: "Alice" is alice.
+    let err = d.user("x").fails(&["register", "Alice"], 1);
+    assert!(err.contains("[user_exists]"), "{err}");
+}
+
+#[test]
+fn passwd_changes_the_passphrase_and_keeps_documents() {
+    let d = Daemon::start();
+    let mut alice = d.user("alice");
+    alice.register();
+    let dir = tempfile::tempdir().unwrap();
+    let file = random_file(dir.path(), "paie.pdf", 70_000);
+    let id = alice.add(&file, &[]);
+    let out = alice
+        .command(&["passwd"])
+        .env("COFFRE_NEW_PASSPHRASE", "une toute nouvelle phrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The session goes on with the new credentials.
+    assert_eq!(alice.list().len(), 1);
+    alice.ok(&["logout"]);
+    let err = alice.fails(&["login", "alice"], 1);
+    assert!(err.contains("[bad_credentials]"), "{err}");
+    alice.passphrase = "une toute nouvelle phrase".into();
+    alice.ok(&["login", "alice"]);
+    let got = dir.path().join("back");
+    alice.ok(&["get", &id, "-o", got.to_str().unwrap()]);
+    assert_eq!(std::fs::read(got).unwrap(), std::fs::read(file).unwrap());
+}
+
+#[test]
+fn recovery_kit_sets_a_new_passphrase_and_is_replaced() {
+    let d = Daemon::start();
+    let mut mme = d.user("mme.b");
+    let kit = mme.register();
+    let kit_text = std::fs::read_to_string(&kit).unwrap();
+    assert!(kit_text.contains("Identifiant : mme.b"));
+    assert!(kit_text.contains("AGE-SECRET-KEY-1"));
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&kit).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let dir = tempfile::tempdir().unwrap();
+    let old_kit = dir.path().join("ancien-kit.txt");
+    std::fs::copy(&kit, &old_kit).unwrap();
+    let file = random_file(dir.path(), "cni.jpg", 10_000);
+    let id = mme.add(&file, &[]);
+    mme.ok(&["logout"]);
+    // She forgot her passphrase.
+    mme.passphrase = "phrase choisie apres oubli".into();
+    let new_kit = dir.path().join("nouveau-kit.txt");
+    mme.ok(&[
+        "recover",
+        "mme.b",
+        "--kit",
+        old_kit.to_str().unwrap(),
+        "--new-kit",
+        new_kit.to_str().unwrap(),
+    ]);
+    assert_ne!(std::fs::read_to_string(&new_kit).unwrap(), kit_text);
+    let out = dir.path().join("cni.out");
+    mme.ok(&["get", &id, "-o", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read(out).unwrap(), std::fs::read(&file).unwrap());
+    mme.ok(&["logout"]);
+    mme.ok(&["login", "mme.b"]);
+    // The used kit no longer works; the new one does.
+    let err = mme.fails(&["recover", "mme.b", "--kit", old_kit.to_str().unwrap()], 1);
+    assert!(err.contains("[bad_recovery_kit]"), "{err}");
+    mme.passphrase = "encore une autre phrase".into();
+    mme.ok(&["recover", "mme.b", "--kit", new_kit.to_str().unwrap()]);
+    // A kit for someone else is refused before anything is sent.
+    let err = mme.fails(&["recover", "bob", "--kit", new_kit.to_str().unwrap()], 1);
+    assert!(err.contains("[bad_recovery_kit]"), "{err}");
+    let bad = dir.path().join("pas-un-kit.txt");
+    std::fs::write(&bad, "bonjour").unwrap();
+    let err = mme.fails(&["recover", "mme.b", "--kit", bad.to_str().unwrap()], 1);
+    assert!(err.contains("[invalid_kit]"), "{err}");
+}
+
+#[test]
+fn sessions_end_at_logout_on_the_server_too() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    let token = alice.token();
+    alice.ok(&["logout"]);
+    let r = agent(&d)
+        .get(format!("{}/v1/documents", d.url))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "unauthenticated");
+}

@@ -1,0 +1,266 @@
+//! Starts a real coffred on 127.0.0.1:0 with a temporary data directory, and runs the
+//! real `coffre` binary against it over TLS.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+pub const PASS: &str = "correct horse battery staple";
+
+/// A running daemon; killed on drop.
+pub struct Daemon {
+    child: Option<Child>,
+    pub url: String,
+    pub data: PathBuf,
+    config: Option<PathBuf>,
+    _dir: std::sync::Arc<TempDir>,
+}
+
+impl Daemon {
+    pub fn start() -> Daemon {
+        Daemon::start_with(None)
+    }
+
+    /// Starts with an extra TOML configuration.
+    pub fn start_with(config: Option<&str>) -> Daemon {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let data = dir.path().join("data");
+        let config_path = config.map(|text| {
+            let p = dir.path().join("coffred.toml");
+            std::fs::write(&p, text).unwrap();
+            p
+        });
+        Daemon::launch(dir, data, config_path)
+    }
+
+    fn launch(dir: std::sync::Arc<TempDir>, data: PathBuf, config: Option<PathBuf>) -> Daemon {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffred"));
+        cmd.arg("--data")
+            .arg(&data)
+            .arg("--listen")
+            .arg("127.0.0.1:0");
+        if let Some(c) = &config {
+            cmd.arg("--config").arg(c);
+        }
+        let mut child = cmd
+            .env("COFFRE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(i) = line.find("listening on ") {
+                    let _ = tx.send(line[i + "listening on ".len()..].trim().to_owned());
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("coffred did not report its address");
+        Daemon {
+            child: Some(child),
+            url,
+            data,
+            config,
+            _dir: dir,
+        }
+    }
+
+    pub fn ca(&self) -> PathBuf {
+        self.data.join("tls").join("cert.pem")
+    }
+
+    /// SIGKILL: a crash.
+    pub fn crash(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM; returns the exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("daemon running");
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        c.wait().unwrap()
+    }
+
+    /// Starts again on the same data directory (new port).
+    pub fn restart(mut self) -> Daemon {
+        self.crash();
+        let dir = std::sync::Arc::clone(&self._dir);
+        Daemon::launch(dir, self.data.clone(), self.config.clone())
+    }
+
+    /// A new person with an empty `COFFRE_HOME`.
+    pub fn user(&self, name: &str) -> User {
+        User {
+            name: name.to_owned(),
+            home: tempfile::tempdir().unwrap(),
+            url: self.url.clone(),
+            ca: self.ca(),
+            passphrase: PASS.to_owned(),
+        }
+    }
+
+    /// Every file under the data directory.
+    pub fn data_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        walk(&self.data, &mut out);
+        out
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.crash();
+    }
+}
+
+/// A person with a client state directory.
+pub struct User {
+    pub name: String,
+    pub home: TempDir,
+    pub url: String,
+    pub ca: PathBuf,
+    pub passphrase: String,
+}
+
+impl User {
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffre"));
+        cmd.args(args)
+            .env("COFFRE_URL", &self.url)
+            .env("COFFRE_CA", &self.ca)
+            .env("COFFRE_HOME", self.home.path())
+            .env("COFFRE_PASSPHRASE", &self.passphrase)
+            .env("LANG", "fr_FR.UTF-8")
+            .env_remove("COFFRE_NEW_PASSPHRASE")
+            .env_remove("COFFRE_LANG")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "coffre {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and asserts failure with `exit`; returns stderr.
+    pub fn fails(&self, args: &[&str], exit: i32) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(exit), "coffre {args:?}: {stderr}");
+        stderr
+    }
+
+    pub fn register(&self) -> PathBuf {
+        self.ok(&["register", &self.name]);
+        self.kit_path()
+    }
+
+    pub fn kit_path(&self) -> PathBuf {
+        self.home
+            .path()
+            .join(format!("kit-de-recuperation-{}.txt", self.name))
+    }
+
+    /// Adds a file; returns the new id.
+    pub fn add(&self, path: &Path, extra: &[&str]) -> String {
+        let mut args = vec!["--json", "add", path.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = self.ok(&args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    pub fn list(&self) -> Vec<serde_json::Value> {
+        serde_json::from_str(&self.ok(&["--json", "list"])).unwrap()
+    }
+
+    /// The bearer token of the open session (for raw HTTP tests).
+    pub fn token(&self) -> String {
+        let text = std::fs::read_to_string(self.home.path().join("session.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A raw HTTPS agent trusting the daemon's certificate.
+pub fn agent(daemon: &Daemon) -> ureq::Agent {
+    let pem = std::fs::read(daemon.ca()).unwrap();
+    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|i| match i {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)))
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Status and decoded JSON of a response.
+pub fn status_json(r: ureq::http::Response<ureq::Body>) -> (u16, serde_json::Value) {
+    let status = r.status().as_u16();
+    let text = r.into_body().read_to_string().unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A file of `len` pseudo-random bytes.
+pub fn random_file(dir: &Path, name: &str, len: usize) -> PathBuf {
+    let p = dir.join(name);
+    let mut state = 0x2545_f491_4f6c_dd1d_u64 ^ len as u64;
+    let mut bytes = Vec::with_capacity(len);
+    while bytes.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    bytes.truncate(len);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}

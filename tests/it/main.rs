@@ -1,0 +1,12 @@
+//! The one integration test binary: every test starts its own real coffred on
+//! 127.0.0.1:0 (TLS, temporary data directory) and drives it with the real client.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod accounts;
+mod cli;
+mod documents;
+mod durability;
+mod harness;
+mod limits;
+mod malformed;
+mod tidy;

@@ -1,0 +1,163 @@
+//! Malformed requests get a 4xx with a JSON error, and the server stays up.
+
+use crate::harness::{agent, status_json, Daemon};
+
+#[test]
+fn malformed_requests_get_4xx_and_the_server_stays_up() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    let http = agent(&d);
+    let url = |p: &str| format!("{}{p}", d.url);
+    let bearer = format!("Bearer {}", alice.token());
+
+    // Garbage JSON.
+    let r = http
+        .post(url("/v1/accounts"))
+        .content_type("application/json")
+        .send(&b"{not json"[..])
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_json"))
+    );
+    // Well-formed JSON of the wrong shape.
+    let r = http
+        .post(url("/v1/sessions"))
+        .send_json(serde_json::json!({"user": 3}))
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_json"))
+    );
+    // Wrong content type, on JSON and on upload endpoints.
+    let r = http
+        .post(url("/v1/prelogin"))
+        .content_type("text/plain")
+        .send(&b"{\"user\":\"a\"}"[..])
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+    let r = http
+        .post(url("/v1/uploads"))
+        .header("Authorization", &bearer)
+        .content_type("application/json")
+        .send(&b"age-encryption.org/v1\n"[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    // Not an age file.
+    let r = http
+        .post(url("/v1/uploads"))
+        .header("Authorization", &bearer)
+        .content_type("application/octet-stream")
+        .send(&b"%PDF-1.7 plaintext!"[..])
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("not_age_file"))
+    );
+    // A commit of an upload that does not exist, or of someone else's.
+    let r = http
+        .post(url("/v1/documents"))
+        .header("Authorization", &bearer)
+        .send_json(serde_json::json!({
+            "upload": "00000000000000000000000000000000",
+            "meta": "YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==",
+            "owner_envelope": "YWdlLWVuY3J5cHRpb24ub3JnL3YxCg=="
+        }))
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("upload_not_found"))
+    );
+    // Oversized JSON body.
+    let huge = format!("{{\"user\":\"{}\"}}", "a".repeat(2 * 1024 * 1024));
+    let r = http
+        .post(url("/v1/prelogin"))
+        .content_type("application/json")
+        .send(huge.as_bytes())
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
+    // Huge headers.
+    let r = http
+        .get(url("/v1/health"))
+        .header("X-Filler", "x".repeat(100 * 1024))
+        .call();
+    match r {
+        Ok(r) => assert!(r.status().is_client_error(), "{}", r.status()),
+        Err(_) => {} // the server may close the connection instead
+    }
+    // No token, bad token, unknown path, wrong method, odd ids.
+    let r = http.get(url("/v1/documents")).call().unwrap();
+    assert_eq!(status_json(r).1["error"]["code"], "unauthenticated");
+    let r = http
+        .get(url("/v1/documents"))
+        .header("Authorization", "Bearer forged")
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = http.get(url("/v1/nothing-here")).call().unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let r = http.put(url("/v1/documents")).send_empty().unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+    for odd in ["..%2F..%2Fetc", "ZZZZ", "0000000000000000000000000000000g"] {
+        let r = http
+            .get(url(&format!("/v1/documents/{odd}/content")))
+            .header("Authorization", &bearer)
+            .call()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{odd}");
+    }
+    // English when asked.
+    let r = http
+        .get(url("/v1/documents"))
+        .header("Accept-Language", "en-GB")
+        .call()
+        .unwrap();
+    let (_, body) = status_json(r);
+    assert_eq!(
+        body["error"]["message"],
+        "You are not logged in. Log in with \"coffre login\"."
+    );
+    // Still up and serving.
+    let r = http.get(url("/v1/health")).call().unwrap();
+    assert_eq!(status_json(r).1["status"], "ok");
+    assert!(alice.list().is_empty());
+}
+
+#[test]
+fn plain_http_is_not_served() {
+    let d = Daemon::start();
+    let plain = d.url.replace("https://", "http://");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(5)))
+        .build()
+        .into();
+    let r = agent.get(format!("{plain}/v1/health")).call();
+    assert!(r.is_err() || !r.unwrap().status().is_success());
+    let r = crate::harness::agent(&d)
+        .get(format!("{}/v1/health", d.url))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}

@@ -1,1 +1,167 @@
-fn main() {}
+//! Transfer benchmark: uploads and downloads a 256 MiB file through a real coffred
+//! on loopback with the real `coffre` CLI, and prints MiB/s for each direction, the
+//! peak RSS of coffred and of the client, and the speed of the standard `age` CLI
+//! encrypting the same file in the same run.
+//!
+//! Run: `cargo bench --bench transfer` (size: `COFFRE_BENCH_MIB`, default 256).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASS: &str = "benchmark passphrase";
+
+/// Peak resident set (VmHWM) of a process, in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs a command to completion, sampling its peak RSS; returns (seconds, peak KiB).
+fn timed(mut cmd: Command) -> (f64, u64) {
+    let start = Instant::now();
+    let mut child = cmd.stdout(Stdio::null()).spawn().unwrap();
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = peak_rss_kib(child.id()) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{cmd:?} failed");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (start.elapsed().as_secs_f64(), peak)
+}
+
+fn write_random(path: &Path, mib: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut block = vec![0u8; 1024 * 1024];
+    for _ in 0..mib {
+        for chunk in block.chunks_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        f.write_all(&block).unwrap();
+    }
+    f.flush().unwrap();
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` lists; nothing to list
+    }
+    let mib: usize = std::env::var("COFFRE_BENCH_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("coffred.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[limits]\nmax_document_mib = {}\nvault_quota_mib = {}\n",
+            mib + 1,
+            4 * mib
+        ),
+    )
+    .unwrap();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_coffred"))
+        .args(["--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .env("COFFRE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(daemon.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split("listening on ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let home = dir.path().join("home");
+    let coffre = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffre"));
+        cmd.args(args)
+            .env("COFFRE_URL", &url)
+            .env("COFFRE_CA", data.join("tls/cert.pem"))
+            .env("COFFRE_HOME", &home)
+            .env("COFFRE_PASSPHRASE", PASS);
+        cmd
+    };
+    assert!(coffre(&["register", "bench"]).status().unwrap().success());
+    let input = dir.path().join("input.bin");
+    write_random(&input, mib);
+    let idle_kib = peak_rss_kib(daemon.id()).unwrap_or(0);
+
+    let (up_s, up_client_kib) = timed(coffre(&["add", input.to_str().unwrap()]));
+    let out = coffre(&["--json", "list"]).output().unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let output = dir.path().join("output.bin");
+    let (down_s, down_client_kib) = timed(coffre(&["get", &id, "-o", output.to_str().unwrap()]));
+    let daemon_kib = peak_rss_kib(daemon.id()).unwrap_or(0);
+    assert_eq!(
+        std::fs::metadata(&output).unwrap().len(),
+        std::fs::metadata(&input).unwrap().len()
+    );
+
+    let identity = dir.path().join("age-key.txt");
+    let keygen = Command::new("age-keygen").arg("-o").arg(&identity).output();
+    let age_line = match keygen {
+        Ok(o) if o.status.success() => {
+            let text = std::fs::read_to_string(&identity).unwrap();
+            let recipient = text
+                .lines()
+                .find_map(|l| l.strip_prefix("# public key: "))
+                .unwrap()
+                .to_owned();
+            let mut cmd = Command::new("age");
+            cmd.arg("-r")
+                .arg(&recipient)
+                .arg("-o")
+                .arg(dir.path().join("age.out"))
+                .arg(&input);
+            let (s, _) = timed(cmd);
+            format!("{:8.1} MiB/s", mib as f64 / s)
+        }
+        _ => "not installed (Debian package `age`)".to_owned(),
+    };
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(daemon.id().to_string())
+        .status();
+    let _ = daemon.wait();
+
+    let mib_f = mib as f64;
+    println!("coffre transfer benchmark: {mib} MiB file, loopback TLS, one client");
+    println!("  upload   (encrypt + send)    {:8.1} MiB/s", mib_f / up_s);
+    println!(
+        "  download (receive + decrypt) {:8.1} MiB/s",
+        mib_f / down_s
+    );
+    println!("  age CLI encrypt, same file   {age_line}");
+    println!("  coffred peak RSS             {:8.1} MiB (after start-up and one registration: {:.1} MiB)", daemon_kib as f64 / 1024.0, idle_kib as f64 / 1024.0);
+    println!(
+        "  client peak RSS, upload      {:8.1} MiB",
+        up_client_kib as f64 / 1024.0
+    );
+    println!(
+        "  client peak RSS, download    {:8.1} MiB",
+        down_client_kib as f64 / 1024.0
+    );
+}

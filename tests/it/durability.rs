@@ -37,11 +37,23 @@ fn acknowledged_documents_survive_a_crash() {
 
 /// A body that sends `before` bytes of an age-looking stream, then tells the test
 /// and waits to be released (or fails).
-struct Stalling {
+pub struct Stalling {
     sent: usize,
     before: usize,
     reached: Option<mpsc::Sender<()>>,
     release: mpsc::Receiver<()>,
+}
+
+impl Stalling {
+    /// Sends `before` bytes, then waits on `release` (up to 30 s) and fails.
+    pub fn new(before: usize, release: mpsc::Receiver<()>) -> Stalling {
+        Stalling {
+            sent: 0,
+            before,
+            reached: None,
+            release,
+        }
+    }
 }
 
 impl Read for Stalling {
@@ -113,15 +125,10 @@ fn a_truncated_upload_is_refused_and_the_server_stays_up() {
     let d = Daemon::start();
     let alice = d.user("alice");
     alice.register();
-    let (_never_tx, release_rx) = mpsc::channel();
-    let body = Stalling {
-        sent: 0,
-        before: 100_000,
-        reached: None,
-        release: release_rx,
-    };
+    let (never_tx, release_rx) = mpsc::channel();
+    let body = Stalling::new(100_000, release_rx);
     // The reader fails after 100 kB: the client aborts the chunked body.
-    drop(_never_tx);
+    drop(never_tx);
     let r = agent(&d)
         .post(format!("{}/v1/uploads", d.url))
         .header("Authorization", format!("Bearer {}", alice.token()))

@@ -5,6 +5,7 @@
 mod accounts;
 mod cli;
 mod documents;
+mod domain;
 mod durability;
 mod harness;
 mod limits;

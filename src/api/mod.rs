@@ -5,9 +5,11 @@
 //! client ever builds or reads (it travels sealed, as [`SealedMeta`] bytes).
 
 mod b64;
+mod consent;
 mod error;
 
 pub use b64::Bytes;
+pub use consent::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 
 use serde::{Deserialize, Serialize};
@@ -218,7 +220,9 @@ pub struct DocumentRecord {
     pub size: u64,
     pub added_ms: i64,
     pub meta: Bytes,
-    pub owner_envelope: Bytes,
+    /// The document key sealed to the caller: the owner envelope for the owner, the
+    /// grant's envelope for a mediator.
+    pub envelope: Bytes,
 }
 
 /// The plaintext inside a document's sealed metadata; built and read by clients only.

@@ -33,6 +33,7 @@ fn init_logging(config: &Config) {
         EnvFilter::try_from_env("COFFRE_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if config.log.format == "json" {
         builder.json().init();
@@ -56,8 +57,17 @@ async fn stop_signal() {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Read before any thread exists (the time crate refuses afterwards).
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    coffre::server::set_display_offset(offset);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut config = match &args.config {
         Some(path) => Config::from_file(path)?,

@@ -58,6 +58,30 @@ pub fn category(value: &str) -> Result<Category, ClientError> {
     })
 }
 
+/// The end of a grant from a duration: `1h`…`8760h`, `1d`…`365d`, or `today`
+/// (until 23:59:59 local time). Milliseconds since the epoch.
+pub fn expiry(value: &str, now: time::OffsetDateTime) -> Result<i64, ClientError> {
+    let invalid = || ClientError::local(ErrorCode::InvalidDuration, &[("value", value)]);
+    let v = value.trim().to_ascii_lowercase();
+    let end = if v == "today" || v == "aujourdhui" {
+        let last = time::Time::from_hms_milli(23, 59, 59, 999).map_err(|_| invalid())?;
+        now.replace_time(last)
+    } else {
+        let (digits, unit) = v.split_at(v.len().saturating_sub(1));
+        let n: i64 = digits.parse().map_err(|_| invalid())?;
+        let hours = match unit {
+            "h" => n,
+            "d" | "j" => n * 24,
+            _ => return Err(invalid()),
+        };
+        if !(1..=365 * 24).contains(&hours) {
+            return Err(invalid());
+        }
+        now + time::Duration::hours(hours)
+    };
+    Ok((end.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 /// A MIME type from a file name's extension.
 pub fn mime_of(path: &Path) -> &'static str {
     let ext = path
@@ -142,6 +166,24 @@ mod tests {
             category("impots").unwrap_err().code(),
             ErrorCode::InvalidCategory
         );
+    }
+
+    #[test]
+    fn durations() {
+        let now = time::macros::datetime!(2026-11-23 14:02 +01:00);
+        let ms = |t: time::OffsetDateTime| (t.unix_timestamp_nanos() / 1_000_000) as i64;
+        assert_eq!(expiry("1h", now).unwrap(), ms(now) + 3_600_000);
+        assert_eq!(expiry("30d", now).unwrap(), ms(now) + 30 * 86_400_000);
+        assert_eq!(expiry("365d", now).unwrap(), ms(now) + 365 * 86_400_000);
+        let tonight = time::macros::datetime!(2026-11-23 23:59:59.999 +01:00);
+        assert_eq!(expiry("today", now).unwrap(), ms(tonight));
+        for bad in ["366d", "0h", "8761h", "1w", "demain", "", "-2h"] {
+            assert_eq!(
+                expiry(bad, now).unwrap_err().code(),
+                ErrorCode::InvalidDuration,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! print through [`output`]. Names, flags, `--json` shapes and exit codes follow
 //! `spec/cli.md` (a public interface).
 
+mod consent;
 mod input;
 mod output;
 
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use time::UtcOffset;
 
-use crate::api::{ErrorCode, Role};
+use crate::api::{ErrorCode, MediatorDraft, Role};
 use crate::client::account::Client;
 use crate::client::documents::NewDocument;
 use crate::client::{ClientError, Http, Session, Trust};
@@ -97,6 +98,97 @@ enum Command {
         #[command(subcommand)]
         action: KeyAction,
     },
+    /// (médiateur) Crée votre compte avec le code d'inscription reçu de l'administrateur.
+    Enrol {
+        code: String,
+        #[arg(long)]
+        user: String,
+        /// Où écrire le kit de récupération.
+        #[arg(long, value_name = "FICHIER")]
+        recovery_kit: Option<PathBuf>,
+    },
+    /// Montre des documents à un médiateur, pour une durée limitée.
+    Share {
+        /// Les documents (identifiants ou leurs premiers caractères).
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// L'identifiant du médiateur.
+        #[arg(long = "to", value_name = "MEDIATEUR")]
+        to: String,
+        /// 1h, 2h, today (jusqu'à 23:59), 7d, 30d… au plus 365d.
+        #[arg(long = "for", value_name = "DUREE")]
+        duration: String,
+        /// Le code de sécurité affiché sur l'écran du médiateur.
+        #[arg(long, value_name = "CODE")]
+        safety_code: String,
+        /// Le motif : texte libre, ou papiers, famille, social, travail, logement,
+        /// transports, argent, justice.
+        #[arg(long)]
+        purpose: Option<String>,
+        /// La demande de document à laquelle ce partage répond.
+        #[arg(long, value_name = "DEMANDE")]
+        request: Option<String>,
+    },
+    /// Vos partages : actifs, expirés, retirés.
+    Grants,
+    /// Retire un partage tout de suite.
+    Revoke { grant: String },
+    /// Le reçu d'un partage, à imprimer ou garder.
+    Receipt {
+        grant: String,
+        #[arg(short = 'o', long = "output", value_name = "FICHIER")]
+        output: Option<PathBuf>,
+    },
+    /// (médiateur) Les documents partagés avec vous en ce moment.
+    Shared,
+    /// (médiateur) Demande à une personne des documents d'une catégorie.
+    Request {
+        citizen: String,
+        #[arg(long)]
+        category: String,
+        #[arg(long, default_value = "")]
+        message: String,
+    },
+    /// Les demandes de documents reçues (ou envoyées, pour un médiateur).
+    Requests,
+    /// Refuse une demande de document.
+    Decline { request: String },
+    /// Commandes de l'administrateur du service.
+    Admin {
+        /// Fichier contenant le jeton d'administration (sinon COFFRE_ADMIN_TOKEN).
+        #[arg(long, value_name = "FICHIER")]
+        admin_token_file: Option<PathBuf>,
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Les médiateurs.
+    Mediator {
+        #[command(subcommand)]
+        action: MediatorAction,
+    },
+    /// Compteurs du service (sans données personnelles).
+    Status,
+}
+
+#[derive(Subcommand)]
+enum MediatorAction {
+    /// Inscrit un médiateur et affiche son code d'inscription à usage unique.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        structure: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Liste les médiateurs.
+    List,
+    /// Désactive un médiateur et termine tous ses partages.
+    Disable { user: String },
 }
 
 #[derive(Subcommand)]
@@ -183,7 +275,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
 /// 2 for a usage error (a flag's value is wrong), 1 for anything else.
 fn exit_code(e: &ClientError) -> i32 {
     match e.code() {
-        ErrorCode::InvalidDate | ErrorCode::InvalidCategory | ErrorCode::AmbiguousId => 2,
+        ErrorCode::InvalidDate
+        | ErrorCode::InvalidCategory
+        | ErrorCode::InvalidDuration
+        | ErrorCode::AmbiguousId => 2,
         _ => 1,
     }
 }
@@ -219,6 +314,66 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
         Command::Key {
             action: KeyAction::Export { output },
         } => export_key(ctx, &output),
+        Command::Enrol {
+            code,
+            user,
+            recovery_kit,
+        } => consent::enrol(ctx, &code, &user, recovery_kit),
+        Command::Share {
+            ids,
+            to,
+            duration,
+            safety_code,
+            purpose,
+            request,
+        } => consent::share(
+            ctx,
+            consent::ShareArgs {
+                ids,
+                to,
+                duration,
+                safety_code,
+                purpose,
+                request,
+            },
+        ),
+        Command::Grants => consent::grants(ctx),
+        Command::Revoke { grant } => consent::revoke(ctx, &grant),
+        Command::Receipt { grant, output } => consent::receipt(ctx, &grant, output.as_deref()),
+        Command::Shared => consent::shared(ctx),
+        Command::Request {
+            citizen,
+            category,
+            message,
+        } => consent::request(ctx, &citizen, &category, &message),
+        Command::Requests => consent::requests(ctx),
+        Command::Decline { request } => consent::decline(ctx, &request),
+        Command::Admin {
+            admin_token_file,
+            action,
+        } => {
+            let token = consent::admin_token(admin_token_file.as_deref())?;
+            match action {
+                AdminAction::Status => consent::admin_status(ctx, &token),
+                AdminAction::Mediator { action } => match action {
+                    MediatorAction::Add {
+                        name,
+                        structure,
+                        user,
+                    } => consent::admin_add(
+                        ctx,
+                        &token,
+                        MediatorDraft {
+                            user: normalise(&user),
+                            name,
+                            structure,
+                        },
+                    ),
+                    MediatorAction::List => consent::admin_list(ctx, &token),
+                    MediatorAction::Disable { user } => consent::admin_disable(ctx, &token, &user),
+                },
+            }
+        }
     }
 }
 

@@ -86,6 +86,35 @@ impl Out {
         self.local(ms).format(format).unwrap_or_default()
     }
 
+    /// An instant for people: `23/11/2026 à 23:59`.
+    pub fn instant(&self, ms: i64) -> String {
+        let format = match self.lang {
+            Lang::Fr => format_description!("[day]/[month]/[year] à [hour]:[minute]"),
+            Lang::En => format_description!("[year]-[month]-[day] at [hour]:[minute]"),
+        };
+        self.local(ms).format(format).unwrap_or_default()
+    }
+
+    /// Now, in local time.
+    pub fn now_local(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc().to_offset(self.offset)
+    }
+
+    /// A sentence from the catalogue, filled, as a string.
+    pub fn text(&self, key: Text, args: &[(&str, &str)]) -> String {
+        render(text(key, self.lang), args)
+    }
+
+    /// Writes text to a file (a receipt), replacing it.
+    pub fn to_file(&self, path: &std::path::Path, content: &str) -> Result<(), ClientError> {
+        std::fs::write(path, content).map_err(|e| ClientError::file(path, e))
+    }
+
+    /// Prints text as is.
+    pub fn raw(&self, content: &str) {
+        print!("{content}");
+    }
+
     /// A timestamp for machines (RFC 3339, UTC).
     pub fn timestamp(&self, ms: i64) -> String {
         let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)

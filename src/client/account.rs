@@ -105,16 +105,39 @@ impl Client {
         pass: &SecretString,
         today: &str,
     ) -> Result<Enrolled, ClientError> {
+        self.create_account(user, pass, today, None)
+    }
+
+    /// Makes keys and kit here and creates the account: a citizen's, or a mediator's
+    /// when `code` (an enrolment code from the operator) is given.
+    pub fn create_account(
+        &self,
+        user: &str,
+        pass: &SecretString,
+        today: &str,
+        code: Option<&str>,
+    ) -> Result<Enrolled, ClientError> {
         check_new_passphrase(pass)?;
         let identity = Identity::generate();
         let rk = RecoveryKey::generate();
-        let req = RegisterRequest {
+        let account = RegisterRequest {
             user: user.to_owned(),
             keys: identity.public_keys(),
             passphrase: passphrase_credentials(user, pass, &identity)?,
             recovery: recovery_credentials(&rk, &identity),
         };
-        let response: SessionResponse = self.http.send_json("POST", "/v1/accounts", None, &req)?;
+        let response: SessionResponse = match code {
+            None => self
+                .http
+                .send_json("POST", "/v1/accounts", None, &account)?,
+            Some(code) => {
+                let req = crate::api::EnrolRequest {
+                    code: code.to_owned(),
+                    account,
+                };
+                self.http.send_json("POST", "/v1/enrol", None, &req)?
+            }
+        };
         let kit = self.kit(&rk, user, today);
         let session = self.open(&response, identity)?;
         Ok(Enrolled { session, kit })

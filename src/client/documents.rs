@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use super::account::Client;
 use super::{ClientError, Counting, Progress, Session};
 use crate::api::{
-    Category, CommitRequest, CommitResponse, DocumentMeta, DocumentRecord, ErrorCode,
-    UploadResponse,
+    Category, CommitRequest, CommitResponse, DocumentMeta, DocumentRecord, ErrorCode, GrantView,
+    Role, UploadResponse,
 };
 use crate::crypto::document::{ciphertext_bound, DocumentKey};
 use crate::crypto::{hex, keyfile, CryptoError};
@@ -139,10 +139,26 @@ impl Client {
         if id.len() < MIN_ID_PREFIX || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(not_found());
         }
-        let records: Vec<DocumentRecord> = self.http.get_json("/v1/documents", session.token())?;
-        let mut matching = records.into_iter().filter(|r| r.id.starts_with(&id));
+        let ids: Vec<String> = match session.role {
+            Role::Citizen => {
+                let records: Vec<DocumentRecord> =
+                    self.http.get_json("/v1/documents", session.token())?;
+                records.into_iter().map(|r| r.id).collect()
+            }
+            Role::Mediator => {
+                // Every document ever granted, so that an ended grant is reported as
+                // such by the server rather than as a missing document.
+                let grants: Vec<GrantView> = self.http.get_json("/v1/grants", session.token())?;
+                let mut ids: Vec<String> =
+                    grants.into_iter().flat_map(|g| g.grant.documents).collect();
+                ids.sort();
+                ids.dedup();
+                ids
+            }
+        };
+        let mut matching = ids.into_iter().filter(|r| r.starts_with(&id));
         match (matching.next(), matching.next()) {
-            (Some(one), None) => Ok(one.id),
+            (Some(one), None) => Ok(one),
             (None, _) => Err(not_found()),
             (Some(_), Some(_)) => Err(ClientError::local(
                 ErrorCode::AmbiguousId,
@@ -233,7 +249,7 @@ fn open_record(
     session: &Session,
     record: &DocumentRecord,
 ) -> Result<(DocumentKey, DocumentMeta), ClientError> {
-    let key = DocumentKey::from_envelope(session.identity(), record.owner_envelope.as_slice())?;
+    let key = DocumentKey::from_envelope(session.identity(), record.envelope.as_slice())?;
     let meta = key.open_meta(record.meta.as_slice())?;
     Ok((key, meta))
 }

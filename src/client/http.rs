@@ -126,6 +126,14 @@ impl Http {
         check_status(response).map(|_| ())
     }
 
+    /// POST without a body, expecting no content.
+    pub fn post_empty(&self, path: &str, token: &str) -> Result<(), ClientError> {
+        let response = with_auth(self.agent.post(self.url(path)), Some(token), self.lang)
+            .send_empty()
+            .map_err(|e| self.transport(e))?;
+        check_status(response).map(|_| ())
+    }
+
     /// POSTs a stream as `application/octet-stream` (chunked) and reads a JSON answer.
     pub fn upload<R: DeserializeOwned>(
         &self,

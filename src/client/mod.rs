@@ -8,6 +8,7 @@
 //! - [`documents`]: add, list, get, delete.
 
 pub mod account;
+pub mod consent;
 pub mod documents;
 pub mod http;
 pub mod session;

@@ -39,6 +39,12 @@ impl Identity {
         }
     }
 
+    /// Ed25519 signature (consent grants).
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.signing.sign(message).to_bytes()
+    }
+
     pub(crate) fn age(&self) -> &x25519::Identity {
         &self.age
     }

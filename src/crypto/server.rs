@@ -102,6 +102,53 @@ pub fn valid_recipient(s: &str) -> bool {
     s.parse::<age::x25519::Recipient>().is_ok()
 }
 
+/// Whether `signature` is a valid Ed25519 signature of `message` by `public_key`
+/// (strict verification; a check with public values, nothing is decrypted).
+pub fn verify_signature(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    let Ok(pk) = <[u8; 32]>::try_from(public_key) else {
+        return false;
+    };
+    let Ok(sig) = <[u8; 64]>::try_from(signature) else {
+        return false;
+    };
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&pk) else {
+        return false;
+    };
+    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&sig))
+        .is_ok()
+}
+
+/// Compares two digests in constant time.
+pub fn same_digest(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    subtle::ConstantTimeEq::ct_eq(&a[..], &b[..]).into()
+}
+
+/// A one-time code to read aloud or type: 12 characters in groups of four, from an
+/// alphabet without look-alikes (about 60 bits).
+pub fn new_enrolment_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let raw = super::random_bytes::<12>();
+    let chars: Vec<char> = raw
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The digest under which an enrolment code is kept (case and dashes ignored).
+pub fn enrolment_digest(code: &str) -> [u8; 32] {
+    let clean: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    super::sha256(clean.as_bytes())
+}
+
 /// A random identifier: 16 bytes as 32 lowercase hex digits.
 pub fn new_id() -> String {
     super::hex(&super::random_bytes::<16>())
@@ -128,6 +175,22 @@ mod tests {
         assert_ne!(
             s.fake_salt("alice"),
             ServerSecret::generate().fake_salt("alice")
+        );
+    }
+
+    #[test]
+    fn signatures_and_codes() {
+        let id = crate::crypto::identity::Identity::generate();
+        let sig = id.sign(b"grant");
+        let pk = id.public_keys().signing_key;
+        assert!(verify_signature(pk.as_slice(), b"grant", &sig));
+        assert!(!verify_signature(pk.as_slice(), b"grant!", &sig));
+        assert!(!verify_signature(&[0; 31], b"grant", &sig));
+        let code = new_enrolment_code();
+        assert_eq!(code.len(), 14);
+        assert_eq!(
+            enrolment_digest(&code),
+            enrolment_digest(&code.to_lowercase().replace('-', " "))
         );
     }
 

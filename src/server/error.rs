@@ -5,6 +5,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use std::sync::OnceLock;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
 
 use crate::api::{ErrorBody, ErrorCode, ErrorDetail};
 use crate::messages::{error_text, render, Lang};
@@ -34,6 +37,12 @@ impl ApiError {
         self.args.push((name, value));
         self
     }
+
+    /// An instant, shown in the deployment's local time and the caller's language.
+    fn at(self, name: &'static str, ms: i64) -> ApiError {
+        let when = format_instant(ms, self.lang);
+        self.arg(name, when)
+    }
 }
 
 /// Status for each code the server can send.
@@ -45,7 +54,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         BadCredentials | Unauthenticated | SessionExpired | BadRecoveryKit => {
             StatusCode::UNAUTHORIZED
         }
-        NotFound | DocumentNotFound | UploadNotFound => StatusCode::NOT_FOUND,
+        NotFound | DocumentNotFound | UploadNotFound | MediatorNotFound | GrantNotFound
+        | RequestNotFound => StatusCode::NOT_FOUND,
+        GrantExpired | GrantRevoked | GrantNotYetValid | AccountDisabled | NotACitizen
+        | NotAMediator => StatusCode::FORBIDDEN,
+        InvalidGrant | InvalidDuration | EnrolmentCodeInvalid | SafetyCodeMismatch => {
+            StatusCode::BAD_REQUEST
+        }
+        AdminUnauthorized | AdminTokenRequired => StatusCode::UNAUTHORIZED,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         UserExists => StatusCode::CONFLICT,
@@ -55,6 +71,28 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
+}
+
+/// The offset in which instants are shown to people (the server's local time,
+/// read once at start-up before any thread exists).
+static DISPLAY_OFFSET: OnceLock<UtcOffset> = OnceLock::new();
+
+/// Sets the offset used in messages; the first call wins.
+pub fn set_display_offset(offset: UtcOffset) {
+    let _ = DISPLAY_OFFSET.set(offset);
+}
+
+/// `23/11/2026 à 23:59` (French) or `2026-11-23 at 23:59` (English).
+pub fn format_instant(ms: i64, lang: Lang) -> String {
+    let offset = DISPLAY_OFFSET.get().copied().unwrap_or(UtcOffset::UTC);
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset);
+    let format = match lang {
+        Lang::Fr => format_description!("[day]/[month]/[year] à [hour]:[minute]"),
+        Lang::En => format_description!("[year]-[month]-[day] at [hour]:[minute]"),
+    };
+    t.format(format).unwrap_or_default()
 }
 
 fn mib(bytes: u64) -> String {
@@ -85,6 +123,25 @@ impl From<VaultError> for ApiError {
             }
             VaultError::QuotaExceeded => ApiError::new(C::QuotaExceeded),
             VaultError::UploadIncomplete(_) => ApiError::new(C::UploadIncomplete),
+            VaultError::AccountDisabled => ApiError::new(C::AccountDisabled),
+            VaultError::WrongRole { needed } => ApiError::new(match needed {
+                crate::api::Role::Citizen => C::NotACitizen,
+                crate::api::Role::Mediator => C::NotAMediator,
+            }),
+            VaultError::MediatorNotFound => ApiError::new(C::MediatorNotFound),
+            VaultError::GrantNotFound => ApiError::new(C::GrantNotFound),
+            VaultError::GrantExpired { at_ms } => ApiError::new(C::GrantExpired).at("when", at_ms),
+            VaultError::GrantRevoked { at_ms } => ApiError::new(C::GrantRevoked).at("when", at_ms),
+            VaultError::GrantNotYetValid { from_ms } => {
+                ApiError::new(C::GrantNotYetValid).at("when", from_ms)
+            }
+            VaultError::InvalidGrant(why) => {
+                tracing::info!(why, "grant refused");
+                ApiError::new(C::InvalidGrant)
+            }
+            VaultError::EnrolmentCodeInvalid => ApiError::new(C::EnrolmentCodeInvalid),
+            VaultError::RequestNotFound => ApiError::new(C::RequestNotFound),
+            VaultError::AdminUnauthorized => ApiError::new(C::AdminUnauthorized),
             VaultError::Unavailable(detail) => {
                 tracing::error!(%detail, "storage unavailable");
                 ApiError::new(C::Unavailable)

@@ -81,14 +81,16 @@ impl DataDir {
             .ok_or_else(|| ServerError::Init(format!("{}: not 32 bytes", path.display())))
     }
 
-    /// Makes sure the operator token exists (it is never printed).
-    pub fn ensure_admin_token(&self) -> Result<(), ServerError> {
+    /// The operator token's digest, making the token on first start (it is never
+    /// printed; the operator reads the file).
+    pub fn admin_token_digest(&self) -> Result<[u8; 32], ServerError> {
         let path = self.root.join("admin-token");
-        if path.exists() {
-            return Ok(());
+        if !path.exists() {
+            let raw = Zeroizing::new(crate::crypto::random_bytes::<32>());
+            let token = Zeroizing::new(format!("{}\n", URL_SAFE_NO_PAD.encode(&raw[..])));
+            write_private_file(&path, token.as_bytes())?;
         }
-        let raw = Zeroizing::new(crate::crypto::random_bytes::<32>());
-        let token = Zeroizing::new(format!("{}\n", URL_SAFE_NO_PAD.encode(&raw[..])));
-        write_private_file(&path, token.as_bytes())
+        let token = Zeroizing::new(fs::read_to_string(&path).map_err(|e| init_err(&path, e))?);
+        Ok(crate::crypto::server::token_digest(token.trim()))
     }
 }

@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-pub use error::status_of;
+pub use error::{set_display_offset, status_of};
 use init::DataDir;
 use routes::{AppState, ClientAddr};
 
@@ -32,6 +32,9 @@ use crate::storage::sled_store::SledStore;
 use crate::vault::clock::SystemClock;
 use crate::vault::Vault;
 
+/// How often ended grants have their envelopes destroyed (access checks do not wait
+/// for it: every request checks the grant at that instant).
+const GRANT_SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How often orphans are collected while running, and how old they must be.
 const ORPHAN_SWEEP_EVERY: Duration = Duration::from_secs(600);
 const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
@@ -62,7 +65,7 @@ impl Server {
     pub async fn bind(config: Config) -> Result<Server, ServerError> {
         let dir = DataDir::prepare(&config.data)?;
         let secret = Arc::new(dir.server_secret()?);
-        dir.ensure_admin_token()?;
+        let admin_digest = dir.admin_token_digest()?;
         let meta = SledStore::open(&dir.meta()).map_err(|e| ServerError::Init(e.to_string()))?;
         let blobs = FsBlobStore::open(&dir.blobs())?;
         let vault = Arc::new(Vault::new(
@@ -86,6 +89,7 @@ impl Server {
         let state = Arc::new(AppState {
             vault: Arc::clone(&vault),
             request_timeout: Duration::from_secs(config.timeouts.request_secs),
+            admin_digest,
         });
         let max_json = (config.limits.max_json_kib * 1024) as usize;
         let listener = TcpListener::bind(config.listen).await?;
@@ -108,6 +112,7 @@ impl Server {
         let graceful = GracefulShutdown::new();
         let slots = Arc::new(Semaphore::new(self.config.limits.max_connections));
         let sweeper = tokio::spawn(sweep_orphans(Arc::clone(&self.vault)));
+        let expirer = tokio::spawn(sweep_grants(Arc::clone(&self.vault)));
         tokio::pin!(shutdown);
         loop {
             let permit = tokio::select! {
@@ -132,6 +137,7 @@ impl Server {
             });
         }
         sweeper.abort();
+        expirer.abort();
         drop(self.listener);
         let grace = Duration::from_secs(self.config.timeouts.shutdown_secs);
         if tokio::time::timeout(grace, graceful.shutdown())
@@ -194,6 +200,18 @@ async fn sweep_orphans(vault: Arc<Vault>) {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "collected orphan blobs"),
             Err(e) => tracing::warn!(error = %e, "orphan collection failed"),
+        }
+    }
+}
+
+async fn sweep_grants(vault: Arc<Vault>) {
+    let mut tick = tokio::time::interval(GRANT_SWEEP_EVERY);
+    loop {
+        tick.tick().await;
+        match vault.sweep_grants().await {
+            Ok(0) => {}
+            Ok(ended) => tracing::info!(ended, "destroyed the envelopes of ended grants"),
+            Err(e) => tracing::warn!(error = %e, "grant sweep failed"),
         }
     }
 }

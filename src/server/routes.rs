@@ -18,9 +18,11 @@ use tokio_util::io::ReaderStream;
 
 use super::error::ApiError;
 use crate::api::{
-    ChangePassphraseRequest, CommitRequest, ErrorCode, Health, LoginRequest, PreloginRequest,
-    RecoverRequest, RecoveryEnvelopeRequest, RegisterRequest,
+    AccessRequestDraft, ChangePassphraseRequest, CommitRequest, EnrolRequest, ErrorCode,
+    GrantRequest, Health, LoginRequest, MediatorDraft, PreloginRequest, RecoverRequest,
+    RecoveryEnvelopeRequest, RegisterRequest,
 };
+use crate::crypto::server::{same_digest, token_digest};
 use crate::messages::Lang;
 use crate::vault::{Principal, Vault};
 
@@ -31,6 +33,8 @@ const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub vault: Arc<Vault>,
     pub request_timeout: Duration,
+    /// SHA-256 of the operator token.
+    pub admin_digest: [u8; 32],
 }
 
 type Shared = State<Arc<AppState>>;
@@ -93,6 +97,30 @@ impl FromRequestParts<Arc<AppState>> for Authed {
     }
 }
 
+/// The operator, authenticated by the token in `DATA/admin-token`.
+pub struct Operator;
+
+impl FromRequestParts<Arc<AppState>> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::new(ErrorCode::AdminTokenRequired))?;
+        if same_digest(&token_digest(presented.trim()), &state.admin_digest) {
+            Ok(Operator)
+        } else {
+            Err(ApiError::new(ErrorCode::AdminUnauthorized))
+        }
+    }
+}
+
 /// Builds the application.
 pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
     let timed = Router::new()
@@ -108,6 +136,16 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/documents", post(commit).get(list))
         .route("/v1/documents/{id}", get(document).delete(delete))
         .route("/v1/documents/{id}/content", get(content))
+        .route("/v1/enrol", post(enrol))
+        .route("/v1/mediators/{user}", get(mediator_card))
+        .route("/v1/grants", post(create_grant).get(grants))
+        .route("/v1/grants/{id}/revoke", post(revoke))
+        .route("/v1/shared", get(shared))
+        .route("/v1/requests", post(request_access).get(requests))
+        .route("/v1/requests/{id}/decline", post(decline))
+        .route("/v1/admin/mediators", post(add_mediator).get(mediators))
+        .route("/v1/admin/mediators/{user}/disable", post(disable_mediator))
+        .route("/v1/admin/status", get(admin_status))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -272,4 +310,100 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     s.vault.delete(&who.principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn enrol(
+    State(s): Shared,
+    Extension(addr): Extension<ClientAddr>,
+    ApiJson(req): ApiJson<EnrolRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.vault.enrol(req, &addr.ip()).await?),
+    ))
+}
+
+async fn mediator_card(
+    State(s): Shared,
+    who: Authed,
+    Path(user): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.mediator_card(&who.principal, &user).await?))
+}
+
+async fn create_grant(
+    State(s): Shared,
+    who: Authed,
+    ApiJson(req): ApiJson<GrantRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.vault.create_grant(&who.principal, req).await?),
+    ))
+}
+
+async fn grants(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.grants(&who.principal).await?))
+}
+
+async fn revoke(
+    State(s): Shared,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.vault.revoke(&who.principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn shared(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.shared(&who.principal).await?))
+}
+
+async fn request_access(
+    State(s): Shared,
+    who: Authed,
+    ApiJson(req): ApiJson<AccessRequestDraft>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.vault.request_access(&who.principal, req).await?),
+    ))
+}
+
+async fn requests(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.requests(&who.principal).await?))
+}
+
+async fn decline(
+    State(s): Shared,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.vault.decline(&who.principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn add_mediator(
+    State(s): Shared,
+    _: Operator,
+    ApiJson(req): ApiJson<MediatorDraft>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((StatusCode::CREATED, Json(s.vault.add_mediator(req).await?)))
+}
+
+async fn mediators(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.mediators().await?))
+}
+
+async fn disable_mediator(
+    State(s): Shared,
+    _: Operator,
+    Path(user): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.vault.disable_mediator(&user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn admin_status(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.status().await?))
 }

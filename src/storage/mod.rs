@@ -19,7 +19,10 @@ pub use blob::{BlobPart, BlobReader, BlobStore, StagedBlob};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Bytes, KdfParams, PublicKeys, Quota, Role, Usage, WrappedIdentity};
+use crate::api::{
+    Bytes, Category, Grant, GrantEnvelope, KdfParams, PublicKeys, Quota, RequestState, Role, Usage,
+    WrappedIdentity,
+};
 
 /// An account as stored.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -38,6 +41,53 @@ pub struct AccountRecord {
     pub recovery_hash: String,
     pub created_ms: i64,
     pub usage: Usage,
+    /// Set for mediators: who they are, for citizens' screens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mediator: Option<MediatorProfile>,
+    /// A disabled account cannot log in, and its grants are ended.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// A mediator's public description.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MediatorProfile {
+    pub name: String,
+    pub structure: String,
+}
+
+/// An enrolment code issued by the operator, stored under its SHA-256.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnrolmentRecord {
+    pub user: String,
+    pub profile: MediatorProfile,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
+/// A signed grant and the envelopes it carries.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GrantRecord {
+    pub grant: Grant,
+    pub signature: Bytes,
+    /// Emptied when the grant ends (expiry, revocation, mediator disabled).
+    pub envelopes: Vec<GrantEnvelope>,
+    #[serde(default)]
+    pub revoked_ms: Option<i64>,
+}
+
+/// A mediator's request for papers of a category.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequestRecord {
+    pub id: String,
+    pub mediator: String,
+    pub citizen: String,
+    pub category: Category,
+    pub message: String,
+    pub created_ms: i64,
+    pub state: RequestState,
+    #[serde(default)]
+    pub grant: Option<String>,
 }
 
 /// A session as stored, under the SHA-256 digest of its token.
@@ -105,4 +155,36 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn delete_document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError>;
     /// Every document id (for orphan collection).
     fn document_ids(&self) -> Result<std::collections::HashSet<String>, StoreError>;
+
+    /// Every account (operator views; counts).
+    fn accounts(&self) -> Result<Vec<AccountRecord>, StoreError>;
+
+    fn put_enrolment(&self, digest: &[u8; 32], e: &EnrolmentRecord) -> Result<(), StoreError>;
+    /// Removes and returns an enrolment: a code works once.
+    fn take_enrolment(&self, digest: &[u8; 32]) -> Result<Option<EnrolmentRecord>, StoreError>;
+    fn enrolments(&self) -> Result<Vec<EnrolmentRecord>, StoreError>;
+
+    /// Stores a new grant; [`StoreError::Conflict`] if its id exists.
+    fn insert_grant(&self, grant: &GrantRecord) -> Result<(), StoreError>;
+    fn grant(&self, id: &str) -> Result<Option<GrantRecord>, StoreError>;
+    /// Grants given by a citizen, or to a mediator.
+    fn grants_of(&self, user: &str) -> Result<Vec<GrantRecord>, StoreError>;
+    /// Every grant still holding envelopes (for the expiry sweeper).
+    fn grants_with_envelopes(&self) -> Result<Vec<GrantRecord>, StoreError>;
+    /// Applies `change` to a grant atomically.
+    fn update_grant(
+        &self,
+        id: &str,
+        change: &(dyn Fn(&mut GrantRecord) + Sync),
+    ) -> Result<(), StoreError>;
+
+    fn insert_request(&self, request: &RequestRecord) -> Result<(), StoreError>;
+    fn request(&self, id: &str) -> Result<Option<RequestRecord>, StoreError>;
+    /// Requests addressed to a citizen, or sent by a mediator.
+    fn requests_of(&self, user: &str) -> Result<Vec<RequestRecord>, StoreError>;
+    fn update_request(
+        &self,
+        id: &str,
+        change: &(dyn Fn(&mut RequestRecord) + Sync),
+    ) -> Result<(), StoreError>;
 }

@@ -17,7 +17,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
-use super::{AccountRecord, DocumentRow, MetadataStore, SessionRecord, StoreError};
+use super::{
+    AccountRecord, DocumentRow, EnrolmentRecord, GrantRecord, MetadataStore, RequestRecord,
+    SessionRecord, StoreError,
+};
 use crate::api::Quota;
 
 /// sled's page cache; small, since coffred must stay within a modest memory budget.
@@ -30,6 +33,11 @@ pub struct SledStore {
     sessions: sled::Tree,
     documents: sled::Tree,
     owner_index: sled::Tree,
+    enrolments: sled::Tree,
+    grants: sled::Tree,
+    grant_index: sled::Tree,
+    requests: sled::Tree,
+    request_index: sled::Tree,
     dir: PathBuf,
     requested: AtomicU64,
     flushed: Mutex<u64>,
@@ -88,6 +96,11 @@ impl SledStore {
             sessions: db.open_tree("sessions")?,
             documents: db.open_tree("documents")?,
             owner_index: db.open_tree("owner_index")?,
+            enrolments: db.open_tree("enrolments")?,
+            grants: db.open_tree("grants")?,
+            grant_index: db.open_tree("grant_index")?,
+            requests: db.open_tree("requests")?,
+            request_index: db.open_tree("request_index")?,
             db,
             dir: dir.to_path_buf(),
             requested: AtomicU64::new(0),
@@ -149,18 +162,7 @@ impl MetadataStore for SledStore {
         user: &str,
         change: &(dyn Fn(&mut AccountRecord) + Sync),
     ) -> Result<(), StoreError> {
-        self.accounts
-            .transaction(|tx| {
-                let Some(bytes) = tx.get(user.as_bytes())? else {
-                    return abort(StoreError::NotFound);
-                };
-                let mut account: AccountRecord = decode(&bytes).or_else(abort)?;
-                change(&mut account);
-                tx.insert(user.as_bytes(), encode(&account).or_else(abort)?)?;
-                Ok(())
-            })
-            .map_err(tx_error)?;
-        self.make_durable()
+        self.update(&self.accounts, user.as_bytes(), change)
     }
 
     fn put_session(&self, digest: &[u8; 32], session: &SessionRecord) -> Result<(), StoreError> {
@@ -259,9 +261,141 @@ impl MetadataStore for SledStore {
             .map(|k| Ok(String::from_utf8_lossy(&k?).into_owned()))
             .collect()
     }
+
+    fn accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
+        values(&self.accounts)
+    }
+
+    fn put_enrolment(&self, digest: &[u8; 32], e: &EnrolmentRecord) -> Result<(), StoreError> {
+        self.enrolments.insert(digest, encode(e)?)?;
+        self.make_durable()
+    }
+
+    fn take_enrolment(&self, digest: &[u8; 32]) -> Result<Option<EnrolmentRecord>, StoreError> {
+        let taken = self.enrolments.remove(digest)?;
+        self.make_durable()?;
+        taken.map(|v| decode(&v)).transpose()
+    }
+
+    fn enrolments(&self) -> Result<Vec<EnrolmentRecord>, StoreError> {
+        values(&self.enrolments)
+    }
+
+    fn insert_grant(&self, record: &GrantRecord) -> Result<(), StoreError> {
+        let g = &record.grant;
+        (&self.grants, &self.grant_index)
+            .transaction(|(grants, index)| {
+                if grants.get(g.id.as_bytes())?.is_some() {
+                    return abort(StoreError::Conflict);
+                }
+                grants.insert(g.id.as_bytes(), encode(record).or_else(abort)?)?;
+                index.insert(owner_key(&g.citizen, &g.id), &[])?;
+                index.insert(owner_key(&g.mediator, &g.id), &[])?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.make_durable()
+    }
+
+    fn grant(&self, id: &str) -> Result<Option<GrantRecord>, StoreError> {
+        get(&self.grants, id.as_bytes())
+    }
+
+    fn grants_of(&self, user: &str) -> Result<Vec<GrantRecord>, StoreError> {
+        indexed(&self.grant_index, &self.grants, user)
+    }
+
+    fn grants_with_envelopes(&self) -> Result<Vec<GrantRecord>, StoreError> {
+        let all: Vec<GrantRecord> = values(&self.grants)?;
+        Ok(all
+            .into_iter()
+            .filter(|g| !g.envelopes.is_empty())
+            .collect())
+    }
+
+    fn update_grant(
+        &self,
+        id: &str,
+        change: &(dyn Fn(&mut GrantRecord) + Sync),
+    ) -> Result<(), StoreError> {
+        self.update(&self.grants, id.as_bytes(), change)
+    }
+
+    fn insert_request(&self, r: &RequestRecord) -> Result<(), StoreError> {
+        (&self.requests, &self.request_index)
+            .transaction(|(requests, index)| {
+                requests.insert(r.id.as_bytes(), encode(r).or_else(abort)?)?;
+                index.insert(owner_key(&r.citizen, &r.id), &[])?;
+                index.insert(owner_key(&r.mediator, &r.id), &[])?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.make_durable()
+    }
+
+    fn request(&self, id: &str) -> Result<Option<RequestRecord>, StoreError> {
+        get(&self.requests, id.as_bytes())
+    }
+
+    fn requests_of(&self, user: &str) -> Result<Vec<RequestRecord>, StoreError> {
+        indexed(&self.request_index, &self.requests, user)
+    }
+
+    fn update_request(
+        &self,
+        id: &str,
+        change: &(dyn Fn(&mut RequestRecord) + Sync),
+    ) -> Result<(), StoreError> {
+        self.update(&self.requests, id.as_bytes(), change)
+    }
+}
+
+fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>, StoreError> {
+    tree.get(key)?.map(|v| decode(&v)).transpose()
+}
+
+fn values<T: DeserializeOwned>(tree: &sled::Tree) -> Result<Vec<T>, StoreError> {
+    tree.iter().values().map(|v| decode(&v?)).collect()
+}
+
+/// The records of `data` whose ids the index lists under `user`.
+fn indexed<T: DeserializeOwned>(
+    index: &sled::Tree,
+    data: &sled::Tree,
+    user: &str,
+) -> Result<Vec<T>, StoreError> {
+    let prefix = owner_key(user, "");
+    let mut out = Vec::new();
+    for entry in index.scan_prefix(&prefix) {
+        let (key, _) = entry?;
+        if let Some(v) = get(data, &key[prefix.len()..])? {
+            out.push(v);
+        }
+    }
+    Ok(out)
 }
 
 impl SledStore {
+    /// Read-modify-write of one JSON record, atomically, then durable.
+    fn update<T: Serialize + DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+        change: &(dyn Fn(&mut T) + Sync),
+    ) -> Result<(), StoreError> {
+        tree.transaction(|tx| {
+            let Some(bytes) = tx.get(key)? else {
+                return abort(StoreError::NotFound);
+            };
+            let mut value: T = decode(&bytes).or_else(abort)?;
+            change(&mut value);
+            tx.insert(key, encode(&value).or_else(abort)?)?;
+            Ok(())
+        })
+        .map_err(tx_error)?;
+        self.make_durable()
+    }
+
     fn remove_sessions_where(
         &self,
         condemned: impl Fn(&SessionRecord) -> bool,
@@ -307,6 +441,8 @@ mod tests {
             recovery_hash: String::new(),
             created_ms: 0,
             usage: Usage::default(),
+            mediator: None,
+            disabled: false,
         }
     }
 

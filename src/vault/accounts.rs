@@ -12,7 +12,7 @@ use crate::api::{
 };
 use crate::crypto::server::AGE_MAGIC;
 use crate::crypto::server::{self as srv};
-use crate::storage::{AccountRecord, SessionRecord, StoreError};
+use crate::storage::{AccountRecord, MediatorProfile, SessionRecord, StoreError};
 
 const KEY_BYTES: usize = 32;
 const MAX_ENVELOPE_BYTES: usize = 16 * 1024;
@@ -52,7 +52,17 @@ fn check_recovery_credentials(c: &RecoveryCredentials) -> Result<(), VaultError>
 }
 
 impl Vault {
+    /// Creates a citizen's account and opens a session.
     pub async fn register(&self, req: RegisterRequest) -> Result<SessionResponse, VaultError> {
+        self.create_account(req, None).await
+    }
+
+    /// Creates an account (a mediator's when `mediator` is given) and opens a session.
+    pub(super) async fn create_account(
+        &self,
+        req: RegisterRequest,
+        mediator: Option<MediatorProfile>,
+    ) -> Result<SessionResponse, VaultError> {
         if !valid_user_name(&req.user) {
             return Err(VaultError::InvalidUserName);
         }
@@ -69,7 +79,11 @@ impl Vault {
         let internal = |_| VaultError::Internal("hashing failed".into());
         let account = AccountRecord {
             user: req.user.clone(),
-            role: Role::Citizen,
+            role: if mediator.is_some() {
+                Role::Mediator
+            } else {
+                Role::Citizen
+            },
             keys: req.keys,
             salt: req.passphrase.salt,
             kdf: req.passphrase.kdf,
@@ -80,6 +94,8 @@ impl Vault {
             recovery_hash: recovery_hash.map_err(internal)?,
             created_ms: self.clock.now_ms(),
             usage: Default::default(),
+            mediator,
+            disabled: false,
         };
         let stored = account.clone();
         let created = self
@@ -115,6 +131,9 @@ impl Vault {
         let account = self
             .check_secret(&req.user, ip, req.auth_key.0, |a| a.auth_hash.clone())
             .await?;
+        if account.disabled {
+            return Err(VaultError::AccountDisabled);
+        }
         self.open_session(&account).await
     }
 
@@ -195,9 +214,13 @@ impl Vault {
         let user = session.user.clone();
         let account = self.store(move |m| m.account(&user)).await?;
         let account = account.ok_or(VaultError::Unauthenticated)?;
+        if account.disabled {
+            return Err(VaultError::AccountDisabled);
+        }
         Ok(Principal {
             user: account.user,
             role: account.role,
+            enabled: true,
         })
     }
 

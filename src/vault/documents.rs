@@ -3,12 +3,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
+use bytes::Bytes as Chunk;
 use futures_util::{Stream, StreamExt};
 
-use super::access::{authorize, Action, Principal};
+use super::access::{authorize, Action, Caller, Decision, Denial, Document, Principal};
 use super::{Staged, Vault, VaultError};
-use crate::api::{CommitRequest, CommitResponse, DocumentRecord, UploadResponse};
+use crate::api::Bytes;
+use crate::api::{CommitRequest, CommitResponse, DocumentRecord, Role, UploadResponse};
 use crate::crypto::server::new_id;
 use crate::crypto::server::AGE_MAGIC;
 use crate::storage::{BlobPart, BlobReader, DocumentRow};
@@ -25,7 +26,19 @@ fn row_to_record(row: DocumentRow) -> DocumentRecord {
         size: row.size,
         added_ms: row.added_ms,
         meta: row.meta,
-        owner_envelope: row.owner_envelope,
+        envelope: row.owner_envelope,
+    }
+}
+
+/// The error a mediator (or anyone) sees for a refusal.
+pub(super) fn denial_error(denial: Denial) -> VaultError {
+    match denial {
+        Denial::Unauthenticated => VaultError::Unauthenticated,
+        Denial::Disabled => VaultError::AccountDisabled,
+        Denial::NotFound => VaultError::DocumentNotFound,
+        Denial::GrantExpired { at_ms } => VaultError::GrantExpired { at_ms },
+        Denial::GrantRevoked { at_ms } => VaultError::GrantRevoked { at_ms },
+        Denial::GrantNotYetValid { from_ms } => VaultError::GrantNotYetValid { from_ms },
     }
 }
 
@@ -41,9 +54,10 @@ impl Vault {
     /// Streams an upload into staging. Nothing is visible until [`Vault::commit`].
     pub async fn upload<S, E>(&self, who: &Principal, body: S) -> Result<UploadResponse, VaultError>
     where
-        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        S: Stream<Item = Result<Chunk, E>> + Unpin + Send,
         E: std::fmt::Display,
     {
+        who.require(Role::Citizen)?;
         let account = self.account(who).await?;
         let quota = account.quota;
         if account.usage.documents >= quota.documents {
@@ -78,7 +92,7 @@ impl Vault {
     /// the idle timeout.
     async fn receive<S, E>(&self, upload: &str, mut body: S, max: u64) -> Result<u64, VaultError>
     where
-        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        S: Stream<Item = Result<Chunk, E>> + Unpin + Send,
         E: std::fmt::Display,
     {
         let mut staged = self.blobs.stage(upload).await?;
@@ -108,9 +122,9 @@ impl Vault {
         Ok(staged.finish().await?)
     }
 
-    async fn next_chunk<S, E>(&self, body: &mut S) -> Result<Option<Bytes>, VaultError>
+    async fn next_chunk<S, E>(&self, body: &mut S) -> Result<Option<Chunk>, VaultError>
     where
-        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        S: Stream<Item = Result<Chunk, E>> + Unpin + Send,
         E: std::fmt::Display,
     {
         match tokio::time::timeout(self.limits.body_idle, body.next()).await {
@@ -124,7 +138,7 @@ impl Vault {
     /// Reads and drops the rest of a refused body, so the refusal can be read.
     async fn drain<S, E>(&self, body: &mut S, mut seen: u64)
     where
-        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        S: Stream<Item = Result<Chunk, E>> + Unpin + Send,
         E: std::fmt::Display,
     {
         let limit = seen + MAX_DRAIN_BYTES;
@@ -142,6 +156,7 @@ impl Vault {
         who: &Principal,
         req: CommitRequest,
     ) -> Result<CommitResponse, VaultError> {
+        who.require(Role::Citizen)?;
         for sealed in [&req.meta, &req.owner_envelope] {
             if sealed.len() > MAX_SEALED_BYTES || !sealed.as_slice().starts_with(AGE_MAGIC) {
                 return Err(VaultError::NotAgeFile);
@@ -187,46 +202,80 @@ impl Vault {
     }
 
     pub async fn list(&self, who: &Principal) -> Result<Vec<DocumentRecord>, VaultError> {
+        who.require(Role::Citizen)?;
         let owner = who.user.clone();
         let rows = self.store(move |m| m.documents_of(&owner)).await?;
         Ok(rows.into_iter().map(row_to_record).collect())
     }
 
-    /// A document's record, if `who` may read it.
+    /// A document's record with the caller's envelope, if `who` may read it.
     pub async fn document(&self, who: &Principal, id: &str) -> Result<DocumentRecord, VaultError> {
-        self.readable(who, id, Action::ReadDocument)
-            .await
-            .map(row_to_record)
+        let (row, envelope) = self.readable(who, id, Action::ReadDocument).await?;
+        Ok(DocumentRecord {
+            envelope,
+            ..row_to_record(row)
+        })
     }
 
-    async fn readable(
+    /// The document and the caller's envelope of its key, if the access decision
+    /// allows `action`. An ended grant met here has its envelopes destroyed at once.
+    pub(super) async fn readable(
         &self,
         who: &Principal,
         id: &str,
         action: Action,
-    ) -> Result<DocumentRow, VaultError> {
+    ) -> Result<(DocumentRow, Bytes), VaultError> {
         check_id(id)?;
         let key = id.to_owned();
-        let row = self.store(move |m| m.document(&key)).await?;
-        match row {
-            Some(row) if authorize(who, action, &row.owner) => Ok(row),
-            _ => Err(VaultError::DocumentNotFound),
+        let Some(row) = self.store(move |m| m.document(&key)).await? else {
+            return Err(VaultError::DocumentNotFound);
+        };
+        let grants = match who.role {
+            Role::Mediator => {
+                let user = who.user.clone();
+                self.store(move |m| m.grants_of(&user)).await?
+            }
+            Role::Citizen => Vec::new(),
+        };
+        let doc = Document {
+            id: &row.id,
+            owner: &row.owner,
+        };
+        let caller = Caller::Account(who.clone());
+        match authorize(&caller, action, doc, &grants, self.clock.now_ms()) {
+            Decision::Owner => {
+                let envelope = row.owner_envelope.clone();
+                Ok((row, envelope))
+            }
+            Decision::Grant(i) => {
+                let envelope = grants[i]
+                    .envelopes
+                    .iter()
+                    .find(|e| e.document == row.id)
+                    .map(|e| e.envelope.clone())
+                    .ok_or(VaultError::DocumentNotFound)?;
+                Ok((row, envelope))
+            }
+            Decision::Deny(denial) => {
+                self.destroy_ended_envelopes(&grants).await?;
+                Err(denial_error(denial))
+            }
         }
     }
 
     /// The payload of a document, as a stream of ciphertext.
     pub async fn content(&self, who: &Principal, id: &str) -> Result<BlobReader, VaultError> {
-        let row = self.readable(who, id, Action::ReadDocument).await?;
+        let (row, _) = self.readable(who, id, Action::ReadDocument).await?;
         Ok(self.blobs.open(&row.id, BlobPart::Payload).await?)
     }
 
     /// Deletes a document: its record first, then its blobs and envelopes.
     pub async fn delete(&self, who: &Principal, id: &str) -> Result<(), VaultError> {
-        let row = self.readable(who, id, Action::DeleteDocument).await?;
+        let (row, _) = self.readable(who, id, Action::DeleteDocument).await?;
         let key = row.id.clone();
         self.store(move |m| m.delete_document(&key)).await?;
         self.blobs.delete(&row.id).await?;
-        Ok(())
+        self.forget_in_grants(&row.owner, &row.id).await
     }
 
     /// Removes blobs that no record points to and staged uploads nobody will commit,

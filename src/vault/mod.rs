@@ -8,6 +8,7 @@ pub mod access;
 mod accounts;
 pub mod attempts;
 pub mod clock;
+mod consent;
 mod documents;
 
 use std::collections::HashMap;
@@ -19,7 +20,7 @@ use tokio::sync::Semaphore;
 use crate::api::Quota;
 use crate::crypto::server::ServerSecret;
 use crate::storage::{BlobStore, MetadataStore, StoreError};
-pub use access::{Action, Principal};
+pub use access::{Action, Caller, Principal};
 use attempts::Attempts;
 use clock::Clock;
 
@@ -99,6 +100,28 @@ pub enum VaultError {
     QuotaExceeded,
     #[error("upload interrupted: {0}")]
     UploadIncomplete(String),
+    #[error("account disabled")]
+    AccountDisabled,
+    #[error("not allowed for this role")]
+    WrongRole { needed: crate::api::Role },
+    #[error("mediator not found")]
+    MediatorNotFound,
+    #[error("grant not found")]
+    GrantNotFound,
+    #[error("grant expired")]
+    GrantExpired { at_ms: i64 },
+    #[error("grant revoked")]
+    GrantRevoked { at_ms: i64 },
+    #[error("grant not yet valid")]
+    GrantNotYetValid { from_ms: i64 },
+    #[error("grant refused: {0}")]
+    InvalidGrant(&'static str),
+    #[error("enrolment code invalid or expired")]
+    EnrolmentCodeInvalid,
+    #[error("request not found")]
+    RequestNotFound,
+    #[error("operator token refused")]
+    AdminUnauthorized,
     #[error("storage unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]

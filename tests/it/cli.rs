@@ -37,7 +37,10 @@ fn json_errors_are_objects_on_stderr() {
     assert!(out.stdout.is_empty());
     let v: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(v["error"]["code"], "document_not_found");
-    assert!(v["error"]["message"].as_str().unwrap().contains("coffre"));
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("introuvable"));
     let listed: serde_json::Value = serde_json::from_str(&alice.ok(&["--json", "list"])).unwrap();
     assert_eq!(listed, serde_json::json!([]));
 }

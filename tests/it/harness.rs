@@ -116,6 +116,55 @@ impl Daemon {
         }
     }
 
+    /// The operator token.
+    pub fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.data.join("admin-token"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// Runs `coffre admin …` with the operator token; returns stdout.
+    pub fn admin(&self, args: &[&str]) -> String {
+        let mut all = vec!["admin"];
+        all.extend_from_slice(args);
+        let operator = self.user("operator");
+        let out = operator
+            .command(&all)
+            .env("COFFRE_ADMIN_TOKEN", self.admin_token())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "coffre admin {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Enrols a mediator end to end (operator code, then `coffre enrol`); returns the
+    /// mediator and the safety code their screen shows.
+    pub fn mediator(&self, user: &str, name: &str, structure: &str) -> (User, String) {
+        let out = self.admin(&[
+            "--json",
+            "mediator",
+            "add",
+            "--name",
+            name,
+            "--structure",
+            structure,
+            "--user",
+            user,
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let code = v["code"].as_str().unwrap().to_owned();
+        let m = self.user(user);
+        let out = m.ok(&["--json", "enrol", &code, "--user", user]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let safety = v["safety_code"].as_str().unwrap().to_owned();
+        (m, safety)
+    }
+
     /// Every file under the data directory.
     pub fn data_files(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
@@ -180,6 +229,17 @@ impl User {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs and asserts success; returns stdout as bytes (documents).
+    pub fn bytes(&self, args: &[&str]) -> Vec<u8> {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "coffre {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
     /// Runs and asserts failure with `exit`; returns stderr.
     pub fn fails(&self, args: &[&str], exit: i32) -> String {
         let out = self.run(args);
@@ -210,6 +270,19 @@ impl User {
 
     pub fn list(&self) -> Vec<serde_json::Value> {
         serde_json::from_str(&self.ok(&["--json", "list"])).unwrap()
+    }
+
+    /// The typed client on this person's state directory (the library the CLI uses).
+    pub fn client(&self) -> coffre::client::account::Client {
+        coffre::client::account::Client {
+            http: coffre::client::Http::new(
+                &self.url,
+                coffre::client::Trust::PemFile(&self.ca),
+                coffre::messages::Lang::Fr,
+            )
+            .unwrap(),
+            home: self.home.path().to_path_buf(),
+        }
     }
 
     /// The bearer token of the open session (for raw HTTP tests).

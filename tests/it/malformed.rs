@@ -99,7 +99,9 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
         Err(ureq::Error::Io(e)) => assert!(
             matches!(
                 e.kind(),
-                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+                std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::UnexpectedEof
             ),
             "{e}"
         ),

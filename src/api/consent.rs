@@ -1,0 +1,288 @@
+//! Wire types of consent: mediators and their enrolment, grants (with their canonical
+//! signed encoding), shared documents, access requests, and the operator's views.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Bytes, Category, PublicKeys, RegisterRequest};
+
+/// Longest grant: one year.
+pub const MAX_GRANT_MS: i64 = 365 * 24 * 3600 * 1000;
+/// Longest purpose text, in characters.
+pub const MAX_PURPOSE_CHARS: usize = 200;
+/// Most documents in one grant.
+pub const MAX_GRANT_DOCUMENTS: usize = 100;
+
+/// The operator's request to enrol a mediator.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MediatorDraft {
+    pub user: String,
+    pub name: String,
+    pub structure: String,
+}
+
+/// A one-time enrolment code, handed to the mediator out of band.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnrolmentCode {
+    pub code: String,
+    pub expires_ms: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediatorState {
+    /// Enrolment code issued, not used yet.
+    Pending,
+    Active,
+    Disabled,
+}
+
+/// A mediator as the operator sees it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MediatorSummary {
+    pub user: String,
+    pub name: String,
+    pub structure: String,
+    pub state: MediatorState,
+    pub created_ms: i64,
+}
+
+/// A mediator turning an enrolment code into an account (keys made on the device).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    pub account: RegisterRequest,
+}
+
+/// What a citizen's client learns of a mediator before sharing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MediatorCard {
+    pub user: String,
+    pub name: String,
+    pub structure: String,
+    pub keys: PublicKeys,
+}
+
+/// A consent grant: the record the citizen's key signs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub id: String,
+    pub citizen: String,
+    pub mediator: String,
+    /// The mediator's age recipient as verified with the safety code.
+    pub recipient: String,
+    /// Document ids, sorted, without repeats.
+    pub documents: Vec<String>,
+    pub purpose: String,
+    pub not_before_ms: i64,
+    pub expires_ms: i64,
+    pub created_ms: i64,
+    pub nonce: String,
+}
+
+impl Grant {
+    /// The exact bytes that are signed: one `name:value` line per field, in a fixed
+    /// order; the purpose (free text) as hex of its UTF-8.
+    pub fn canonical(&self) -> Vec<u8> {
+        let purpose_hex: String = self
+            .purpose
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!(
+            "coffre-grant-v1\nid:{}\ncitizen:{}\nmediator:{}\nrecipient:{}\ndocuments:{}\npurpose:{}\nnot_before:{}\nexpires:{}\ncreated:{}\nnonce:{}\n",
+            self.id,
+            self.citizen,
+            self.mediator,
+            self.recipient,
+            self.documents.join(","),
+            purpose_hex,
+            self.not_before_ms,
+            self.expires_ms,
+            self.created_ms,
+            self.nonce,
+        )
+        .into_bytes()
+    }
+
+    /// Whether every field has the shape the canonical encoding relies on.
+    pub fn well_formed(&self) -> bool {
+        let hex32 = |s: &str| {
+            s.len() == 32
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
+        let line_safe = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic());
+        let sorted = self.documents.windows(2).all(|w| w[0] < w[1]);
+        hex32(&self.id)
+            && hex32(&self.nonce)
+            && line_safe(&self.citizen)
+            && line_safe(&self.mediator)
+            && line_safe(&self.recipient)
+            && !self.documents.is_empty()
+            && self.documents.len() <= MAX_GRANT_DOCUMENTS
+            && self.documents.iter().all(|d| hex32(d))
+            && sorted
+            && self.purpose.chars().count() <= MAX_PURPOSE_CHARS
+            && self.not_before_ms < self.expires_ms
+            && self.expires_ms - self.not_before_ms <= MAX_GRANT_MS + 60_000
+    }
+}
+
+/// One document's key, sealed to the mediator's recipient.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GrantEnvelope {
+    pub document: String,
+    pub envelope: Bytes,
+}
+
+/// A signed grant with its envelopes, as the citizen's client sends it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GrantRequest {
+    pub grant: Grant,
+    /// Ed25519 signature of [`Grant::canonical`] by the citizen's signing key.
+    pub signature: Bytes,
+    pub envelopes: Vec<GrantEnvelope>,
+    /// The access request this grant answers, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GrantCreated {
+    pub grant: String,
+    pub expires_ms: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantState {
+    /// Signed for a later start.
+    Scheduled,
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl GrantState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantState::Scheduled => "scheduled",
+            GrantState::Active => "active",
+            GrantState::Expired => "expired",
+            GrantState::Revoked => "revoked",
+        }
+    }
+}
+
+/// A grant as its citizen (or its mediator) sees it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GrantView {
+    pub grant: Grant,
+    pub signature: Bytes,
+    pub state: GrantState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_ms: Option<i64>,
+    pub mediator_name: String,
+    pub mediator_structure: String,
+}
+
+/// A document shared with the calling mediator.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SharedDocument {
+    pub id: String,
+    pub size: u64,
+    pub added_ms: i64,
+    pub meta: Bytes,
+    /// The document key sealed to the mediator.
+    pub envelope: Bytes,
+    pub grant: String,
+    pub citizen: String,
+    pub expires_ms: i64,
+}
+
+/// A mediator asking a citizen for papers of a category.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccessRequestDraft {
+    pub citizen: String,
+    pub category: Category,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    Pending,
+    Fulfilled,
+    Declined,
+}
+
+/// An access request as its citizen sees it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccessRequestView {
+    pub id: String,
+    pub mediator: String,
+    pub mediator_name: String,
+    pub mediator_structure: String,
+    pub category: Category,
+    pub message: String,
+    pub created_ms: i64,
+    pub state: RequestState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccessRequestCreated {
+    pub request: String,
+}
+
+/// The operator's overview: counts only, no personal data.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct AdminStatus {
+    pub citizens: u64,
+    pub mediators: u64,
+    pub documents: u64,
+    pub stored_bytes: u64,
+    pub active_grants: u64,
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant() -> Grant {
+        Grant {
+            id: "0".repeat(32),
+            citizen: "mme.b".into(),
+            mediator: "agent.ccas".into(),
+            recipient: "age1xyz".into(),
+            documents: vec!["a".repeat(32), "b".repeat(32)],
+            purpose: "RSA\nligne 2 « é »".into(),
+            not_before_ms: 1,
+            expires_ms: 2,
+            created_ms: 1,
+            nonce: "f".repeat(32),
+        }
+    }
+
+    #[test]
+    fn canonical_is_stable_and_line_safe() {
+        let g = grant();
+        let text = String::from_utf8(g.canonical()).unwrap();
+        assert!(text.starts_with("coffre-grant-v1\nid:000"));
+        assert_eq!(text.lines().count(), 11);
+        assert!(g.well_formed());
+        let mut unsorted = g.clone();
+        unsorted.documents.reverse();
+        assert!(!unsorted.well_formed());
+        let mut injected = g.clone();
+        injected.mediator = "x\ncitizen:y".into();
+        assert!(!injected.well_formed());
+        let mut too_long = g;
+        too_long.expires_ms = too_long.not_before_ms + MAX_GRANT_MS + 3_600_000;
+        assert!(!too_long.well_formed());
+    }
+}

@@ -1,0 +1,512 @@
+//! Consent commands: enrol, share, grants, revoke, receipt, shared, request,
+//! requests, decline, and the operator's `admin` commands.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::{input, normalise, save_kit, today, Context};
+use crate::api::{GrantState, GrantView, MediatorDraft, MediatorState, RequestState};
+use crate::client::consent::{Receipt, ShareDraft};
+use crate::client::ClientError;
+use crate::crypto::safety::safety_code;
+use crate::messages::{category_label, Text};
+
+pub(super) fn enrol(
+    ctx: &Context,
+    code: &str,
+    user: &str,
+    kit_path: Option<PathBuf>,
+) -> Result<(), ClientError> {
+    let user = normalise(user);
+    let pass = input::new_passphrase("COFFRE_PASSPHRASE", ctx.out.lang)?;
+    let enrolled = ctx.client.enrol(code, &user, &pass, &today(&ctx.out))?;
+    let code = safety_code(&enrolled.session.keys);
+    let path = kit_path.unwrap_or_else(|| super::default_kit_path(ctx, &user));
+    if ctx.out.json {
+        save_kit(ctx, &path, &enrolled.kit)?;
+        ctx.out.json(&json!({"user": user, "safety_code": code}));
+    } else {
+        ctx.out
+            .say(Text::Enrolled, &[("user", &user), ("code", &code)]);
+        save_kit(ctx, &path, &enrolled.kit)?;
+    }
+    Ok(())
+}
+
+pub(super) struct ShareArgs {
+    pub ids: Vec<String>,
+    pub to: String,
+    pub duration: String,
+    pub safety_code: String,
+    pub purpose: Option<String>,
+    pub request: Option<String>,
+}
+
+pub(super) fn share(ctx: &Context, args: ShareArgs) -> Result<(), ClientError> {
+    let now = ctx.out.now_local();
+    let expires_ms = input::expiry(&args.duration, now)?;
+    let session = ctx.client.session()?;
+    let draft = ShareDraft {
+        documents: args.ids,
+        mediator: normalise(&args.to),
+        safety_code: args.safety_code,
+        purpose: args.purpose.unwrap_or_default(),
+        not_before_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
+        expires_ms,
+        request: args.request,
+    };
+    let count = draft.documents.len();
+    let (created, card) = ctx.client.share(&session, draft)?;
+    let mediator = format!("{} ({})", card.name, card.structure);
+    if ctx.out.json {
+        ctx.out.json(&json!({
+            "grant": created.grant,
+            "expires": ctx.out.timestamp(created.expires_ms),
+        }));
+        return Ok(());
+    }
+    ctx.out.say(
+        Text::SharedWith,
+        &[
+            ("mediator", &mediator),
+            ("count", &count.to_string()),
+            ("until", &ctx.out.instant(created.expires_ms)),
+            ("grant", &created.grant[..8]),
+        ],
+    );
+    ctx.out.say(Text::ExpiryHonesty, &[]);
+    Ok(())
+}
+
+fn state_text(state: GrantState) -> Text {
+    match state {
+        GrantState::Active => Text::StateActive,
+        GrantState::Scheduled => Text::StateScheduled,
+        GrantState::Expired => Text::StateExpired,
+        GrantState::Revoked => Text::StateRevoked,
+    }
+}
+
+pub(super) fn grants(ctx: &Context) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let grants = ctx.client.grants(&session)?;
+    if ctx.out.json {
+        let items: Vec<serde_json::Value> = grants
+            .iter()
+            .map(|g| {
+                json!({
+                    "grant": g.grant.id,
+                    "citizen": g.grant.citizen,
+                    "mediator": g.grant.mediator,
+                    "mediator_name": g.mediator_name,
+                    "structure": g.mediator_structure,
+                    "documents": g.grant.documents,
+                    "purpose": g.grant.purpose,
+                    "expires": ctx.out.timestamp(g.grant.expires_ms),
+                    "state": g.state.as_str(),
+                })
+            })
+            .collect();
+        ctx.out.json(&items);
+        return Ok(());
+    }
+    if grants.is_empty() {
+        ctx.out.say(Text::NoGrants, &[]);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = grants
+        .iter()
+        .map(|g| {
+            vec![
+                g.grant.id[..8].to_owned(),
+                format!("{} ({})", g.mediator_name, g.mediator_structure),
+                g.grant.documents.len().to_string(),
+                g.grant.purpose.clone(),
+                ctx.out.instant(g.grant.expires_ms),
+                ctx.out.text(state_text(g.state), &[]),
+            ]
+        })
+        .collect();
+    ctx.out.table(
+        &[
+            Text::ColumnGrant,
+            Text::ColumnMediator,
+            Text::ColumnDocuments,
+            Text::ColumnPurpose,
+            Text::ColumnUntil,
+            Text::ColumnState,
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
+pub(super) fn revoke(ctx: &Context, grant: &str) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let view = ctx.client.resolve_grant(&session, grant)?;
+    ctx.client.revoke(&session, &view.grant.id)?;
+    if !ctx.out.json {
+        ctx.out.say(Text::GrantRevokedDone, &[]);
+    }
+    Ok(())
+}
+
+fn receipt_text(ctx: &Context, r: &Receipt) -> String {
+    let o = &ctx.out;
+    let mut lines = vec![
+        o.text(Text::ReceiptTitle, &[]),
+        String::new(),
+        o.text(
+            Text::ReceiptIntro,
+            &[
+                ("citizen", &r.grant.citizen),
+                ("mediator", &r.mediator_name),
+                ("structure", &r.mediator_structure),
+                ("mediator_user", &r.grant.mediator),
+            ],
+        ),
+    ];
+    lines.extend(r.titles.iter().map(|t| format!("  - {t}")));
+    if !r.grant.purpose.is_empty() {
+        lines.push(o.text(Text::ReceiptPurpose, &[("purpose", &r.grant.purpose)]));
+    }
+    lines.push(o.text(
+        Text::ReceiptPeriod,
+        &[
+            ("from", &o.instant(r.grant.not_before_ms)),
+            ("until", &o.instant(r.grant.expires_ms)),
+        ],
+    ));
+    let mut state = o.text(state_text(r.state), &[]);
+    if let Some(at) = r.revoked_ms {
+        state = format!("{state} ({})", o.instant(at));
+    }
+    lines.push(o.text(Text::ReceiptState, &[("state", &state)]));
+    lines.push(o.text(Text::ExpiryHonesty, &[]));
+    lines.push(String::new());
+    lines.push(o.text(Text::ReceiptGrantId, &[("grant", &r.grant.id)]));
+    lines.push(o.text(Text::ReceiptRecipient, &[("recipient", &r.grant.recipient)]));
+    lines.push(o.text(Text::ReceiptHash, &[("hash", &r.hash)]));
+    lines.push(o.text(Text::ReceiptSignature, &[("signature", &r.signature)]));
+    lines.push(o.text(
+        if r.signature_valid {
+            Text::ReceiptSignatureValid
+        } else {
+            Text::ReceiptSignatureInvalid
+        },
+        &[],
+    ));
+    lines.join("\n") + "\n"
+}
+
+pub(super) fn receipt(
+    ctx: &Context,
+    grant: &str,
+    output: Option<&Path>,
+) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let view: GrantView = ctx.client.resolve_grant(&session, grant)?;
+    let receipt = ctx.client.receipt(&session, view)?;
+    let content = if ctx.out.json {
+        serde_json::to_string_pretty(&receipt).map_err(|e| ClientError::Protocol(e.to_string()))?
+            + "\n"
+    } else {
+        receipt_text(ctx, &receipt)
+    };
+    match output {
+        Some(path) => ctx.out.to_file(path, &content),
+        None => {
+            ctx.out.raw(&content);
+            Ok(())
+        }
+    }
+}
+
+pub(super) fn shared(ctx: &Context) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let docs = ctx.client.shared(&session)?;
+    if ctx.out.json {
+        let items: Vec<serde_json::Value> = docs
+            .iter()
+            .map(|d| {
+                let m = d.meta.as_ref();
+                json!({
+                    "id": d.shared.id,
+                    "title": m.map(|m| m.title.clone()),
+                    "category": m.map(|m| m.category.as_str()),
+                    "size": m.map(|m| m.size),
+                    "citizen": d.shared.citizen,
+                    "grant": d.shared.grant,
+                    "expires": ctx.out.timestamp(d.shared.expires_ms),
+                })
+            })
+            .collect();
+        ctx.out.json(&items);
+        return Ok(());
+    }
+    if docs.is_empty() {
+        ctx.out.say(Text::NothingShared, &[]);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = docs
+        .iter()
+        .map(|d| {
+            let (title, category, size) = match &d.meta {
+                Some(m) => (
+                    m.title.clone(),
+                    category_label(m.category, ctx.out.lang).to_owned(),
+                    ctx.out.size(m.size),
+                ),
+                None => (
+                    ctx.out.text(Text::Unreadable, &[]),
+                    String::new(),
+                    String::new(),
+                ),
+            };
+            vec![
+                d.shared.id[..8].to_owned(),
+                title,
+                category,
+                size,
+                d.shared.citizen.clone(),
+                ctx.out.instant(d.shared.expires_ms),
+            ]
+        })
+        .collect();
+    ctx.out.table(
+        &[
+            Text::ColumnId,
+            Text::ColumnTitle,
+            Text::ColumnCategory,
+            Text::ColumnSize,
+            Text::ColumnCitizen,
+            Text::ColumnUntil,
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
+pub(super) fn request(
+    ctx: &Context,
+    citizen: &str,
+    category: &str,
+    message: &str,
+) -> Result<(), ClientError> {
+    let category = input::category(category)?;
+    let session = ctx.client.session()?;
+    let created = ctx
+        .client
+        .request_access(&session, &normalise(citizen), category, message)?;
+    if ctx.out.json {
+        ctx.out.json(&json!({"request": created.request}));
+    } else {
+        ctx.out
+            .say(Text::RequestSent, &[("request", &created.request[..8])]);
+    }
+    Ok(())
+}
+
+fn request_state_text(state: RequestState) -> Text {
+    match state {
+        RequestState::Pending => Text::StatePending,
+        RequestState::Fulfilled => Text::StateFulfilled,
+        RequestState::Declined => Text::StateDeclined,
+    }
+}
+
+pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let list = ctx.client.requests(&session)?;
+    if ctx.out.json {
+        let items: Vec<serde_json::Value> = list
+            .iter()
+            .map(|r| {
+                json!({
+                    "request": r.id,
+                    "mediator": r.mediator,
+                    "mediator_name": r.mediator_name,
+                    "structure": r.mediator_structure,
+                    "category": r.category.as_str(),
+                    "message": r.message,
+                    "created": ctx.out.timestamp(r.created_ms),
+                    "state": match r.state {
+                        RequestState::Pending => "pending",
+                        RequestState::Fulfilled => "fulfilled",
+                        RequestState::Declined => "declined",
+                    },
+                    "grant": r.grant,
+                })
+            })
+            .collect();
+        ctx.out.json(&items);
+        return Ok(());
+    }
+    if list.is_empty() {
+        ctx.out.say(Text::NoRequests, &[]);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|r| {
+            vec![
+                r.id[..8].to_owned(),
+                format!("{} ({})", r.mediator_name, r.mediator_structure),
+                category_label(r.category, ctx.out.lang).to_owned(),
+                r.message.clone(),
+                ctx.out.date(r.created_ms),
+                ctx.out.text(request_state_text(r.state), &[]),
+            ]
+        })
+        .collect();
+    ctx.out.table(
+        &[
+            Text::ColumnRequest,
+            Text::ColumnMediator,
+            Text::ColumnCategory,
+            Text::ColumnMessage,
+            Text::ColumnDate,
+            Text::ColumnState,
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
+/// A full request id from a full id or a unique prefix.
+pub(super) fn resolve_request(ctx: &Context, id: &str) -> Result<String, ClientError> {
+    let session = ctx.client.session()?;
+    let id = id.trim().to_ascii_lowercase();
+    let list = ctx.client.requests(&session)?;
+    let mut matching = list
+        .into_iter()
+        .filter(|r| id.len() >= 4 && r.id.starts_with(&id));
+    match (matching.next(), matching.next()) {
+        (Some(one), None) => Ok(one.id),
+        (None, _) => Err(ClientError::local(
+            crate::api::ErrorCode::RequestNotFound,
+            &[],
+        )),
+        (Some(_), Some(_)) => Err(ClientError::local(
+            crate::api::ErrorCode::AmbiguousId,
+            &[("value", &id)],
+        )),
+    }
+}
+
+pub(super) fn decline(ctx: &Context, request: &str) -> Result<(), ClientError> {
+    let id = resolve_request(ctx, request)?;
+    let session = ctx.client.session()?;
+    ctx.client.decline(&session, &id)?;
+    if !ctx.out.json {
+        ctx.out.say(Text::RequestDeclined, &[]);
+    }
+    Ok(())
+}
+
+// ---- operator ----
+
+/// The operator token: `--admin-token-file`, else `COFFRE_ADMIN_TOKEN`.
+pub(super) fn admin_token(file: Option<&Path>) -> Result<zeroize::Zeroizing<String>, ClientError> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| ClientError::file(path, e))?;
+        return Ok(zeroize::Zeroizing::new(text.trim().to_owned()));
+    }
+    match std::env::var("COFFRE_ADMIN_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => Ok(zeroize::Zeroizing::new(t.trim().to_owned())),
+        _ => Err(ClientError::local(
+            crate::api::ErrorCode::AdminTokenRequired,
+            &[],
+        )),
+    }
+}
+
+pub(super) fn admin_add(
+    ctx: &Context,
+    token: &str,
+    draft: MediatorDraft,
+) -> Result<(), ClientError> {
+    let user = draft.user.clone();
+    let code = ctx.client.admin_add_mediator(token, &draft)?;
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({"code": code.code, "expires": ctx.out.timestamp(code.expires_ms)}));
+    } else {
+        ctx.out.say(
+            Text::EnrolmentCodeIssued,
+            &[
+                ("user", &user),
+                ("until", &ctx.out.instant(code.expires_ms)),
+                ("code", &code.code),
+            ],
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn admin_list(ctx: &Context, token: &str) -> Result<(), ClientError> {
+    let list = ctx.client.admin_mediators(token)?;
+    let state = |s: MediatorState| match s {
+        MediatorState::Pending => ("pending", Text::StatePending),
+        MediatorState::Active => ("active", Text::StateActive),
+        MediatorState::Disabled => ("disabled", Text::StateDisabled),
+    };
+    if ctx.out.json {
+        let items: Vec<serde_json::Value> = list
+            .iter()
+            .map(|m| {
+                json!({"user": m.user, "name": m.name, "structure": m.structure, "state": state(m.state).0})
+            })
+            .collect();
+        ctx.out.json(&items);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|m| {
+            vec![
+                m.user.clone(),
+                m.name.clone(),
+                m.structure.clone(),
+                ctx.out.text(state(m.state).1, &[]),
+            ]
+        })
+        .collect();
+    ctx.out.table(
+        &[
+            Text::ColumnUser,
+            Text::ColumnName,
+            Text::ColumnStructure,
+            Text::ColumnState,
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
+pub(super) fn admin_disable(ctx: &Context, token: &str, user: &str) -> Result<(), ClientError> {
+    let user = normalise(user);
+    ctx.client.admin_disable(token, &user)?;
+    if !ctx.out.json {
+        ctx.out.say(Text::MediatorDisabledDone, &[("user", &user)]);
+    }
+    Ok(())
+}
+
+pub(super) fn admin_status(ctx: &Context, token: &str) -> Result<(), ClientError> {
+    let status = ctx.client.admin_status(token)?;
+    if ctx.out.json {
+        ctx.out.json(&status);
+    } else {
+        ctx.out.fields(&[
+            (Text::StatusCitizens, status.citizens.to_string()),
+            (Text::StatusMediators, status.mediators.to_string()),
+            (Text::StatusDocuments, status.documents.to_string()),
+            (Text::StatusStored, ctx.out.size(status.stored_bytes)),
+            (Text::StatusGrants, status.active_grants.to_string()),
+            (Text::StatusVersion, status.version),
+        ]);
+    }
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! Consent on this device: the citizen verifies the mediator's safety code, opens her
+//! own envelopes, seals each document key to the mediator, signs the grant with her
+//! key, and can revoke it or print a receipt; the mediator lists and fetches what is
+//! shared and asks for papers; the operator enrols and disables mediators.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use super::account::Client;
+use super::{ClientError, Session};
+use crate::api::{
+    AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, Category,
+    DocumentMeta, EnrolmentCode, ErrorCode, Grant, GrantCreated, GrantEnvelope, GrantRequest,
+    GrantView, MediatorCard, MediatorDraft, MediatorSummary, SharedDocument,
+};
+use crate::crypto::document::DocumentKey;
+use crate::crypto::safety::{matches as code_matches, safety_code};
+use crate::crypto::{hex, random_bytes, sha256};
+
+/// What the citizen decides when sharing.
+#[derive(Clone, Debug)]
+pub struct ShareDraft {
+    pub documents: Vec<String>,
+    pub mediator: String,
+    /// The code read on the mediator's screen.
+    pub safety_code: String,
+    pub purpose: String,
+    pub not_before_ms: i64,
+    pub expires_ms: i64,
+    pub request: Option<String>,
+}
+
+/// A shared document as the mediator's device sees it.
+#[derive(Clone, Debug)]
+pub struct SharedListed {
+    pub shared: SharedDocument,
+    pub meta: Option<DocumentMeta>,
+}
+
+/// A consent receipt: what was signed, with the titles as the citizen knows them.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Receipt {
+    pub grant: Grant,
+    pub mediator_name: String,
+    pub mediator_structure: String,
+    pub titles: Vec<String>,
+    pub state: crate::api::GrantState,
+    pub revoked_ms: Option<i64>,
+    /// SHA-256 of the canonical grant, hex.
+    pub hash: String,
+    /// The citizen's Ed25519 signature, base64.
+    pub signature: String,
+    /// Whether the signature verifies with this citizen's own key.
+    pub signature_valid: bool,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Client {
+    /// Turns an enrolment code into a mediator account (keys made here).
+    pub fn enrol(
+        &self,
+        code: &str,
+        user: &str,
+        pass: &crate::crypto::SecretString,
+        today: &str,
+    ) -> Result<super::account::Enrolled, ClientError> {
+        self.create_account(user, pass, today, Some(code))
+    }
+
+    pub fn mediator(&self, session: &Session, user: &str) -> Result<MediatorCard, ClientError> {
+        self.http
+            .get_json(&format!("/v1/mediators/{user}"), session.token())
+            .map_err(|e| match e.code() {
+                ErrorCode::MediatorNotFound => {
+                    ClientError::local(ErrorCode::MediatorNotFound, &[("value", user)])
+                }
+                _ => e,
+            })
+    }
+
+    /// Shares documents: refuses before anything is written if the safety code is not
+    /// the mediator's.
+    /// Returns the grant and the mediator it was given to.
+    pub fn share(
+        &self,
+        session: &Session,
+        draft: ShareDraft,
+    ) -> Result<(GrantCreated, MediatorCard), ClientError> {
+        let card = self.mediator(session, &draft.mediator)?;
+        if !code_matches(&safety_code(&card.keys), &draft.safety_code) {
+            let who = format!("{} ({})", card.name, card.structure);
+            return Err(ClientError::local(
+                ErrorCode::SafetyCodeMismatch,
+                &[("mediator", &who)],
+            ));
+        }
+        let mut documents: Vec<String> = draft
+            .documents
+            .iter()
+            .map(|d| self.resolve(session, d))
+            .collect::<Result<_, _>>()?;
+        documents.sort();
+        documents.dedup();
+        let mut envelopes = Vec::with_capacity(documents.len());
+        for id in &documents {
+            let (key, _) = self.describe(session, id)?;
+            envelopes.push(GrantEnvelope {
+                document: id.clone(),
+                envelope: key.envelope_to(&card.keys.age_recipient)?.into(),
+            });
+        }
+        let now = now_ms();
+        let grant = Grant {
+            id: hex(&random_bytes::<16>()),
+            citizen: session.user.clone(),
+            mediator: card.user.clone(),
+            recipient: card.keys.age_recipient.clone(),
+            documents,
+            purpose: draft.purpose,
+            not_before_ms: draft.not_before_ms.min(now),
+            expires_ms: draft.expires_ms,
+            created_ms: now,
+            nonce: hex(&random_bytes::<16>()),
+        };
+        let signature = session.identity().sign(&grant.canonical());
+        let req = GrantRequest {
+            grant,
+            signature: signature.to_vec().into(),
+            envelopes,
+            request: draft.request,
+        };
+        let created = self
+            .http
+            .send_json("POST", "/v1/grants", Some(session.token()), &req)?;
+        Ok((created, card))
+    }
+
+    pub fn grants(&self, session: &Session) -> Result<Vec<GrantView>, ClientError> {
+        self.http.get_json("/v1/grants", session.token())
+    }
+
+    /// A full grant id from a full id or a unique prefix.
+    pub fn resolve_grant(&self, session: &Session, id: &str) -> Result<GrantView, ClientError> {
+        let id = id.trim().to_ascii_lowercase();
+        let grants = self.grants(session)?;
+        let mut matching = grants
+            .into_iter()
+            .filter(|g| id.len() >= super::documents::MIN_ID_PREFIX && g.grant.id.starts_with(&id));
+        match (matching.next(), matching.next()) {
+            (Some(one), None) => Ok(one),
+            (None, _) => Err(ClientError::local(ErrorCode::GrantNotFound, &[])),
+            (Some(_), Some(_)) => Err(ClientError::local(
+                ErrorCode::AmbiguousId,
+                &[("value", &id)],
+            )),
+        }
+    }
+
+    pub fn revoke(&self, session: &Session, grant: &str) -> Result<(), ClientError> {
+        self.http
+            .post_empty(&format!("/v1/grants/{grant}/revoke"), session.token())
+    }
+
+    /// The receipt of a grant, with titles opened on this device and the signature
+    /// checked against this citizen's key.
+    pub fn receipt(&self, session: &Session, view: GrantView) -> Result<Receipt, ClientError> {
+        let canonical = view.grant.canonical();
+        let signature_valid = crate::crypto::server::verify_signature(
+            session.keys.signing_key.as_slice(),
+            &canonical,
+            view.signature.as_slice(),
+        );
+        let titles = view
+            .grant
+            .documents
+            .iter()
+            .map(|id| match self.describe(session, id) {
+                Ok((_, meta)) => meta.title,
+                Err(_) => format!("({id})"),
+            })
+            .collect();
+        Ok(Receipt {
+            hash: hex(&sha256(&canonical)),
+            signature: STANDARD.encode(view.signature.as_slice()),
+            signature_valid,
+            titles,
+            state: view.state,
+            revoked_ms: view.revoked_ms,
+            mediator_name: view.mediator_name,
+            mediator_structure: view.mediator_structure,
+            grant: view.grant,
+        })
+    }
+
+    /// What is shared with this mediator now, titles opened here.
+    pub fn shared(&self, session: &Session) -> Result<Vec<SharedListed>, ClientError> {
+        let docs: Vec<SharedDocument> = self.http.get_json("/v1/shared", session.token())?;
+        Ok(docs
+            .into_iter()
+            .map(|shared| {
+                let meta =
+                    DocumentKey::from_envelope(session.identity(), shared.envelope.as_slice())
+                        .and_then(|k| k.open_meta(shared.meta.as_slice()))
+                        .ok();
+                SharedListed { shared, meta }
+            })
+            .collect())
+    }
+
+    pub fn request_access(
+        &self,
+        session: &Session,
+        citizen: &str,
+        category: Category,
+        message: &str,
+    ) -> Result<AccessRequestCreated, ClientError> {
+        let draft = AccessRequestDraft {
+            citizen: citizen.to_owned(),
+            category,
+            message: message.to_owned(),
+        };
+        self.http
+            .send_json("POST", "/v1/requests", Some(session.token()), &draft)
+    }
+
+    pub fn requests(&self, session: &Session) -> Result<Vec<AccessRequestView>, ClientError> {
+        self.http.get_json("/v1/requests", session.token())
+    }
+
+    pub fn decline(&self, session: &Session, request: &str) -> Result<(), ClientError> {
+        self.http
+            .post_empty(&format!("/v1/requests/{request}/decline"), session.token())
+    }
+
+    // ---- operator ----
+
+    pub fn admin_add_mediator(
+        &self,
+        token: &str,
+        draft: &MediatorDraft,
+    ) -> Result<EnrolmentCode, ClientError> {
+        self.http
+            .send_json("POST", "/v1/admin/mediators", Some(token), draft)
+    }
+
+    pub fn admin_mediators(&self, token: &str) -> Result<Vec<MediatorSummary>, ClientError> {
+        self.http.get_json("/v1/admin/mediators", token)
+    }
+
+    pub fn admin_disable(&self, token: &str, user: &str) -> Result<(), ClientError> {
+        self.http
+            .post_empty(&format!("/v1/admin/mediators/{user}/disable"), token)
+    }
+
+    pub fn admin_status(&self, token: &str) -> Result<AdminStatus, ClientError> {
+        self.http.get_json("/v1/admin/status", token)
+    }
+}

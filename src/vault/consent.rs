@@ -1,0 +1,574 @@
+//! Consent: the operator enrols and disables mediators; a citizen grants a mediator
+//! time-limited access to chosen documents with a signed grant; a mediator lists and
+//! fetches what is shared and asks for missing papers. Every document access still
+//! goes through `access::authorize`, at the instant of the request.
+
+use std::collections::HashMap;
+
+use super::access::Principal;
+use super::{Vault, VaultError};
+use crate::api::{
+    AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, EnrolRequest,
+    EnrolmentCode, GrantCreated, GrantRequest, GrantState, GrantView, MediatorCard, MediatorDraft,
+    MediatorState, MediatorSummary, RequestState, Role, SessionResponse, SharedDocument,
+};
+use crate::crypto::server::{
+    enrolment_digest, new_enrolment_code, new_id, valid_recipient, verify_signature, AGE_MAGIC,
+};
+use crate::storage::{
+    AccountRecord, EnrolmentRecord, GrantRecord, MediatorProfile, RequestRecord, StoreError,
+};
+
+/// How long an enrolment code stays valid.
+const ENROLMENT_MS: i64 = 72 * 3600 * 1000;
+/// Tolerated difference between the citizen's clock and the server's.
+const CLOCK_SKEW_MS: i64 = 15 * 60 * 1000;
+/// Largest envelope in a grant.
+const MAX_ENVELOPE_BYTES: usize = 16 * 1024;
+/// Longest name, structure or message, in characters.
+const MAX_TEXT_CHARS: usize = 200;
+
+fn text_ok(s: &str, allow_empty: bool) -> bool {
+    (allow_empty || !s.trim().is_empty())
+        && s.chars().count() <= MAX_TEXT_CHARS
+        && !s.chars().any(|c| c.is_control() && c != '\n')
+}
+
+/// The state of a grant at an instant.
+pub fn grant_state(record: &GrantRecord, now_ms: i64) -> GrantState {
+    match record.revoked_ms {
+        Some(_) => GrantState::Revoked,
+        None if now_ms >= record.grant.expires_ms => GrantState::Expired,
+        None if now_ms < record.grant.not_before_ms => GrantState::Scheduled,
+        None => GrantState::Active,
+    }
+}
+
+impl Vault {
+    // ---- operator ----
+
+    /// Issues a one-time enrolment code for a new mediator account.
+    pub async fn add_mediator(&self, draft: MediatorDraft) -> Result<EnrolmentCode, VaultError> {
+        if !super::accounts::valid_user_name(&draft.user) {
+            return Err(VaultError::InvalidUserName);
+        }
+        if !text_ok(&draft.name, false) || !text_ok(&draft.structure, false) {
+            return Err(VaultError::BadRequest(
+                "name and structure are required".into(),
+            ));
+        }
+        let user = draft.user.clone();
+        let taken = self
+            .store(move |m| {
+                let pending = m.enrolments()?.iter().any(|e| e.user == user);
+                Ok(pending || m.account(&user)?.is_some())
+            })
+            .await?;
+        if taken {
+            return Err(VaultError::UserExists);
+        }
+        let code = new_enrolment_code();
+        let now = self.clock.now_ms();
+        let record = EnrolmentRecord {
+            user: draft.user,
+            profile: MediatorProfile {
+                name: draft.name.trim().to_owned(),
+                structure: draft.structure.trim().to_owned(),
+            },
+            created_ms: now,
+            expires_ms: now + ENROLMENT_MS,
+        };
+        let digest = enrolment_digest(&code);
+        let expires_ms = record.expires_ms;
+        self.store(move |m| m.put_enrolment(&digest, &record))
+            .await?;
+        Ok(EnrolmentCode { code, expires_ms })
+    }
+
+    /// Mediators, pending ones included.
+    pub async fn mediators(&self) -> Result<Vec<MediatorSummary>, VaultError> {
+        let now = self.clock.now_ms();
+        let (accounts, pending) = self.store(|m| Ok((m.accounts()?, m.enrolments()?))).await?;
+        let mut out: Vec<MediatorSummary> = accounts
+            .into_iter()
+            .filter_map(|a| {
+                let p = a.mediator?;
+                Some(MediatorSummary {
+                    user: a.user,
+                    name: p.name,
+                    structure: p.structure,
+                    state: if a.disabled {
+                        MediatorState::Disabled
+                    } else {
+                        MediatorState::Active
+                    },
+                    created_ms: a.created_ms,
+                })
+            })
+            .collect();
+        out.extend(
+            pending
+                .into_iter()
+                .filter(|e| e.expires_ms > now)
+                .map(|e| MediatorSummary {
+                    user: e.user,
+                    name: e.profile.name,
+                    structure: e.profile.structure,
+                    state: MediatorState::Pending,
+                    created_ms: e.created_ms,
+                }),
+        );
+        out.sort_by(|a, b| a.user.cmp(&b.user));
+        Ok(out)
+    }
+
+    /// Disables a mediator: sessions end, every grant to them ends and its envelopes
+    /// are destroyed, at once.
+    pub async fn disable_mediator(&self, user: &str) -> Result<(), VaultError> {
+        let name = user.to_owned();
+        let now = self.clock.now_ms();
+        self.store(move |m| {
+            let account = m.account(&name)?.filter(|a| a.role == Role::Mediator);
+            if account.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            m.update_account(&name, &|a| a.disabled = true)?;
+            m.delete_sessions_of(&name)?;
+            for g in m.grants_of(&name)? {
+                if g.grant.mediator == name {
+                    m.update_grant(&g.grant.id, &|r| {
+                        r.envelopes.clear();
+                        r.revoked_ms.get_or_insert(now);
+                    })?;
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| match e {
+            VaultError::Unauthenticated => VaultError::MediatorNotFound,
+            other => other,
+        })
+    }
+
+    /// Counts for the operator; no names.
+    pub async fn status(&self) -> Result<AdminStatus, VaultError> {
+        let now = self.clock.now_ms();
+        let (accounts, grants) = self
+            .store(|m| Ok((m.accounts()?, m.grants_with_envelopes()?)))
+            .await?;
+        let mut status = AdminStatus {
+            version: env!("CARGO_PKG_VERSION").into(),
+            ..AdminStatus::default()
+        };
+        for a in &accounts {
+            match a.role {
+                Role::Citizen => status.citizens += 1,
+                Role::Mediator => status.mediators += 1,
+            }
+            status.documents += a.usage.documents;
+            status.stored_bytes += a.usage.bytes;
+        }
+        status.active_grants = grants
+            .iter()
+            .filter(|g| grant_state(g, now) == GrantState::Active)
+            .count() as u64;
+        Ok(status)
+    }
+
+    // ---- mediators ----
+
+    /// Turns an enrolment code into a mediator account with keys made on the device.
+    pub async fn enrol(&self, req: EnrolRequest, ip: &str) -> Result<SessionResponse, VaultError> {
+        let now = self.clock.now_ms();
+        let ip_key = format!("ip:{ip}");
+        self.ip_attempts
+            .check(&ip_key, now)
+            .map_err(|retry_after_s| VaultError::TooManyAttempts { retry_after_s })?;
+        let digest = enrolment_digest(&req.code);
+        let entry = self.store(move |m| m.take_enrolment(&digest)).await?;
+        let profile = match entry {
+            Some(e) if e.expires_ms > now && e.user == req.account.user => e.profile,
+            _ => {
+                self.ip_attempts.fail(&ip_key, now);
+                return Err(VaultError::EnrolmentCodeInvalid);
+            }
+        };
+        self.create_account(req.account, Some(profile)).await
+    }
+
+    /// What a citizen's client needs to verify a mediator and share with them.
+    pub async fn mediator_card(
+        &self,
+        who: &Principal,
+        user: &str,
+    ) -> Result<MediatorCard, VaultError> {
+        who.require(Role::Citizen)?;
+        let account = self.active_mediator(user).await?;
+        let profile = account.mediator.ok_or(VaultError::MediatorNotFound)?;
+        Ok(MediatorCard {
+            user: account.user,
+            name: profile.name,
+            structure: profile.structure,
+            keys: account.keys,
+        })
+    }
+
+    async fn active_mediator(&self, user: &str) -> Result<AccountRecord, VaultError> {
+        let name = user.to_owned();
+        let account = self.store(move |m| m.account(&name)).await?;
+        match account {
+            Some(a) if a.role == Role::Mediator && !a.disabled && a.mediator.is_some() => Ok(a),
+            _ => Err(VaultError::MediatorNotFound),
+        }
+    }
+
+    // ---- grants ----
+
+    /// Stores a grant the citizen signed, with one envelope per document.
+    pub async fn create_grant(
+        &self,
+        who: &Principal,
+        req: GrantRequest,
+    ) -> Result<GrantCreated, VaultError> {
+        who.require(Role::Citizen)?;
+        let g = &req.grant;
+        if !g.well_formed() || g.citizen != who.user {
+            return Err(VaultError::InvalidGrant("malformed grant"));
+        }
+        let now = self.clock.now_ms();
+        if (g.created_ms - now).abs() > CLOCK_SKEW_MS
+            || g.not_before_ms < g.created_ms - CLOCK_SKEW_MS
+            || g.expires_ms <= now
+        {
+            return Err(VaultError::InvalidGrant("dates out of range"));
+        }
+        let mediator = self.active_mediator(&g.mediator).await?;
+        if mediator.keys.age_recipient != g.recipient || !valid_recipient(&g.recipient) {
+            return Err(VaultError::InvalidGrant("recipient is not the mediator's"));
+        }
+        let mut covered: Vec<&str> = req.envelopes.iter().map(|e| e.document.as_str()).collect();
+        covered.sort_unstable();
+        let envelopes_ok = req.envelopes.iter().all(|e| {
+            e.envelope.len() <= MAX_ENVELOPE_BYTES && e.envelope.as_slice().starts_with(AGE_MAGIC)
+        });
+        if covered != g.documents.iter().map(String::as_str).collect::<Vec<_>>() || !envelopes_ok {
+            return Err(VaultError::InvalidGrant(
+                "one envelope per document is needed",
+            ));
+        }
+        let citizen = who.user.clone();
+        let owner = self.store(move |m| m.account(&citizen)).await?;
+        let owner = owner.ok_or(VaultError::Unauthenticated)?;
+        if !verify_signature(
+            owner.keys.signing_key.as_slice(),
+            &g.canonical(),
+            req.signature.as_slice(),
+        ) {
+            return Err(VaultError::InvalidGrant("signature does not verify"));
+        }
+        for id in &g.documents {
+            self.readable(who, id, super::Action::ShareDocument).await?;
+        }
+        if let Some(request) = &req.request {
+            self.check_request(who, request, &g.mediator).await?;
+        }
+        let created = GrantCreated {
+            grant: g.id.clone(),
+            expires_ms: g.expires_ms,
+        };
+        let request = req.request.clone();
+        let record = GrantRecord {
+            grant: req.grant,
+            signature: req.signature,
+            envelopes: req.envelopes,
+            revoked_ms: None,
+        };
+        let grant_id = created.grant.clone();
+        self.store(move |m| {
+            match m.insert_grant(&record) {
+                Err(StoreError::Conflict) => return Ok(false),
+                other => other?,
+            }
+            if let Some(r) = request {
+                m.update_request(&r, &|q| {
+                    q.state = RequestState::Fulfilled;
+                    q.grant = Some(grant_id.clone());
+                })?;
+            }
+            Ok(true)
+        })
+        .await?
+        .then_some(created)
+        .ok_or(VaultError::InvalidGrant("grant id already used"))
+    }
+
+    /// Grants given by a citizen, or received by a mediator, newest first.
+    pub async fn grants(&self, who: &Principal) -> Result<Vec<GrantView>, VaultError> {
+        let user = who.user.clone();
+        let records = self.store(move |m| m.grants_of(&user)).await?;
+        let now = self.clock.now_ms();
+        let mut profiles: HashMap<String, MediatorProfile> = HashMap::new();
+        let mut out = Vec::new();
+        for r in records {
+            let mine = match who.role {
+                Role::Citizen => r.grant.citizen == who.user,
+                Role::Mediator => r.grant.mediator == who.user,
+            };
+            if !mine {
+                continue;
+            }
+            let profile = match profiles.get(&r.grant.mediator) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = self.profile_of(&r.grant.mediator).await?;
+                    profiles.insert(r.grant.mediator.clone(), p.clone());
+                    p
+                }
+            };
+            out.push(GrantView {
+                state: grant_state(&r, now),
+                revoked_ms: r.revoked_ms,
+                grant: r.grant,
+                signature: r.signature,
+                mediator_name: profile.name,
+                mediator_structure: profile.structure,
+            });
+        }
+        out.sort_by_key(|g| std::cmp::Reverse(g.grant.created_ms));
+        Ok(out)
+    }
+
+    async fn profile_of(&self, user: &str) -> Result<MediatorProfile, VaultError> {
+        let name = user.to_owned();
+        let account = self.store(move |m| m.account(&name)).await?;
+        Ok(account
+            .and_then(|a| a.mediator)
+            .unwrap_or_else(|| MediatorProfile {
+                name: user.to_owned(),
+                structure: String::new(),
+            }))
+    }
+
+    /// Ends a grant now: envelopes destroyed in the same write.
+    pub async fn revoke(&self, who: &Principal, id: &str) -> Result<(), VaultError> {
+        who.require(Role::Citizen)?;
+        let key = id.to_owned();
+        let record = self.store(move |m| m.grant(&key)).await?;
+        match record {
+            Some(r) if r.grant.citizen == who.user => {}
+            _ => return Err(VaultError::GrantNotFound),
+        }
+        let key = id.to_owned();
+        let now = self.clock.now_ms();
+        self.store(move |m| {
+            m.update_grant(&key, &|r| {
+                r.envelopes.clear();
+                r.revoked_ms.get_or_insert(now);
+            })
+        })
+        .await
+    }
+
+    /// Documents currently shared with a mediator.
+    pub async fn shared(&self, who: &Principal) -> Result<Vec<SharedDocument>, VaultError> {
+        who.require(Role::Mediator)?;
+        let user = who.user.clone();
+        let records = self.store(move |m| m.grants_of(&user)).await?;
+        let now = self.clock.now_ms();
+        let mut best: HashMap<String, SharedDocument> = HashMap::new();
+        for r in records
+            .iter()
+            .filter(|r| r.grant.mediator == who.user && grant_state(r, now) == GrantState::Active)
+        {
+            for e in &r.envelopes {
+                if best
+                    .get(&e.document)
+                    .is_some_and(|s| s.expires_ms >= r.grant.expires_ms)
+                {
+                    continue;
+                }
+                let key = e.document.clone();
+                let Some(row) = self.store(move |m| m.document(&key)).await? else {
+                    continue;
+                };
+                best.insert(
+                    row.id.clone(),
+                    SharedDocument {
+                        id: row.id,
+                        size: row.size,
+                        added_ms: row.added_ms,
+                        meta: row.meta,
+                        envelope: e.envelope.clone(),
+                        grant: r.grant.id.clone(),
+                        citizen: r.grant.citizen.clone(),
+                        expires_ms: r.grant.expires_ms,
+                    },
+                );
+            }
+        }
+        self.destroy_ended_envelopes(&records).await?;
+        let mut out: Vec<SharedDocument> = best.into_values().collect();
+        out.sort_by(|a, b| (&a.citizen, a.added_ms).cmp(&(&b.citizen, b.added_ms)));
+        Ok(out)
+    }
+
+    /// Destroys the envelopes of the grants among `grants` that have ended.
+    pub(super) async fn destroy_ended_envelopes(
+        &self,
+        grants: &[GrantRecord],
+    ) -> Result<(), VaultError> {
+        let now = self.clock.now_ms();
+        let ended: Vec<String> = grants
+            .iter()
+            .filter(|r| !r.envelopes.is_empty())
+            .filter(|r| {
+                matches!(
+                    grant_state(r, now),
+                    GrantState::Expired | GrantState::Revoked
+                )
+            })
+            .map(|r| r.grant.id.clone())
+            .collect();
+        if ended.is_empty() {
+            return Ok(());
+        }
+        self.store(move |m| {
+            for id in &ended {
+                m.update_grant(id, &|r| r.envelopes.clear())?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The expiry sweeper's pass: destroys the envelopes of every ended grant.
+    pub async fn sweep_grants(&self) -> Result<usize, VaultError> {
+        let grants = self.store(|m| m.grants_with_envelopes()).await?;
+        let now = self.clock.now_ms();
+        let ended = grants
+            .iter()
+            .filter(|r| {
+                grant_state(r, now) != GrantState::Active
+                    && grant_state(r, now) != GrantState::Scheduled
+            })
+            .count();
+        self.destroy_ended_envelopes(&grants).await?;
+        Ok(ended)
+    }
+
+    /// A deleted document's envelopes leave the citizen's grants.
+    pub(super) async fn forget_in_grants(&self, owner: &str, doc: &str) -> Result<(), VaultError> {
+        let (owner, doc) = (owner.to_owned(), doc.to_owned());
+        self.store(move |m| {
+            for g in m.grants_of(&owner)? {
+                if g.grant.citizen == owner && g.envelopes.iter().any(|e| e.document == doc) {
+                    m.update_grant(&g.grant.id, &|r| r.envelopes.retain(|e| e.document != doc))?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    // ---- access requests ----
+
+    /// A mediator asks a citizen for papers. The answer is the same whether or not
+    /// the citizen exists, so that requests cannot probe user names.
+    pub async fn request_access(
+        &self,
+        who: &Principal,
+        draft: AccessRequestDraft,
+    ) -> Result<AccessRequestCreated, VaultError> {
+        who.require(Role::Mediator)?;
+        if !text_ok(&draft.message, true) {
+            return Err(VaultError::BadRequest("message too long".into()));
+        }
+        let id = new_id();
+        let record = RequestRecord {
+            id: id.clone(),
+            mediator: who.user.clone(),
+            citizen: draft.citizen.clone(),
+            category: draft.category,
+            message: draft.message,
+            created_ms: self.clock.now_ms(),
+            state: RequestState::Pending,
+            grant: None,
+        };
+        self.store(move |m| {
+            let is_citizen = m
+                .account(&record.citizen)?
+                .is_some_and(|a| a.role == Role::Citizen);
+            if is_citizen {
+                m.insert_request(&record)?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(AccessRequestCreated { request: id })
+    }
+
+    /// Requests addressed to a citizen (or sent by a mediator), newest first.
+    pub async fn requests(&self, who: &Principal) -> Result<Vec<AccessRequestView>, VaultError> {
+        let user = who.user.clone();
+        let records = self.store(move |m| m.requests_of(&user)).await?;
+        let mut out = Vec::new();
+        for r in records {
+            let mine = match who.role {
+                Role::Citizen => r.citizen == who.user,
+                Role::Mediator => r.mediator == who.user,
+            };
+            if !mine {
+                continue;
+            }
+            let profile = self.profile_of(&r.mediator).await?;
+            out.push(AccessRequestView {
+                id: r.id,
+                mediator: r.mediator,
+                mediator_name: profile.name,
+                mediator_structure: profile.structure,
+                category: r.category,
+                message: r.message,
+                created_ms: r.created_ms,
+                state: r.state,
+                grant: r.grant,
+            });
+        }
+        out.sort_by_key(|r| std::cmp::Reverse(r.created_ms));
+        Ok(out)
+    }
+
+    async fn check_request(
+        &self,
+        who: &Principal,
+        id: &str,
+        mediator: &str,
+    ) -> Result<RequestRecord, VaultError> {
+        let key = id.to_owned();
+        let record = self.store(move |m| m.request(&key)).await?;
+        match record {
+            Some(r)
+                if r.citizen == who.user
+                    && r.mediator == mediator
+                    && r.state == RequestState::Pending =>
+            {
+                Ok(r)
+            }
+            _ => Err(VaultError::RequestNotFound),
+        }
+    }
+
+    /// The citizen declines a request.
+    pub async fn decline(&self, who: &Principal, id: &str) -> Result<(), VaultError> {
+        who.require(Role::Citizen)?;
+        let key = id.to_owned();
+        let record = self.store(move |m| m.request(&key)).await?;
+        match record {
+            Some(r) if r.citizen == who.user && r.state == RequestState::Pending => {}
+            _ => return Err(VaultError::RequestNotFound),
+        }
+        let key = id.to_owned();
+        self.store(move |m| m.update_request(&key, &|q| q.state = RequestState::Declined))
+            .await
+    }
+}

@@ -22,6 +22,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod crypto;
+pub mod journal;
 pub mod messages;
 pub mod server;
 pub mod storage;

@@ -11,4 +11,5 @@ mod durability;
 mod harness;
 mod limits;
 mod malformed;
+mod merkle_vectors;
 mod tidy;

@@ -1,0 +1,5 @@
+//! The journal's formats, shared by the server that writes it and the clients that
+//! verify it: the Merkle tree ([`merkle`], RFC 6962), the binary leaf ([`leaf`]) and
+//! the signed checkpoint ([`checkpoint`], C2SP tlog-checkpoint in a signed note).
+
+pub mod merkle;

@@ -18,6 +18,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Data directory: metadata, blobs, keys, TLS material, operator token.
     pub data: PathBuf,
+    /// The deployment's public host name; the journal's origin is
+    /// `<public_host>/journal/v1`.
+    pub public_host: String,
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
     pub timeouts: TimeoutsConfig,
@@ -75,6 +78,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             data: PathBuf::from("./coffre-data"),
+            public_host: "localhost".into(),
             tls: TlsConfig::default(),
             limits: LimitsConfig::default(),
             timeouts: TimeoutsConfig::default(),
@@ -158,6 +162,14 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "tls.cert and tls.key go together".into(),
             ));
+        }
+        let host_ok = !self.public_host.is_empty()
+            && self
+                .public_host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:".contains(&b));
+        if !host_ok {
+            return Err(ConfigError::Invalid("public_host must be a host name".into()));
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(ConfigError::Invalid("log.format is text or json".into()));

@@ -297,3 +297,49 @@ pub struct Health {
     pub status: String,
     pub version: String,
 }
+
+/// The journal's verifier key, as clients pin it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JournalKeyInfo {
+    pub origin: String,
+    pub vkey: String,
+}
+
+/// The latest signed checkpoint (a C2SP signed note).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckpointResponse {
+    pub checkpoint: String,
+}
+
+/// A consistency proof between two tree sizes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConsistencyResponse {
+    pub proof: Vec<Bytes>,
+}
+
+/// One of the caller's entries, with its inclusion proof.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProvedEntry {
+    pub index: u64,
+    pub leaf: Bytes,
+    pub details: Bytes,
+    pub proof: Vec<Bytes>,
+}
+
+/// The caller's entries against a tree size.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JournalPage {
+    pub size: u64,
+    pub entries: Vec<ProvedEntry>,
+}
+
+/// What the full audit found.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditReport {
+    pub size: u64,
+    pub subjects: u64,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<String>,
+}
+

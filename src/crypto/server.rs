@@ -45,6 +45,11 @@ impl ServerSecret {
         out
     }
 
+    /// A pseudonymous tag for an id in the journal (subjects, actors, objects).
+    pub fn tag(&self, kind: &str, id: &str) -> [u8; 32] {
+        self.mac(format!("coffre/journal-tag/{kind}/v1").as_bytes(), id.as_bytes())
+    }
+
     fn mac(&self, label: &[u8], msg: &[u8]) -> [u8; 32] {
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0[..]) else {
             return [0; 32];
@@ -100,6 +105,41 @@ pub fn token_digest(token: &str) -> [u8; 32] {
 /// Whether `s` is an age X25519 recipient (a parse; nothing is decrypted).
 pub fn valid_recipient(s: &str) -> bool {
     s.parse::<age::x25519::Recipient>().is_ok()
+}
+
+/// The journal's signing key (Ed25519): signs checkpoints. No Debug, no Clone;
+/// wiped on drop (dalek's own zeroizing).
+pub struct LogKey(ed25519_dalek::SigningKey);
+
+impl LogKey {
+    pub fn generate() -> LogKey {
+        LogKey(ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng))
+    }
+
+    pub fn from_seed(seed: &[u8]) -> Option<LogKey> {
+        let seed: [u8; 32] = seed.try_into().ok()?;
+        Some(LogKey(ed25519_dalek::SigningKey::from_bytes(&seed)))
+    }
+
+    pub fn seed(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.0.to_bytes())
+    }
+
+    pub fn public_key(&self) -> [u8; 32] {
+        self.0.verifying_key().to_bytes()
+    }
+
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.0.sign(message).to_bytes()
+    }
+}
+
+/// Encrypts `plaintext` to an age X25519 recipient (the server can seal journal
+/// details for a citizen; it can never open them).
+pub fn seal_to(recipient: &str, plaintext: &[u8]) -> Option<Vec<u8>> {
+    let r = recipient.parse::<age::x25519::Recipient>().ok()?;
+    age::encrypt(&r, plaintext).ok()
 }
 
 /// Whether `signature` is a valid Ed25519 signature of `message` by `public_key`

@@ -3,3 +3,5 @@
 //! the signed checkpoint ([`checkpoint`], C2SP tlog-checkpoint in a signed note).
 
 pub mod merkle;
+pub mod checkpoint;
+pub mod leaf;

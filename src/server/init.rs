@@ -4,7 +4,8 @@
 //! DIR/                 0700
 //!   meta/              sled metadata store
 //!   blobs/             ciphertext (staging/, docs/)
-//!   keys/server-secret 0600, 32 random bytes (fake salts)
+//!   keys/server-secret 0600, 32 random bytes (fake salts, journal tags)
+//!   keys/journal-ed25519 0600, the journal's checkpoint signing key
 //!   tls/cert.pem       self-signed certificate (unless the config names one)
 //!   tls/key.pem        0600
 //!   admin-token        0600, operator token
@@ -19,7 +20,7 @@ use zeroize::Zeroizing;
 
 use super::ServerError;
 use crate::crypto::keyfile;
-use crate::crypto::server::ServerSecret;
+use crate::crypto::server::{LogKey, ServerSecret};
 
 /// Paths inside a prepared data directory.
 pub struct DataDir {
@@ -78,6 +79,17 @@ impl DataDir {
         }
         let bytes = Zeroizing::new(fs::read(&path).map_err(|e| init_err(&path, e))?);
         ServerSecret::from_bytes(&bytes)
+            .ok_or_else(|| ServerError::Init(format!("{}: not 32 bytes", path.display())))
+    }
+
+    /// The journal's checkpoint signing key, made on first start.
+    pub fn journal_key(&self) -> Result<LogKey, ServerError> {
+        let path = self.root.join("keys").join("journal-ed25519");
+        if !path.exists() {
+            write_private_file(&path, &LogKey::generate().seed()[..])?;
+        }
+        let bytes = Zeroizing::new(fs::read(&path).map_err(|e| init_err(&path, e))?);
+        LogKey::from_seed(&bytes)
             .ok_or_else(|| ServerError::Init(format!("{}: not 32 bytes", path.display())))
     }
 

@@ -30,6 +30,7 @@ use crate::config::Config;
 use crate::storage::fs::FsBlobStore;
 use crate::storage::sled_store::SledStore;
 use crate::vault::clock::SystemClock;
+use crate::vault::journal::JournalKeys;
 use crate::vault::Vault;
 
 /// How often ended grants have their envelopes destroyed (access checks do not wait
@@ -74,6 +75,7 @@ impl Server {
             secret,
             Arc::new(SystemClock),
             config.vault_limits(),
+            JournalKeys::new(dir.journal_key()?, &config.public_host),
         ));
         let removed = vault
             .collect_orphans(Duration::ZERO)

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State,
+};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
@@ -18,7 +20,8 @@ use tokio_util::io::ReaderStream;
 
 use super::error::ApiError;
 use crate::api::{
-    AccessRequestDraft, ChangePassphraseRequest, CommitRequest, EnrolRequest, ErrorCode,
+    AccessRequestDraft, ChangePassphraseRequest, CheckpointResponse, CommitRequest,
+    ConsistencyResponse, EnrolRequest, ErrorCode, JournalKeyInfo,
     GrantRequest, Health, LoginRequest, MediatorDraft, PreloginRequest, RecoverRequest,
     RecoveryEnvelopeRequest, RegisterRequest,
 };
@@ -146,6 +149,11 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/admin/mediators", post(add_mediator).get(mediators))
         .route("/v1/admin/mediators/{user}/disable", post(disable_mediator))
         .route("/v1/admin/status", get(admin_status))
+        .route("/v1/journal/key", get(journal_key))
+        .route("/v1/journal/checkpoint", get(journal_checkpoint))
+        .route("/v1/journal/consistency", get(journal_consistency))
+        .route("/v1/journal/entries", get(journal_entries))
+        .route("/v1/admin/journal/verify", post(journal_verify))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -211,7 +219,7 @@ async fn login(
 }
 
 async fn logout(State(s): Shared, who: Authed) -> Result<StatusCode, ApiError> {
-    s.vault.logout(&who.token).await?;
+    s.vault.logout(&who.principal, &who.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -406,4 +414,51 @@ async fn disable_mediator(
 
 async fn admin_status(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.status().await?))
+}
+
+#[derive(serde::Deserialize)]
+struct SizeQuery {
+    size: Option<u64>,
+}
+
+#[derive(serde::Deserialize)]
+struct RangeQuery {
+    from: u64,
+    to: u64,
+}
+
+async fn journal_key(State(s): Shared) -> Json<JournalKeyInfo> {
+    let keys = s.vault.journal_keys();
+    Json(JournalKeyInfo {
+        origin: keys.origin.clone(),
+        vkey: keys.verifier_key(),
+    })
+}
+
+async fn journal_checkpoint(State(s): Shared) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(CheckpointResponse {
+        checkpoint: s.vault.checkpoint().await?,
+    }))
+}
+
+async fn journal_consistency(
+    State(s): Shared,
+    Query(q): Query<RangeQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let proof = s.vault.consistency(q.from, q.to).await?;
+    Ok(Json(ConsistencyResponse {
+        proof: proof.iter().map(|h| h.to_vec().into()).collect(),
+    }))
+}
+
+async fn journal_entries(
+    State(s): Shared,
+    who: Authed,
+    Query(q): Query<SizeQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.journal_page(&who.principal, q.size).await?))
+}
+
+async fn journal_verify(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(s.vault.audit().await?))
 }

@@ -110,6 +110,34 @@ pub struct DocumentRow {
     pub owner_envelope: Bytes,
 }
 
+/// A journal entry as stored: the leaf and its sealed details.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JournalRecord {
+    pub leaf: Bytes,
+    /// The details, age-encrypted to the citizen (plain JSON for the operator's own
+    /// subject). Deleting them leaves the tree valid.
+    pub details: Bytes,
+}
+
+/// The last entry of a subject's chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectHead {
+    pub seq: u64,
+    pub leaf_hash: [u8; 32],
+}
+
+/// Everything one journal append writes, in one transaction.
+#[derive(Clone, Debug)]
+pub struct JournalAppend {
+    /// Must equal the current tree size.
+    pub index: u64,
+    pub record: JournalRecord,
+    /// Complete-subtree hashes this leaf completes: (level, index, hash).
+    pub nodes: Vec<(u32, u64, [u8; 32])>,
+    pub subject: [u8; 32],
+    pub head: SubjectHead,
+}
+
 /// Why a metadata operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -187,4 +215,20 @@ pub trait MetadataStore: Send + Sync + 'static {
         id: &str,
         change: &(dyn Fn(&mut RequestRecord) + Sync),
     ) -> Result<(), StoreError>;
+
+    /// Number of leaves in the journal.
+    fn journal_size(&self) -> Result<u64, StoreError>;
+    fn journal_node(&self, level: u32, index: u64) -> Result<Option<[u8; 32]>, StoreError>;
+    fn journal_head(&self, subject: &[u8; 32]) -> Result<Option<SubjectHead>, StoreError>;
+    /// Appends one entry atomically ([`StoreError::Conflict`] if `index` is not the
+    /// current size). Not durable until [`MetadataStore::flush`] returns.
+    fn journal_append(&self, append: &JournalAppend) -> Result<(), StoreError>;
+    fn journal_entry(&self, index: u64) -> Result<Option<JournalRecord>, StoreError>;
+    /// Leaf indices of a subject's entries, in sequence order.
+    fn journal_entries_of(&self, subject: &[u8; 32]) -> Result<Vec<u64>, StoreError>;
+    fn journal_checkpoint(&self) -> Result<Option<String>, StoreError>;
+    fn put_journal_checkpoint(&self, note: &str) -> Result<(), StoreError>;
+
+    /// Makes every write so far durable (shared by concurrent callers).
+    fn flush(&self) -> Result<(), StoreError>;
 }

@@ -18,8 +18,8 @@ use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::{
-    AccountRecord, DocumentRow, EnrolmentRecord, GrantRecord, MetadataStore, RequestRecord,
-    SessionRecord, StoreError,
+    AccountRecord, DocumentRow, EnrolmentRecord, GrantRecord, JournalAppend, JournalRecord,
+    MetadataStore, RequestRecord, SessionRecord, StoreError, SubjectHead,
 };
 use crate::api::Quota;
 
@@ -38,6 +38,11 @@ pub struct SledStore {
     grant_index: sled::Tree,
     requests: sled::Tree,
     request_index: sled::Tree,
+    jleaves: sled::Tree,
+    jnodes: sled::Tree,
+    jheads: sled::Tree,
+    jsubjects: sled::Tree,
+    jmeta: sled::Tree,
     dir: PathBuf,
     requested: AtomicU64,
     flushed: Mutex<u64>,
@@ -101,6 +106,11 @@ impl SledStore {
             grant_index: db.open_tree("grant_index")?,
             requests: db.open_tree("requests")?,
             request_index: db.open_tree("request_index")?,
+            jleaves: db.open_tree("journal_leaves")?,
+            jnodes: db.open_tree("journal_nodes")?,
+            jheads: db.open_tree("journal_heads")?,
+            jsubjects: db.open_tree("journal_subjects")?,
+            jmeta: db.open_tree("journal_meta")?,
             db,
             dir: dir.to_path_buf(),
             requested: AtomicU64::new(0),
@@ -348,6 +358,101 @@ impl MetadataStore for SledStore {
     ) -> Result<(), StoreError> {
         self.update(&self.requests, id.as_bytes(), change)
     }
+
+    fn journal_size(&self) -> Result<u64, StoreError> {
+        match self.jmeta.get(SIZE_KEY)? {
+            Some(v) => be_u64(&v),
+            None => Ok(0),
+        }
+    }
+
+    fn journal_node(&self, level: u32, index: u64) -> Result<Option<[u8; 32]>, StoreError> {
+        match self.jnodes.get(node_key(level, index))? {
+            Some(v) => <[u8; 32]>::try_from(v.as_ref())
+                .map(Some)
+                .map_err(|_| StoreError::Corrupt("journal node".into())),
+            None => Ok(None),
+        }
+    }
+
+    fn journal_head(&self, subject: &[u8; 32]) -> Result<Option<SubjectHead>, StoreError> {
+        get(&self.jheads, subject)
+    }
+
+    fn journal_append(&self, a: &JournalAppend) -> Result<(), StoreError> {
+        let record = encode(&a.record)?;
+        let head = encode(&a.head)?;
+        (&self.jleaves, &self.jnodes, &self.jheads, &self.jsubjects, &self.jmeta)
+            .transaction(|(leaves, nodes, heads, subjects, meta)| {
+                let size = match meta.get(SIZE_KEY)? {
+                    Some(v) => be_u64(&v).or_else(abort)?,
+                    None => 0,
+                };
+                if size != a.index {
+                    return abort(StoreError::Conflict);
+                }
+                leaves.insert(&a.index.to_be_bytes(), record.clone())?;
+                for (level, index, hash) in &a.nodes {
+                    nodes.insert(&node_key(*level, *index)[..], &hash[..])?;
+                }
+                heads.insert(&a.subject, head.clone())?;
+                subjects.insert(&subject_key(&a.subject, a.head.seq)[..], &a.index.to_be_bytes())?;
+                meta.insert(SIZE_KEY, &(a.index + 1).to_be_bytes())?;
+                Ok(())
+            })
+            .map_err(tx_error)
+    }
+
+    fn journal_entry(&self, index: u64) -> Result<Option<JournalRecord>, StoreError> {
+        get(&self.jleaves, &index.to_be_bytes())
+    }
+
+    fn journal_entries_of(&self, subject: &[u8; 32]) -> Result<Vec<u64>, StoreError> {
+        self.jsubjects
+            .scan_prefix(subject)
+            .values()
+            .map(|v| be_u64(&v?))
+            .collect()
+    }
+
+    fn journal_checkpoint(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .jmeta
+            .get(CHECKPOINT_KEY)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn put_journal_checkpoint(&self, note: &str) -> Result<(), StoreError> {
+        self.jmeta.insert(CHECKPOINT_KEY, note.as_bytes())?;
+        self.make_durable()
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.make_durable()
+    }
+}
+
+const SIZE_KEY: &[u8] = b"size";
+const CHECKPOINT_KEY: &[u8] = b"checkpoint";
+
+fn node_key(level: u32, index: u64) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    k[..4].copy_from_slice(&level.to_be_bytes());
+    k[4..].copy_from_slice(&index.to_be_bytes());
+    k
+}
+
+fn subject_key(subject: &[u8; 32], seq: u64) -> [u8; 40] {
+    let mut k = [0u8; 40];
+    k[..32].copy_from_slice(subject);
+    k[32..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn be_u64(bytes: &[u8]) -> Result<u64, StoreError> {
+    <[u8; 8]>::try_from(bytes)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt("journal counter".into()))
 }
 
 fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>, StoreError> {

@@ -4,7 +4,11 @@
 
 use std::sync::Arc;
 
+use serde_json::json;
+
+use super::journal::Entry;
 use super::{Principal, Vault, VaultError};
+use crate::journal::leaf::{Action, ActorKind, Phase};
 use crate::api::{
     AccountResponse, ChangePassphraseRequest, KdfParams, LoginRequest, PassphraseCredentials,
     PreloginResponse, RecoverRequest, RecoveryCredentials, RecoveryEnvelopeRequest,
@@ -108,7 +112,14 @@ impl Vault {
         if !created {
             return Err(VaultError::UserExists);
         }
-        self.open_session(&account).await
+        let session = self.open_session(&account).await?;
+        let details = match &account.mediator {
+            Some(p) => json!({ "role": "mediator", "actor_name": p.name, "structure": p.structure }),
+            None => json!({ "role": "citizen" }),
+        };
+        self.record_after(Entry::new(&account.user, Action::Register, Phase::Done).with(details))
+            .await;
+        Ok(session)
     }
 
     /// Salt and parameters for a user; a stable fake for unknown names.
@@ -129,18 +140,23 @@ impl Vault {
 
     pub async fn login(&self, req: LoginRequest, ip: &str) -> Result<SessionResponse, VaultError> {
         let account = self
-            .check_secret(&req.user, ip, req.auth_key.0, |a| a.auth_hash.clone())
+            .check_secret((&req.user, Action::Login), ip, req.auth_key.0, |a| {
+                a.auth_hash.clone()
+            })
             .await?;
         if account.disabled {
             return Err(VaultError::AccountDisabled);
         }
-        self.open_session(&account).await
+        let session = self.open_session(&account).await?;
+        let entry = Entry::new(&account.user, Action::Login, Phase::Done).with(json!({ "ip": ip }));
+        self.record_after(entry).await;
+        Ok(session)
     }
 
     /// Verifies a secret against an account's stored hash, under the attempt limits.
     async fn check_secret(
         &self,
-        user: &str,
+        (user, action): (&str, Action),
         ip: &str,
         secret: Vec<u8>,
         stored_hash: impl Fn(&AccountRecord) -> String,
@@ -172,7 +188,16 @@ impl Vault {
                 self.account_attempts.clear(&user_key);
                 Ok(account)
             }
-            _ => {
+            Some(_) => {
+                self.account_attempts.fail(&user_key, now);
+                self.ip_attempts.fail(&ip_key, now);
+                let denied = Entry::new(user, action, Phase::Denied)
+                    .by(ActorKind::Anonymous, None)
+                    .with(json!({ "ip": ip, "reason": "bad_credentials" }));
+                self.record_after(denied).await;
+                Err(VaultError::BadCredentials)
+            }
+            None => {
                 self.account_attempts.fail(&user_key, now);
                 self.ip_attempts.fail(&ip_key, now);
                 Err(VaultError::BadCredentials)
@@ -224,9 +249,12 @@ impl Vault {
         })
     }
 
-    pub async fn logout(&self, token: &str) -> Result<(), VaultError> {
+    pub async fn logout(&self, who: &Principal, token: &str) -> Result<(), VaultError> {
         let digest = srv::token_digest(token);
-        self.store(move |m| m.delete_session(&digest)).await
+        self.store(move |m| m.delete_session(&digest)).await?;
+        self.record_after(Entry::new(&who.user, Action::Logout, Phase::Done))
+            .await;
+        Ok(())
     }
 
     pub async fn account(&self, who: &Principal) -> Result<AccountResponse, VaultError> {
@@ -250,12 +278,17 @@ impl Vault {
         ip: &str,
     ) -> Result<SessionResponse, VaultError> {
         check_passphrase_credentials(&req.passphrase)?;
-        self.check_secret(&who.user, ip, req.current_auth_key.0, |a| {
+        self.check_secret((&who.user, Action::PassphraseChange), ip, req.current_auth_key.0, |a| {
             a.auth_hash.clone()
         })
         .await?;
-        self.replace_credentials(&who.user, req.passphrase, None)
-            .await
+        let session = self
+            .replace_credentials(&who.user, req.passphrase, None)
+            .await?;
+        let entry = Entry::new(&who.user, Action::PassphraseChange, Phase::Done)
+            .with(json!({ "ip": ip }));
+        self.record_after(entry).await;
+        Ok(session)
     }
 
     /// The recovery envelope, for a client that proves it holds the kit.
@@ -265,7 +298,7 @@ impl Vault {
         ip: &str,
     ) -> Result<RecoveryEnvelopeResponse, VaultError> {
         let account = self
-            .check_secret(&req.user, ip, req.recovery_auth_key.0, |a| {
+            .check_secret((&req.user, Action::Recovery), ip, req.recovery_auth_key.0, |a| {
                 a.recovery_hash.clone()
             })
             .await
@@ -284,13 +317,18 @@ impl Vault {
     ) -> Result<SessionResponse, VaultError> {
         check_passphrase_credentials(&req.passphrase)?;
         check_recovery_credentials(&req.recovery)?;
-        self.check_secret(&req.user, ip, req.recovery_auth_key.0, |a| {
+        self.check_secret((&req.user, Action::Recovery), ip, req.recovery_auth_key.0, |a| {
             a.recovery_hash.clone()
         })
         .await
         .map_err(kit_refused)?;
-        self.replace_credentials(&req.user, req.passphrase, Some(req.recovery))
-            .await
+        let user = req.user.clone();
+        let session = self
+            .replace_credentials(&req.user, req.passphrase, Some(req.recovery))
+            .await?;
+        let entry = Entry::new(&user, Action::Recovery, Phase::Done).with(json!({ "ip": ip }));
+        self.record_after(entry).await;
+        Ok(session)
     }
 
     async fn replace_credentials(

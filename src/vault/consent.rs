@@ -5,8 +5,12 @@
 
 use std::collections::HashMap;
 
+use serde_json::json;
+
 use super::access::Principal;
+use super::journal::{Entry, OPERATOR_SUBJECT};
 use super::{Vault, VaultError};
+use crate::journal::leaf::{Action, ActorKind, Phase};
 use crate::api::{
     AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, EnrolRequest,
     EnrolmentCode, GrantCreated, GrantRequest, GrantState, GrantView, MediatorCard, MediatorDraft,
@@ -127,28 +131,47 @@ impl Vault {
     pub async fn disable_mediator(&self, user: &str) -> Result<(), VaultError> {
         let name = user.to_owned();
         let now = self.clock.now_ms();
-        self.store(move |m| {
-            let account = m.account(&name)?.filter(|a| a.role == Role::Mediator);
-            if account.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            m.update_account(&name, &|a| a.disabled = true)?;
-            m.delete_sessions_of(&name)?;
-            for g in m.grants_of(&name)? {
-                if g.grant.mediator == name {
-                    m.update_grant(&g.grant.id, &|r| {
-                        r.envelopes.clear();
-                        r.revoked_ms.get_or_insert(now);
-                    })?;
+        let ended = self
+            .store(move |m| {
+                let account = m.account(&name)?.filter(|a| a.role == Role::Mediator);
+                if account.is_none() {
+                    return Err(StoreError::NotFound);
                 }
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| match e {
-            VaultError::Unauthenticated => VaultError::MediatorNotFound,
-            other => other,
-        })
+                m.update_account(&name, &|a| a.disabled = true)?;
+                m.delete_sessions_of(&name)?;
+                let mut ended = Vec::new();
+                for g in m.grants_of(&name)? {
+                    let live = g.revoked_ms.is_none() && g.grant.expires_ms > now;
+                    if g.grant.mediator == name && !g.envelopes.is_empty() {
+                        m.update_grant(&g.grant.id, &|r| {
+                            r.envelopes.clear();
+                            r.revoked_ms.get_or_insert(now);
+                        })?;
+                        if live {
+                            ended.push((g.grant.citizen.clone(), g.grant.id.clone()));
+                        }
+                    }
+                }
+                Ok(ended)
+            })
+            .await
+            .map_err(|e| match e {
+                VaultError::Unauthenticated => VaultError::MediatorNotFound,
+                other => other,
+            })?;
+        let entry = Entry::new(OPERATOR_SUBJECT, Action::MediatorDisabled, Phase::Done)
+            .by(ActorKind::Operator, None)
+            .on(user)
+            .with(json!({ "mediator": user, "grants_ended": ended.len() }));
+        self.record_after(entry).await;
+        for (citizen, grant) in &ended {
+            let entry = Entry::new(citizen, Action::Revoke, Phase::Done)
+                .by(ActorKind::Operator, None)
+                .on(grant)
+                .with(json!({ "grant": grant, "mediator": user, "reason": "mediator_disabled" }));
+            self.record_after(entry).await;
+        }
+        Ok(())
     }
 
     /// Counts for the operator; no names.
@@ -277,6 +300,16 @@ impl Vault {
             grant: g.id.clone(),
             expires_ms: g.expires_ms,
         };
+        let profile = mediator.mediator.clone();
+        let details = json!({
+            "grant": g.id,
+            "mediator": g.mediator,
+            "actor_name": profile.as_ref().map(|p| p.name.clone()),
+            "structure": profile.as_ref().map(|p| p.structure.clone()),
+            "documents": g.documents,
+            "purpose": g.purpose,
+            "expires_ms": g.expires_ms,
+        });
         let request = req.request.clone();
         let record = GrantRecord {
             grant: req.grant,
@@ -299,8 +332,13 @@ impl Vault {
             Ok(true)
         })
         .await?
-        .then_some(created)
-        .ok_or(VaultError::InvalidGrant("grant id already used"))
+        .then_some(())
+        .ok_or(VaultError::InvalidGrant("grant id already used"))?;
+        let entry = Entry::new(&who.user, Action::Share, Phase::Done)
+            .on(&created.grant)
+            .with(details);
+        self.record_after(entry).await;
+        Ok(created)
     }
 
     /// Grants given by a citizen, or received by a mediator, newest first.
@@ -339,7 +377,7 @@ impl Vault {
         Ok(out)
     }
 
-    async fn profile_of(&self, user: &str) -> Result<MediatorProfile, VaultError> {
+    pub(super) async fn profile_of(&self, user: &str) -> Result<MediatorProfile, VaultError> {
         let name = user.to_owned();
         let account = self.store(move |m| m.account(&name)).await?;
         Ok(account
@@ -367,7 +405,12 @@ impl Vault {
                 r.revoked_ms.get_or_insert(now);
             })
         })
-        .await
+        .await?;
+        let entry = Entry::new(&who.user, Action::Revoke, Phase::Done)
+            .on(id)
+            .with(json!({ "grant": id }));
+        self.record_after(entry).await;
+        Ok(())
     }
 
     /// Documents currently shared with a mediator.
@@ -408,6 +451,26 @@ impl Vault {
             }
         }
         self.destroy_ended_envelopes(&records).await?;
+        let mut citizens: Vec<(&str, usize)> = Vec::new();
+        for d in best.values() {
+            match citizens.iter_mut().find(|(c, _)| *c == d.citizen) {
+                Some((_, n)) => *n += 1,
+                None => citizens.push((&d.citizen, 1)),
+            }
+        }
+        if !citizens.is_empty() {
+            let profile = self.profile_of(&who.user).await?;
+            for (citizen, count) in citizens {
+                let entry = Entry::new(citizen, Action::MediatorList, Phase::Done)
+                    .by(ActorKind::Mediator, Some(&who.user))
+                    .with(json!({
+                        "count": count,
+                        "actor_name": profile.name,
+                        "structure": profile.structure,
+                    }));
+                self.record_after(entry).await;
+            }
+        }
         let mut out: Vec<SharedDocument> = best.into_values().collect();
         out.sort_by(|a, b| (&a.citizen, a.added_ms).cmp(&(&b.citizen, b.added_ms)));
         Ok(out)
@@ -495,16 +558,32 @@ impl Vault {
             state: RequestState::Pending,
             grant: None,
         };
-        self.store(move |m| {
-            let is_citizen = m
-                .account(&record.citizen)?
-                .is_some_and(|a| a.role == Role::Citizen);
-            if is_citizen {
-                m.insert_request(&record)?;
-            }
-            Ok(())
-        })
-        .await?;
+        let citizen = record.citizen.clone();
+        let category = record.category;
+        let inserted = self
+            .store(move |m| {
+                let is_citizen = m
+                    .account(&record.citizen)?
+                    .is_some_and(|a| a.role == Role::Citizen);
+                if is_citizen {
+                    m.insert_request(&record)?;
+                }
+                Ok(is_citizen)
+            })
+            .await?;
+        if inserted {
+            let profile = self.profile_of(&who.user).await?;
+            let entry = Entry::new(&citizen, Action::AccessRequest, Phase::Done)
+                .by(ActorKind::Mediator, Some(&who.user))
+                .on(&id)
+                .with(json!({
+                    "request": id,
+                    "category": category.as_str(),
+                    "actor_name": profile.name,
+                    "structure": profile.structure,
+                }));
+            self.record_after(entry).await;
+        }
         Ok(AccessRequestCreated { request: id })
     }
 
@@ -569,6 +648,11 @@ impl Vault {
         }
         let key = id.to_owned();
         self.store(move |m| m.update_request(&key, &|q| q.state = RequestState::Declined))
-            .await
+            .await?;
+        let entry = Entry::new(&who.user, Action::RequestDeclined, Phase::Done)
+            .on(id)
+            .with(json!({ "request": id }));
+        self.record_after(entry).await;
+        Ok(())
     }
 }

@@ -6,7 +6,11 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes as Chunk;
 use futures_util::{Stream, StreamExt};
 
+use serde_json::json;
+
 use super::access::{authorize, Action, Caller, Decision, Denial, Document, Principal};
+use super::journal::{Entry, Receipt};
+use crate::journal::leaf::{Action as JAction, ActorKind, Phase};
 use super::{Staged, Vault, VaultError};
 use crate::api::Bytes;
 use crate::api::{CommitRequest, CommitResponse, DocumentRecord, Role, UploadResponse};
@@ -28,6 +32,47 @@ fn row_to_record(row: DocumentRow) -> DocumentRecord {
         meta: row.meta,
         envelope: row.owner_envelope,
     }
+}
+
+/// A document the caller may read, with the envelope it would receive.
+pub(super) struct Access {
+    pub row: DocumentRow,
+    envelope: Bytes,
+    /// The grant that allows it, for a mediator.
+    pub grant: Option<String>,
+}
+
+impl Access {
+    /// The owner's own record (her envelope, to herself: nothing is released).
+    fn owner_record(self) -> DocumentRecord {
+        DocumentRecord {
+            envelope: self.envelope,
+            ..row_to_record(self.row)
+        }
+    }
+
+    /// Releases a mediator's envelope; needs the journal's receipt.
+    fn release(self, _: &Receipt) -> DocumentRecord {
+        self.owner_record()
+    }
+}
+
+/// The journal entry of an access by `who` to `access`'s document.
+fn access_entry<'a>(
+    who: &'a Principal,
+    access: &'a Access,
+    action: JAction,
+    phase: Phase,
+    details: serde_json::Value,
+) -> Entry<'a> {
+    let kind = match who.role {
+        Role::Citizen => ActorKind::Citizen,
+        Role::Mediator => ActorKind::Mediator,
+    };
+    Entry::new(&access.row.owner, action, phase)
+        .by(kind, Some(&who.user))
+        .on(&access.row.id)
+        .with(details)
 }
 
 /// The error a mediator (or anyone) sees for a refusal.
@@ -186,6 +231,10 @@ impl Vault {
             self.blobs.delete(&id).await.ok();
             return Err(e);
         }
+        let entry = Entry::new(&who.user, JAction::Upload, Phase::Done)
+            .on(&id)
+            .with(json!({ "document": id, "size": size }));
+        self.record_after(entry).await;
         Ok(CommitResponse { id })
     }
 
@@ -205,26 +254,37 @@ impl Vault {
         who.require(Role::Citizen)?;
         let owner = who.user.clone();
         let rows = self.store(move |m| m.documents_of(&owner)).await?;
+        let entry = Entry::new(&who.user, JAction::List, Phase::Done)
+            .with(json!({ "count": rows.len() }));
+        self.record_after(entry).await;
         Ok(rows.into_iter().map(row_to_record).collect())
     }
 
-    /// A document's record with the caller's envelope, if `who` may read it.
+    /// A document's record with the caller's envelope, if `who` may read it. A
+    /// mediator's fetch of an envelope is journaled first (fail-closed).
     pub async fn document(&self, who: &Principal, id: &str) -> Result<DocumentRecord, VaultError> {
-        let (row, envelope) = self.readable(who, id, Action::ReadDocument).await?;
-        Ok(DocumentRecord {
-            envelope,
-            ..row_to_record(row)
-        })
+        let access = self.readable(who, id, Action::ReadDocument).await?;
+        if access.grant.is_none() {
+            return Ok(access.owner_record());
+        }
+        let details = self.actor_details(who, &access, "record").await?;
+        let attempt = self
+            .record(access_entry(who, &access, JAction::MediatorFetch, Phase::Attempt, details.clone()))
+            .await?;
+        let done = access_entry(who, &access, JAction::MediatorFetch, Phase::Done, details);
+        self.record_after(done.outcome(&attempt)).await;
+        Ok(access.release(&attempt))
     }
 
     /// The document and the caller's envelope of its key, if the access decision
-    /// allows `action`. An ended grant met here has its envelopes destroyed at once.
+    /// allows `action`. An ended grant met here has its envelopes destroyed at once,
+    /// and a mediator's refusal is journaled in the citizen's chain.
     pub(super) async fn readable(
         &self,
         who: &Principal,
         id: &str,
         action: Action,
-    ) -> Result<(DocumentRow, Bytes), VaultError> {
+    ) -> Result<Access, VaultError> {
         check_id(id)?;
         let key = id.to_owned();
         let Some(row) = self.store(move |m| m.document(&key)).await? else {
@@ -243,10 +303,11 @@ impl Vault {
         };
         let caller = Caller::Account(who.clone());
         match authorize(&caller, action, doc, &grants, self.clock.now_ms()) {
-            Decision::Owner => {
-                let envelope = row.owner_envelope.clone();
-                Ok((row, envelope))
-            }
+            Decision::Owner => Ok(Access {
+                envelope: row.owner_envelope.clone(),
+                row,
+                grant: None,
+            }),
             Decision::Grant(i) => {
                 let envelope = grants[i]
                     .envelopes
@@ -254,28 +315,90 @@ impl Vault {
                     .find(|e| e.document == row.id)
                     .map(|e| e.envelope.clone())
                     .ok_or(VaultError::DocumentNotFound)?;
-                Ok((row, envelope))
+                Ok(Access {
+                    row,
+                    envelope,
+                    grant: Some(grants[i].grant.id.clone()),
+                })
             }
             Decision::Deny(denial) => {
                 self.destroy_ended_envelopes(&grants).await?;
-                Err(denial_error(denial))
+                let error = denial_error(denial);
+                if !matches!(denial, Denial::NotFound | Denial::Unauthenticated) {
+                    let reason = match denial {
+                        Denial::GrantExpired { .. } => "grant_expired",
+                        Denial::GrantRevoked { .. } => "grant_revoked",
+                        Denial::GrantNotYetValid { .. } => "grant_not_yet_valid",
+                        _ => "denied",
+                    };
+                    let entry = Entry::new(&row.owner, JAction::MediatorFetch, Phase::Denied)
+                        .by(ActorKind::Mediator, Some(&who.user))
+                        .on(&row.id)
+                        .with(json!({ "document": row.id, "reason": reason }));
+                    self.record_after(entry).await;
+                }
+                Err(error)
             }
         }
     }
 
-    /// The payload of a document, as a stream of ciphertext.
+    /// The payload of a document, as a stream of ciphertext. The attempt is durable in
+    /// the journal before the first byte leaves; if it cannot be written, nothing is
+    /// served.
     pub async fn content(&self, who: &Principal, id: &str) -> Result<BlobReader, VaultError> {
-        let (row, _) = self.readable(who, id, Action::ReadDocument).await?;
+        let access = self.readable(who, id, Action::ReadDocument).await?;
+        let action = match access.grant {
+            Some(_) => JAction::MediatorFetch,
+            None => JAction::Download,
+        };
+        let details = self.actor_details(who, &access, "content").await?;
+        let attempt = self
+            .record(access_entry(who, &access, action, Phase::Attempt, details.clone()))
+            .await?;
+        let served = self.serve_payload(&attempt, &access.row).await;
+        let phase = if served.is_ok() { Phase::Done } else { Phase::Failed };
+        let outcome = access_entry(who, &access, action, phase, details);
+        self.record_after(outcome.outcome(&attempt)).await;
+        served
+    }
+
+    /// The only place a payload is opened: it needs a journal receipt.
+    async fn serve_payload(&self, _: &Receipt, row: &DocumentRow) -> Result<BlobReader, VaultError> {
         Ok(self.blobs.open(&row.id, BlobPart::Payload).await?)
     }
 
-    /// Deletes a document: its record first, then its blobs and envelopes.
+    /// Who acted, in the words the citizen's journal will show.
+    async fn actor_details(
+        &self,
+        who: &Principal,
+        access: &Access,
+        part: &str,
+    ) -> Result<serde_json::Value, VaultError> {
+        let mut details = json!({ "document": access.row.id, "part": part });
+        if let Some(grant) = &access.grant {
+            let profile = self.profile_of(&who.user).await?;
+            details["grant"] = json!(grant);
+            details["actor_name"] = json!(profile.name);
+            details["structure"] = json!(profile.structure);
+        }
+        Ok(details)
+    }
+
+    /// Deletes a document: journaled, then its record, then its blobs and envelopes.
     pub async fn delete(&self, who: &Principal, id: &str) -> Result<(), VaultError> {
-        let (row, _) = self.readable(who, id, Action::DeleteDocument).await?;
+        let access = self.readable(who, id, Action::DeleteDocument).await?;
+        let details = json!({ "document": access.row.id });
+        let attempt = self
+            .record(access_entry(who, &access, JAction::Delete, Phase::Attempt, details.clone()))
+            .await?;
+        let row = access.row.clone();
         let key = row.id.clone();
         self.store(move |m| m.delete_document(&key)).await?;
         self.blobs.delete(&row.id).await?;
-        self.forget_in_grants(&row.owner, &row.id).await
+        self.forget_in_grants(&row.owner, &row.id).await?;
+        let done = access_entry(who, &access, JAction::Delete, Phase::Done, details);
+        self.record_after(done.outcome(&attempt)).await;
+        Ok(())
     }
 
     /// Removes blobs that no record points to and staged uploads nobody will commit,

@@ -10,6 +10,7 @@ pub mod attempts;
 pub mod clock;
 mod consent;
 mod documents;
+pub mod journal;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -164,6 +165,8 @@ pub struct Vault {
     /// Bounds concurrent Argon2id runs (19 MiB each).
     hashing: Semaphore,
     staged: Mutex<HashMap<String, Staged>>,
+    journal: Arc<journal::JournalKeys>,
+    journal_fault: std::sync::atomic::AtomicBool,
 }
 
 impl Vault {
@@ -173,6 +176,7 @@ impl Vault {
         secret: Arc<ServerSecret>,
         clock: Arc<dyn Clock>,
         limits: Limits,
+        journal: journal::JournalKeys,
     ) -> Vault {
         let window_ms = limits.login_window.as_millis() as i64;
         Vault {
@@ -185,11 +189,18 @@ impl Vault {
             limits,
             hashing: Semaphore::new(2),
             staged: Mutex::new(HashMap::new()),
+            journal: Arc::new(journal),
+            journal_fault: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// The journal's verifier key and origin.
+    pub fn journal_keys(&self) -> &journal::JournalKeys {
+        &self.journal
     }
 
     /// Runs a metadata-store call off the async threads (it may fsync).

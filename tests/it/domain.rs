@@ -10,7 +10,8 @@ use coffre::api::{
 use coffre::crypto::identity::Identity;
 use coffre::crypto::passphrase::RootKey;
 use coffre::crypto::recovery::RecoveryKey;
-use coffre::crypto::server::ServerSecret;
+use coffre::crypto::server::{LogKey, ServerSecret};
+use coffre::vault::journal::JournalKeys;
 use coffre::crypto::SecretString;
 use coffre::storage::fs::FsBlobStore;
 use coffre::storage::sled_store::SledStore;
@@ -36,6 +37,7 @@ fn world() -> World {
         Arc::new(ServerSecret::generate()),
         clock.clone(),
         Limits::default(),
+        JournalKeys::new(LogKey::generate(), "test.example"),
     );
     World {
         vault,

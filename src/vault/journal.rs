@@ -1,0 +1,374 @@
+//! The journal's write side: every operation on a vault is appended to one Merkle
+//! log per deployment, in a per-subject chain, *before* anything is served.
+//!
+//! [`Vault::record`] builds the leaf (pseudonymous tags, sequence, link to the
+//! previous entry, random request id, commitment to the details), seals the details
+//! to the citizen, appends leaf + tree nodes + chain head in one transaction, then
+//! flushes (concurrent appenders share flushes). It returns a [`Receipt`], which only
+//! this module can make: the functions that release a payload or an envelope take
+//! one, so forgetting the journal is a compile error.
+
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use super::{Vault, VaultError};
+use crate::api::{AuditReport, JournalPage, ProvedEntry};
+use crate::crypto::server::{seal_to, LogKey};
+use crate::journal::checkpoint::{self, Checkpoint};
+use crate::journal::leaf::{Action, ActorKind, Leaf, Phase};
+use crate::journal::merkle::{self, Hash, Nodes};
+use crate::storage::{JournalAppend, JournalRecord, MetadataStore, StoreError, SubjectHead};
+
+/// The subject of the operator's own chain (deployment-level actions).
+pub const OPERATOR_SUBJECT: &str = "@operator";
+
+/// The journal's configuration and its single-writer lock.
+pub struct JournalKeys {
+    pub key: LogKey,
+    /// `<deployment host>/journal/v1`.
+    pub origin: String,
+    pub(super) append: Mutex<()>,
+}
+
+impl JournalKeys {
+    pub fn new(key: LogKey, host: &str) -> JournalKeys {
+        JournalKeys {
+            key,
+            origin: format!("{host}/journal/v1"),
+            append: Mutex::new(()),
+        }
+    }
+
+    /// The verifier key clients pin.
+    pub fn verifier_key(&self) -> String {
+        checkpoint::verifier_key(&self.origin, &self.key.public_key())
+    }
+}
+
+/// Proof that an entry is durable in the journal. Only this module constructs it.
+#[derive(Debug)]
+pub struct Receipt {
+    request: [u8; 16],
+}
+
+impl Receipt {
+    /// The request id, to pair an outcome with its attempt.
+    pub fn request(&self) -> [u8; 16] {
+        self.request
+    }
+}
+
+/// One entry to record.
+pub struct Entry<'a> {
+    /// The citizen (or account) whose chain it joins.
+    pub subject: &'a str,
+    pub action: Action,
+    pub phase: Phase,
+    pub actor_kind: ActorKind,
+    pub actor: Option<&'a str>,
+    pub object: Option<&'a str>,
+    /// Pairs an outcome with its attempt; fresh for a new operation.
+    pub request: [u8; 16],
+    pub details: Value,
+}
+
+impl<'a> Entry<'a> {
+    /// A new operation by `actor` on `subject`'s vault.
+    pub fn new(subject: &'a str, action: Action, phase: Phase) -> Entry<'a> {
+        Entry {
+            subject,
+            action,
+            phase,
+            actor_kind: ActorKind::Citizen,
+            actor: Some(subject),
+            object: None,
+            request: crate::crypto::random_bytes(),
+            details: Value::Object(Default::default()),
+        }
+    }
+
+    pub fn by(mut self, kind: ActorKind, actor: Option<&'a str>) -> Entry<'a> {
+        self.actor_kind = kind;
+        self.actor = actor;
+        self
+    }
+
+    pub fn on(mut self, object: &'a str) -> Entry<'a> {
+        self.object = Some(object);
+        self
+    }
+
+    pub fn with(mut self, details: Value) -> Entry<'a> {
+        self.details = details;
+        self
+    }
+
+    /// The outcome of the attempt that `receipt` recorded.
+    pub fn outcome(mut self, receipt: &Receipt) -> Entry<'a> {
+        self.request = receipt.request;
+        self
+    }
+}
+
+/// Complete-subtree hashes read from the metadata store.
+pub struct StoreNodes<'a>(pub &'a dyn MetadataStore);
+
+impl Nodes for StoreNodes<'_> {
+    type Error = StoreError;
+    fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
+        self.0
+            .journal_node(level, index)?
+            .ok_or_else(|| StoreError::Corrupt(format!("missing journal node {level}/{index}")))
+    }
+}
+
+impl Vault {
+    /// Appends an entry and makes it durable. Fail-closed: any error here must stop
+    /// the operation (callers map it to 503).
+    pub async fn record(&self, entry: Entry<'_>) -> Result<Receipt, VaultError> {
+        let secret = &self.secret;
+        let subject = secret.tag("subject", entry.subject);
+        let actor = entry.actor.map(|a| secret.tag("actor", a)).unwrap_or([0; 32]);
+        let object = entry.object.map(|o| secret.tag("object", o)).unwrap_or([0; 32]);
+        let mut details = entry.details;
+        if let (Value::Object(map), Some(a)) = (&mut details, entry.actor) {
+            map.entry("actor").or_insert_with(|| Value::String(a.to_owned()));
+        }
+        if let (Value::Object(map), Some(o)) = (&mut details, entry.object) {
+            map.entry("object").or_insert_with(|| Value::String(o.to_owned()));
+        }
+        let mut opened = crate::crypto::random_bytes::<16>().to_vec();
+        opened.extend_from_slice(&serde_json::to_vec(&details).unwrap_or_default());
+        let commitment = crate::crypto::sha256(&opened);
+        let sealed = self.seal_details(entry.subject, &opened).await?;
+        let (action, phase, actor_kind, request) =
+            (entry.action, entry.phase, entry.actor_kind, entry.request);
+        let now = self.clock.now_ms();
+        let journal = std::sync::Arc::clone(&self.journal);
+        let failing = self.journal_fault.load(std::sync::atomic::Ordering::SeqCst);
+        self.store(move |m| {
+            if failing {
+                return Err(StoreError::Backend("journal write refused (fault injected)".into()));
+            }
+            let _writer = journal.append.lock().unwrap_or_else(|p| p.into_inner());
+            let head = m.journal_head(&subject)?;
+            let leaf = Leaf {
+                time_ms: now,
+                subject,
+                seq: head.map(|h| h.seq + 1).unwrap_or(0),
+                prev: head.map(|h| h.leaf_hash).unwrap_or([0; 32]),
+                action,
+                phase,
+                actor_kind,
+                actor,
+                object,
+                request,
+                commitment,
+            };
+            let bytes = leaf.encode();
+            let leaf_hash = merkle::leaf_hash(&bytes);
+            let index = m.journal_size()?;
+            let nodes = merkle::completed_by(&StoreNodes(m), index, leaf_hash)?;
+            m.journal_append(&JournalAppend {
+                index,
+                record: JournalRecord {
+                    leaf: bytes.into(),
+                    details: sealed.into(),
+                },
+                nodes,
+                subject,
+                head: SubjectHead {
+                    seq: leaf.seq,
+                    leaf_hash,
+                },
+            })
+        })
+        .await?;
+        self.store(|m| m.flush()).await?;
+        Ok(Receipt { request })
+    }
+
+    /// Details are sealed to the subject's age recipient; the operator's chain (no
+    /// recipient) keeps plain JSON.
+    async fn seal_details(&self, subject: &str, opened: &[u8]) -> Result<Vec<u8>, VaultError> {
+        let name = subject.to_owned();
+        let account = self.store(move |m| m.account(&name)).await?;
+        match account {
+            Some(a) => seal_to(&a.keys.age_recipient, opened)
+                .ok_or_else(|| VaultError::Internal("cannot seal journal details".into())),
+            None => Ok(opened.to_vec()),
+        }
+    }
+
+    /// Records an entry where failing must not undo what already happened (an
+    /// outcome after the fact): logged loudly, not returned.
+    pub(super) async fn record_after(&self, entry: Entry<'_>) {
+        if let Err(e) = self.record(entry).await {
+            tracing::error!(error = %e, "journal outcome entry could not be written");
+        }
+    }
+
+    /// Test hook: makes every journal append fail (fail-closed tests).
+    pub fn inject_journal_fault(&self, on: bool) {
+        self.journal_fault.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The latest signed checkpoint, signing a new one when the tree grew. Never
+    /// signs a tree that does not extend the previously signed one.
+    pub async fn checkpoint(&self) -> Result<String, VaultError> {
+        let journal = std::sync::Arc::clone(&self.journal);
+        self.store(move |m| {
+            let _writer = journal.append.lock().unwrap_or_else(|p| p.into_inner());
+            let size = m.journal_size()?;
+            let nodes = StoreNodes(m);
+            if let Some(note) = m.journal_checkpoint()? {
+                let previous = checkpoint::verify(&note, &journal.verifier_key())
+                    .map_err(|e| StoreError::Corrupt(format!("stored checkpoint: {e}")))?;
+                if previous.size == size {
+                    return Ok(note);
+                }
+                let extends = previous.size < size
+                    && merkle::root(&nodes, previous.size)? == previous.root;
+                if !extends {
+                    return Err(StoreError::Corrupt(
+                        "the journal no longer extends its last checkpoint".into(),
+                    ));
+                }
+            }
+            let body = Checkpoint {
+                origin: journal.origin.clone(),
+                size,
+                root: merkle::root(&nodes, size)?,
+            }
+            .body();
+            let id = checkpoint::key_id(&journal.origin, &journal.key.public_key());
+            let note = checkpoint::note(&body, &journal.origin, id, &journal.key.sign(body.as_bytes()));
+            m.put_journal_checkpoint(&note)?;
+            Ok(note)
+        })
+        .await
+    }
+}
+
+impl Vault {
+    /// The caller's own entries (never another subject's), each with an inclusion
+    /// proof against the tree of `size` leaves (the current size if `None`).
+    pub async fn journal_page(
+        &self,
+        who: &super::Principal,
+        size: Option<u64>,
+    ) -> Result<JournalPage, VaultError> {
+        let subject = self.secret.tag("subject", &who.user);
+        self.store(move |m| {
+            let current = m.journal_size()?;
+            let size = size.unwrap_or(current).min(current);
+            let nodes = StoreNodes(m);
+            let mut entries = Vec::new();
+            for index in m.journal_entries_of(&subject)? {
+                if index >= size {
+                    break;
+                }
+                let record = m
+                    .journal_entry(index)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("missing journal leaf {index}")))?;
+                let proof = merkle::inclusion_proof(&nodes, index, size)?;
+                entries.push(ProvedEntry {
+                    index,
+                    leaf: record.leaf,
+                    details: record.details,
+                    proof: proof.iter().map(|h| h.to_vec().into()).collect(),
+                });
+            }
+            Ok(JournalPage { size, entries })
+        })
+        .await
+    }
+
+    /// A consistency proof between two tree sizes.
+    pub async fn consistency(&self, from: u64, to: u64) -> Result<Vec<Hash>, VaultError> {
+        self.store(move |m| {
+            let size = m.journal_size()?;
+            if from > to || to > size {
+                return Err(StoreError::NotFound);
+            }
+            merkle::consistency_proof(&StoreNodes(m), from, to)
+        })
+        .await
+        .map_err(|e| match e {
+            VaultError::Unauthenticated => VaultError::BadRequest("sizes out of range".into()),
+            other => other,
+        })
+    }
+
+    /// Re-checks the whole log: every leaf decodes and hashes to its stored node,
+    /// every stored complete subtree is right, sequences are contiguous and linked per
+    /// subject, and every outcome follows an attempt of the same request. Reports the
+    /// first violation.
+    pub async fn audit(&self) -> Result<AuditReport, VaultError> {
+        self.store(|m| {
+            let size = m.journal_size()?;
+            let mut tree = merkle::MemoryTree::default();
+            let mut heads: std::collections::HashMap<[u8; 32], (u64, Hash)> = Default::default();
+            let mut attempts: std::collections::HashSet<([u8; 32], [u8; 16])> = Default::default();
+            let report = |violation: Option<String>, subjects: usize| AuditReport {
+                size,
+                subjects: subjects as u64,
+                ok: violation.is_none(),
+                violation,
+            };
+            for index in 0..size {
+                let Some(record) = m.journal_entry(index)? else {
+                    return Ok(report(Some(format!("leaf {index} is missing")), heads.len()));
+                };
+                let Some(leaf) = Leaf::decode(record.leaf.as_slice()) else {
+                    return Ok(report(Some(format!("leaf {index} does not decode")), heads.len()));
+                };
+                let hash = merkle::leaf_hash(record.leaf.as_slice());
+                tree.push(hash);
+                let (want_seq, want_prev) = match heads.get(&leaf.subject) {
+                    Some((seq, prev)) => (seq + 1, *prev),
+                    None => (0, [0; 32]),
+                };
+                if leaf.seq != want_seq || leaf.prev != want_prev {
+                    return Ok(report(
+                        Some(format!("leaf {index}: sequence {} breaks its subject's chain (expected {want_seq})", leaf.seq)),
+                        heads.len(),
+                    ));
+                }
+                heads.insert(leaf.subject, (leaf.seq, hash));
+                match leaf.phase {
+                    Phase::Attempt => {
+                        attempts.insert((leaf.subject, leaf.request));
+                    }
+                    Phase::Done | Phase::Failed
+                        if needs_attempt(leaf.action)
+                            && !attempts.contains(&(leaf.subject, leaf.request)) =>
+                    {
+                        return Ok(report(
+                            Some(format!("leaf {index}: an outcome without its attempt")),
+                            heads.len(),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            for (subject, (seq, hash)) in &heads {
+                let stored = m.journal_head(subject)?;
+                if stored != Some(SubjectHead { seq: *seq, leaf_hash: *hash }) {
+                    return Ok(report(Some("a subject head does not match its chain".into()), heads.len()));
+                }
+            }
+            if size > 0 && merkle::root(&StoreNodes(m), size)? != tree.root() {
+                return Ok(report(Some("stored tree hashes do not match the leaves".into()), heads.len()));
+            }
+            Ok(report(None, heads.len()))
+        })
+        .await
+    }
+}
+
+/// Actions recorded as an attempt followed by an outcome (the fail-closed ones).
+pub fn needs_attempt(action: Action) -> bool {
+    matches!(action, Action::Download | Action::MediatorFetch | Action::Delete)
+}

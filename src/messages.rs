@@ -117,6 +117,8 @@ pub enum Text {
     ReceiptSignature,
     ReceiptSignatureValid,
     ReceiptSignatureInvalid,
+    JournalAuditOk,
+    JournalAuditFailed,
     StatusCitizens,
     StatusMediators,
     StatusDocuments,
@@ -270,6 +272,14 @@ fn text_pair(key: Text) -> (&'static str, &'static str) {
         ReceiptSignatureInvalid => (
             "ATTENTION : la signature ne correspond pas à votre clé.",
             "WARNING: the signature does not match your key.",
+        ),
+        JournalAuditOk => (
+            "Journal vérifié : {size} entrées, {subjects} chaînes, aucune anomalie.",
+            "Journal verified: {size} entries, {subjects} chains, no anomaly.",
+        ),
+        JournalAuditFailed => (
+            "Journal NON conforme ({size} entrées) : {violation}",
+            "Journal NOT sound ({size} entries): {violation}",
         ),
         StatusCitizens => ("Particuliers", "Citizens"),
         StatusMediators => ("Médiateurs", "Mediators"),
@@ -448,6 +458,18 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "Un jeton d'administration est nécessaire : COFFRE_ADMIN_TOKEN ou --admin-token-file.",
             "An operator token is needed: COFFRE_ADMIN_TOKEN or --admin-token-file.",
         ),
+        JournalTampered => (
+            "ALERTE : le journal de votre coffre ne se vérifie pas ({detail}). Le serveur a pu modifier ou cacher des entrées. Les preuves sont enregistrées dans {path}. Ne faites pas d'action sensible et prévenez le service ou votre médiateur.",
+            "ALERT: your vault's journal does not verify ({detail}). The server may have altered or hidden entries. The evidence is saved in {path}. Do nothing sensitive and warn the service or your mediator.",
+        ),
+        JournalRollback => (
+            "ALERTE : le serveur présente un journal plus ancien que celui que cet appareil a déjà vérifié ({detail}). Des entrées ont pu être effacées. Les preuves sont enregistrées dans {path}.",
+            "ALERT: the server shows an older journal than the one this device already verified ({detail}). Entries may have been erased. The evidence is saved in {path}.",
+        ),
+        JournalKeyChanged => (
+            "ALERTE : la clé de signature du journal a changé depuis votre première connexion. Les preuves sont enregistrées dans {path}.",
+            "ALERT: the journal's signing key changed since your first connection. The evidence is saved in {path}.",
+        ),
         Unavailable => (
             "Le service est momentanément indisponible. Rien n'a été modifié ; réessayez plus tard.",
             "The service is temporarily unavailable. Nothing was changed; try again later.",
@@ -553,4 +575,100 @@ mod tests {
         assert_eq!(Lang::negotiate(None), Lang::Fr);
         assert_eq!(render("a {x} b", &[("x", "1")]), "a 1 b");
     }
+}
+
+/// A journal sentence, keyed `action.phase` (or `action.phase.variant`), with
+/// `{actor}`, `{title}`, `{count}`, `{until}`, `{category}` placeholders. `None` for an
+/// entry the plain view does not show (an attempt followed by its outcome).
+pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
+    let (fr, en) = match key {
+        "register.done" => ("{actor} avez créé votre coffre", "{actor} created your vault"),
+        "login.done" => ("{actor} vous êtes connecté", "{actor} logged in"),
+        "login.denied" => (
+            "Tentative de connexion refusée (phrase de passe incorrecte)",
+            "Login refused (wrong passphrase)",
+        ),
+        "logout.done" => ("{actor} vous êtes déconnecté", "{actor} logged out"),
+        "upload.done" => ("{actor} avez ajouté « {title} »", "{actor} added \"{title}\""),
+        "list.done" => (
+            "{actor} avez consulté la liste de vos documents",
+            "{actor} viewed the list of your documents",
+        ),
+        "download.attempt" => (
+            "{actor} avez commencé à télécharger « {title} »",
+            "{actor} started downloading \"{title}\"",
+        ),
+        "download.done" => ("{actor} avez téléchargé « {title} »", "{actor} downloaded \"{title}\""),
+        "download.failed" => (
+            "Le téléchargement de « {title} » a échoué",
+            "Downloading \"{title}\" failed",
+        ),
+        "delete.attempt" => (
+            "{actor} avez commencé à supprimer « {title} »",
+            "{actor} started deleting \"{title}\"",
+        ),
+        "delete.done" => ("{actor} avez supprimé « {title} »", "{actor} deleted \"{title}\""),
+        "share.done" => (
+            "{actor} avez partagé {count} document(s) avec {mediator} jusqu'au {until}",
+            "{actor} shared {count} document(s) with {mediator} until {until}",
+        ),
+        "revoke.done" => ("{actor} avez retiré un partage", "{actor} withdrew a share"),
+        "revoke.done.operator" => (
+            "L'administrateur a désactivé {mediator} : son partage a pris fin",
+            "The operator disabled {mediator}: the share ended",
+        ),
+        "expire.done" => (
+            "Un partage avec {mediator} a expiré comme prévu",
+            "A share with {mediator} expired as planned",
+        ),
+        "mediator_list.done" => (
+            "{actor} a consulté la liste des {count} document(s) que vous lui partagez",
+            "{actor} viewed the list of the {count} document(s) you share",
+        ),
+        "mediator_fetch.attempt" => (
+            "{actor} a commencé à ouvrir « {title} »",
+            "{actor} started opening \"{title}\"",
+        ),
+        "mediator_fetch.done" => ("{actor} a téléchargé « {title} »", "{actor} downloaded \"{title}\""),
+        "mediator_fetch.done.record" => (
+            "{actor} a ouvert la fiche de « {title} »",
+            "{actor} opened the record of \"{title}\"",
+        ),
+        "mediator_fetch.denied" => (
+            "{actor} a voulu ouvrir « {title} » : refusé, le partage était terminé",
+            "{actor} tried to open \"{title}\": refused, the share had ended",
+        ),
+        "access_request.done" => (
+            "{actor} vous demande un document de la catégorie « {category} »",
+            "{actor} asks you for a document of the category \"{category}\"",
+        ),
+        "request_declined.done" => (
+            "{actor} avez refusé une demande de document",
+            "{actor} declined a document request",
+        ),
+        "recovery.done" => (
+            "{actor} avez choisi une nouvelle phrase de passe avec votre kit de récupération",
+            "{actor} set a new passphrase with your recovery kit",
+        ),
+        "recovery.denied" => (
+            "Tentative de récupération refusée (kit incorrect)",
+            "Recovery refused (wrong kit)",
+        ),
+        "passphrase_change.done" => (
+            "{actor} avez changé votre phrase de passe",
+            "{actor} changed your passphrase",
+        ),
+        "passphrase_change.denied" => (
+            "Changement de phrase de passe refusé (ancienne phrase incorrecte)",
+            "Passphrase change refused (wrong current passphrase)",
+        ),
+        "you" => ("Vous", "You"),
+        "on" => ("le {date}", "on {date}"),
+        "a_document" => ("un document", "a document"),
+        _ => return None,
+    };
+    Some(match lang {
+        Lang::Fr => fr,
+        Lang::En => en,
+    })
 }

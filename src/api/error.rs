@@ -86,6 +86,10 @@ codes! {
     NotAMediator => "not_a_mediator",
     AdminUnauthorized => "admin_unauthorized",
     AdminTokenRequired => "admin_token_required",
+    // journal
+    JournalTampered => "journal_tampered",
+    JournalRollback => "journal_rollback",
+    JournalKeyChanged => "journal_key_changed",
     // server side
     Unavailable => "unavailable",
     Internal => "internal",

@@ -46,7 +46,7 @@ pub(super) struct ShareArgs {
 pub(super) fn share(ctx: &Context, args: ShareArgs) -> Result<(), ClientError> {
     let now = ctx.out.now_local();
     let expires_ms = input::expiry(&args.duration, now)?;
-    let session = ctx.client.session()?;
+    let session = super::verified_session(ctx)?;
     let draft = ShareDraft {
         documents: args.ids,
         mediator: normalise(&args.to),
@@ -89,7 +89,7 @@ fn state_text(state: GrantState) -> Text {
 }
 
 pub(super) fn grants(ctx: &Context) -> Result<(), ClientError> {
-    let session = ctx.client.session()?;
+    let session = super::verified_session(ctx)?;
     let grants = ctx.client.grants(&session)?;
     if ctx.out.json {
         let items: Vec<serde_json::Value> = grants
@@ -143,7 +143,7 @@ pub(super) fn grants(ctx: &Context) -> Result<(), ClientError> {
 }
 
 pub(super) fn revoke(ctx: &Context, grant: &str) -> Result<(), ClientError> {
-    let session = ctx.client.session()?;
+    let session = super::verified_session(ctx)?;
     let view = ctx.client.resolve_grant(&session, grant)?;
     ctx.client.revoke(&session, &view.grant.id)?;
     if !ctx.out.json {
@@ -205,7 +205,7 @@ pub(super) fn receipt(
     grant: &str,
     output: Option<&Path>,
 ) -> Result<(), ClientError> {
-    let session = ctx.client.session()?;
+    let session = super::verified_session(ctx)?;
     let view: GrantView = ctx.client.resolve_grant(&session, grant)?;
     let receipt = ctx.client.receipt(&session, view)?;
     let content = if ctx.out.json {
@@ -224,7 +224,7 @@ pub(super) fn receipt(
 }
 
 pub(super) fn shared(ctx: &Context) -> Result<(), ClientError> {
-    let session = ctx.client.session()?;
+    let session = super::verified_session(ctx)?;
     let docs = ctx.client.shared(&session)?;
     if ctx.out.json {
         let items: Vec<serde_json::Value> = docs
@@ -509,4 +509,35 @@ pub(super) fn admin_status(ctx: &Context, token: &str) -> Result<(), ClientError
         ]);
     }
     Ok(())
+}
+
+pub(super) fn admin_journal_verify(ctx: &Context, token: &str) -> Result<(), ClientError> {
+    let report = ctx.client.admin_journal_verify(token)?;
+    if ctx.out.json {
+        ctx.out.json(&report);
+    } else {
+        ctx.out.say(
+            if report.ok {
+                Text::JournalAuditOk
+            } else {
+                Text::JournalAuditFailed
+            },
+            &[
+                ("size", &report.size.to_string()),
+                ("subjects", &report.subjects.to_string()),
+                ("violation", report.violation.as_deref().unwrap_or("")),
+            ],
+        );
+    }
+    if report.ok {
+        Ok(())
+    } else {
+        Err(ClientError::local(
+            crate::api::ErrorCode::JournalTampered,
+            &[
+                ("detail", report.violation.as_deref().unwrap_or("?")),
+                ("path", "-"),
+            ],
+        ))
+    }
 }

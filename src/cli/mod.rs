@@ -4,6 +4,7 @@
 
 mod consent;
 mod input;
+mod journal;
 mod output;
 
 use std::fs::File;
@@ -153,6 +154,8 @@ enum Command {
     Requests,
     /// Refuse une demande de document.
     Decline { request: String },
+    /// L'historique vérifié de votre coffre : qui a fait quoi, et quand.
+    Journal,
     /// Commandes de l'administrateur du service.
     Admin {
         /// Fichier contenant le jeton d'administration (sinon COFFRE_ADMIN_TOKEN).
@@ -172,6 +175,17 @@ enum AdminAction {
     },
     /// Compteurs du service (sans données personnelles).
     Status,
+    /// Le journal de tout le service.
+    Journal {
+        #[command(subcommand)]
+        action: JournalAdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalAdminAction {
+    /// Revérifie tout le journal ; code de sortie non nul à la première anomalie.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -338,6 +352,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
             },
         ),
         Command::Grants => consent::grants(ctx),
+        Command::Journal => journal::journal(ctx),
         Command::Revoke { grant } => consent::revoke(ctx, &grant),
         Command::Receipt { grant, output } => consent::receipt(ctx, &grant, output.as_deref()),
         Command::Shared => consent::shared(ctx),
@@ -355,6 +370,9 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
             let token = consent::admin_token(admin_token_file.as_deref())?;
             match action {
                 AdminAction::Status => consent::admin_status(ctx, &token),
+                AdminAction::Journal {
+                    action: JournalAdminAction::Verify,
+                } => consent::admin_journal_verify(ctx, &token),
                 AdminAction::Mediator { action } => match action {
                     MediatorAction::Add {
                         name,
@@ -375,6 +393,14 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
             }
         }
     }
+}
+
+/// The open session, after verifying this account's journal: a server caught
+/// rewriting or hiding history gets no further action from this device.
+fn verified_session(ctx: &Context) -> Result<Session, ClientError> {
+    let session = ctx.client.session()?;
+    ctx.client.journal(&session)?;
+    Ok(session)
 }
 
 fn normalise(user: &str) -> String {
@@ -487,7 +513,7 @@ fn default_title(file: &Path) -> String {
 }
 
 fn add(ctx: &Context, file: &Path, doc: NewDocument) -> Result<(), ClientError> {
-    let session = ctx.client.session()?;
+    let session = verified_session(ctx)?;
     let progress = ctx.out.progress();
     let title = doc.title.clone();
     let id = if file == Path::new("-") {
@@ -508,7 +534,7 @@ fn add(ctx: &Context, file: &Path, doc: NewDocument) -> Result<(), ClientError> 
 }
 
 fn list(ctx: &Context) -> Result<(), ClientError> {
-    let session = ctx.client.session()?;
+    let session = verified_session(ctx)?;
     let docs = ctx.client.list(&session)?;
     if ctx.out.json {
         let items: Vec<serde_json::Value> = docs
@@ -573,7 +599,7 @@ fn list(ctx: &Context) -> Result<(), ClientError> {
 }
 
 fn get(ctx: &Context, id: &str, output: Option<PathBuf>) -> Result<(), ClientError> {
-    let session = ctx.client.session()?;
+    let session = verified_session(ctx)?;
     let id = ctx.client.resolve(&session, id)?;
     let progress = ctx.out.progress();
     if output.as_deref() == Some(Path::new("-")) {
@@ -608,7 +634,7 @@ fn get(ctx: &Context, id: &str, output: Option<PathBuf>) -> Result<(), ClientErr
 }
 
 fn rm(ctx: &Context, id: &str) -> Result<(), ClientError> {
-    let session = ctx.client.session()?;
+    let session = verified_session(ctx)?;
     let id = ctx.client.resolve(&session, id)?;
     ctx.client.remove(&session, &id)?;
     if !ctx.out.json {

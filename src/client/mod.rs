@@ -11,6 +11,7 @@ pub mod account;
 pub mod consent;
 pub mod documents;
 pub mod http;
+pub mod journal;
 pub mod session;
 
 use std::path::{Path, PathBuf};

@@ -45,6 +45,11 @@ impl Identity {
         self.signing.sign(message).to_bytes()
     }
 
+    /// Opens a small age file sealed to this identity (journal details).
+    pub fn open(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        super::document::open(&self.age, sealed)
+    }
+
     pub(crate) fn age(&self) -> &x25519::Identity {
         &self.age
     }

@@ -87,6 +87,14 @@ byte_enum! {
     }
 }
 
+impl Action {
+    /// Actions recorded as an attempt (durable before anything is released) followed
+    /// by an outcome of the same request.
+    pub fn is_fail_closed(self) -> bool {
+        matches!(self, Action::Download | Action::MediatorFetch | Action::Delete)
+    }
+}
+
 /// One decoded leaf.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Leaf {

@@ -331,10 +331,16 @@ impl Vault {
                         Denial::GrantNotYetValid { .. } => "grant_not_yet_valid",
                         _ => "denied",
                     };
+                    let profile = self.profile_of(&who.user).await?;
                     let entry = Entry::new(&row.owner, JAction::MediatorFetch, Phase::Denied)
                         .by(ActorKind::Mediator, Some(&who.user))
                         .on(&row.id)
-                        .with(json!({ "document": row.id, "reason": reason }));
+                        .with(json!({
+                            "document": row.id,
+                            "reason": reason,
+                            "actor_name": profile.name,
+                            "structure": profile.structure,
+                        }));
                     self.record_after(entry).await;
                 }
                 Err(error)

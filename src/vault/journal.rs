@@ -342,7 +342,7 @@ impl Vault {
                         attempts.insert((leaf.subject, leaf.request));
                     }
                     Phase::Done | Phase::Failed
-                        if needs_attempt(leaf.action)
+                        if leaf.action.is_fail_closed()
                             && !attempts.contains(&(leaf.subject, leaf.request)) =>
                     {
                         return Ok(report(
@@ -366,9 +366,4 @@ impl Vault {
         })
         .await
     }
-}
-
-/// Actions recorded as an attempt followed by an outcome (the fail-closed ones).
-pub fn needs_attempt(action: Action) -> bool {
-    matches!(action, Action::Download | Action::MediatorFetch | Action::Delete)
 }

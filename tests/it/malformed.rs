@@ -78,7 +78,8 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
         (404, Some("upload_not_found"))
     );
     // Oversized JSON body.
-    let huge = format!("{{\"user\":\"{}\"}}", "a".repeat(2 * 1024 * 1024));
+    // Just over the 1 MiB limit, so the client has sent it all when refused.
+    let huge = format!("{{\"user\":\"{}\"}}", "a".repeat(1024 * 1024));
     let r = http
         .post(url("/v1/prelogin"))
         .content_type("application/json")

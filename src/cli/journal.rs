@@ -1,0 +1,137 @@
+//! `coffre journal`: the verified history of this vault, in plain words.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::Context;
+use crate::client::journal::VerifiedEntry;
+use crate::client::ClientError;
+use crate::journal::leaf::{ActorKind, Phase};
+use crate::messages::{category_label, journal_sentence, render};
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Who acted, in words: "Vous", or "Fatima Benali (CCAS d'Albi)".
+fn actor(ctx: &Context, e: &VerifiedEntry) -> String {
+    let d = &e.details;
+    match (e.leaf.actor_kind, str_of(d, "actor_name"), str_of(d, "structure")) {
+        (ActorKind::Citizen, _, _) => journal_sentence("you", ctx.out.lang).unwrap_or("Vous").to_owned(),
+        (_, Some(name), Some(s)) if !s.is_empty() => format!("{name} ({s})"),
+        (_, Some(name), _) => name.to_owned(),
+        (_, None, _) => str_of(d, "actor").unwrap_or("?").to_owned(),
+    }
+}
+
+fn sentence(ctx: &Context, e: &VerifiedEntry, titles: &HashMap<String, String>) -> Option<String> {
+    let l = ctx.out.lang;
+    let action = e.leaf.action.as_str();
+    let phase = e.leaf.phase.as_str();
+    let d = &e.details;
+    let variant = match (action, e.leaf.actor_kind, str_of(d, "part")) {
+        ("revoke", ActorKind::Operator, _) => Some("operator"),
+        ("mediator_fetch", _, Some("record")) if phase == "done" => Some("record"),
+        _ => None,
+    };
+    let key = format!("{action}.{phase}");
+    let template = variant
+        .and_then(|v| journal_sentence(&format!("{key}.{v}"), l))
+        .or_else(|| journal_sentence(&key, l))?;
+    let title = str_of(d, "document")
+        .and_then(|id| titles.get(id).cloned())
+        .unwrap_or_else(|| journal_sentence("a_document", l).unwrap_or("").to_owned());
+    let mediator = match (str_of(d, "actor_name"), str_of(d, "structure")) {
+        (Some(n), Some(s)) => format!("{n} ({s})"),
+        _ => str_of(d, "mediator").unwrap_or("?").to_owned(),
+    };
+    let count = d
+        .get("documents")
+        .and_then(Value::as_array)
+        .map(|a| a.len())
+        .or_else(|| d.get("count").and_then(Value::as_u64).map(|c| c as usize))
+        .unwrap_or(0)
+        .to_string();
+    let until = d
+        .get("expires_ms")
+        .and_then(Value::as_i64)
+        .map(|ms| ctx.out.instant(ms))
+        .unwrap_or_default();
+    let category = str_of(d, "category")
+        .and_then(crate::api::Category::parse)
+        .map(|c| category_label(c, l).to_owned())
+        .unwrap_or_default();
+    let when = render(
+        journal_sentence("on", l).unwrap_or("{date}"),
+        &[("date", &ctx.out.instant(e.leaf.time_ms))],
+    );
+    let text = render(
+        template,
+        &[
+            ("actor", &actor(ctx, e)),
+            ("title", &title),
+            ("mediator", &mediator),
+            ("count", &count),
+            ("until", &until),
+            ("category", &category),
+        ],
+    );
+    Some(format!("{text} {when}."))
+}
+
+pub(super) fn journal(ctx: &Context) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let entries = ctx.client.journal(&session)?;
+    let titles: HashMap<String, String> = match session.role {
+        crate::api::Role::Citizen => ctx
+            .client
+            .list(&session)?
+            .into_iter()
+            .filter_map(|d| Some((d.id, d.meta?.title)))
+            .collect(),
+        crate::api::Role::Mediator => HashMap::new(),
+    };
+    if ctx.out.json {
+        let items: Vec<Value> = entries
+            .iter()
+            .map(|e| {
+                json!({
+                    "seq": e.leaf.seq,
+                    "time": ctx.out.timestamp(e.leaf.time_ms),
+                    "action": e.leaf.action.as_str(),
+                    "actor": match e.leaf.actor_kind {
+                        ActorKind::Citizen => "self".to_owned(),
+                        _ => str_of(&e.details, "actor").unwrap_or(e.leaf.actor_kind.as_str()).to_owned(),
+                    },
+                    "actor_kind": e.leaf.actor_kind.as_str(),
+                    "actor_name": str_of(&e.details, "actor_name"),
+                    "structure": str_of(&e.details, "structure"),
+                    "object": str_of(&e.details, "object"),
+                    "title": str_of(&e.details, "document").and_then(|id| titles.get(id)),
+                    "outcome": e.leaf.phase.as_str(),
+                })
+            })
+            .collect();
+        ctx.out.json(&items);
+        return Ok(());
+    }
+    // An attempt followed by its outcome is shown once, as the outcome.
+    let answered: std::collections::HashSet<[u8; 16]> = entries
+        .iter()
+        .filter(|e| e.leaf.phase != Phase::Attempt)
+        .map(|e| e.leaf.request)
+        .collect();
+    for e in &entries {
+        if e.leaf.phase == Phase::Attempt
+            && e.leaf.action.is_fail_closed()
+            && answered.contains(&e.leaf.request)
+        {
+            continue;
+        }
+        if let Some(line) = sentence(ctx, e, &titles) {
+            ctx.out.raw(&format!("{line}\n"));
+        }
+    }
+    Ok(())
+}

@@ -169,7 +169,9 @@ impl Config {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b".-:".contains(&b));
         if !host_ok {
-            return Err(ConfigError::Invalid("public_host must be a host name".into()));
+            return Err(ConfigError::Invalid(
+                "public_host must be a host name".into(),
+            ));
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(ConfigError::Invalid("log.format is text or json".into()));

@@ -553,43 +553,25 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_code_has_both_languages() {
-        for code in ErrorCode::ALL {
-            for lang in [Lang::Fr, Lang::En] {
-                let text = error_text(*code, lang);
-                assert!(text.ends_with('.'), "{code:?} {lang:?}: {text}");
-            }
-            assert_ne!(error_text(*code, Lang::Fr), error_text(*code, Lang::En));
-        }
-    }
-
-    #[test]
-    fn negotiation_and_rendering() {
-        assert_eq!(Lang::negotiate(Some("en-GB,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::negotiate(Some("fr_FR.UTF-8")), Lang::Fr);
-        assert_eq!(Lang::negotiate(None), Lang::Fr);
-        assert_eq!(render("a {x} b", &[("x", "1")]), "a 1 b");
-    }
-}
-
 /// A journal sentence, keyed `action.phase` (or `action.phase.variant`), with
 /// `{actor}`, `{title}`, `{count}`, `{until}`, `{category}` placeholders. `None` for an
 /// entry the plain view does not show (an attempt followed by its outcome).
 pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
     let (fr, en) = match key {
-        "register.done" => ("{actor} avez créé votre coffre", "{actor} created your vault"),
+        "register.done" => (
+            "{actor} avez créé votre coffre",
+            "{actor} created your vault",
+        ),
         "login.done" => ("{actor} vous êtes connecté", "{actor} logged in"),
         "login.denied" => (
             "Tentative de connexion refusée (phrase de passe incorrecte)",
             "Login refused (wrong passphrase)",
         ),
         "logout.done" => ("{actor} vous êtes déconnecté", "{actor} logged out"),
-        "upload.done" => ("{actor} avez ajouté « {title} »", "{actor} added \"{title}\""),
+        "upload.done" => (
+            "{actor} avez ajouté « {title} »",
+            "{actor} added \"{title}\"",
+        ),
         "list.done" => (
             "{actor} avez consulté la liste de vos documents",
             "{actor} viewed the list of your documents",
@@ -598,7 +580,10 @@ pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
             "{actor} avez commencé à télécharger « {title} »",
             "{actor} started downloading \"{title}\"",
         ),
-        "download.done" => ("{actor} avez téléchargé « {title} »", "{actor} downloaded \"{title}\""),
+        "download.done" => (
+            "{actor} avez téléchargé « {title} »",
+            "{actor} downloaded \"{title}\"",
+        ),
         "download.failed" => (
             "Le téléchargement de « {title} » a échoué",
             "Downloading \"{title}\" failed",
@@ -607,7 +592,10 @@ pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
             "{actor} avez commencé à supprimer « {title} »",
             "{actor} started deleting \"{title}\"",
         ),
-        "delete.done" => ("{actor} avez supprimé « {title} »", "{actor} deleted \"{title}\""),
+        "delete.done" => (
+            "{actor} avez supprimé « {title} »",
+            "{actor} deleted \"{title}\"",
+        ),
         "share.done" => (
             "{actor} avez partagé {count} document(s) avec {mediator} jusqu'au {until}",
             "{actor} shared {count} document(s) with {mediator} until {until}",
@@ -629,7 +617,10 @@ pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
             "{actor} a commencé à ouvrir « {title} »",
             "{actor} started opening \"{title}\"",
         ),
-        "mediator_fetch.done" => ("{actor} a téléchargé « {title} »", "{actor} downloaded \"{title}\""),
+        "mediator_fetch.done" => (
+            "{actor} a téléchargé « {title} »",
+            "{actor} downloaded \"{title}\"",
+        ),
         "mediator_fetch.done.record" => (
             "{actor} a ouvert la fiche de « {title} »",
             "{actor} opened the record of \"{title}\"",
@@ -671,4 +662,28 @@ pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
         Lang::Fr => fr,
         Lang::En => en,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_both_languages() {
+        for code in ErrorCode::ALL {
+            for lang in [Lang::Fr, Lang::En] {
+                let text = error_text(*code, lang);
+                assert!(text.ends_with('.'), "{code:?} {lang:?}: {text}");
+            }
+            assert_ne!(error_text(*code, Lang::Fr), error_text(*code, Lang::En));
+        }
+    }
+
+    #[test]
+    fn negotiation_and_rendering() {
+        assert_eq!(Lang::negotiate(Some("en-GB,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("fr_FR.UTF-8")), Lang::Fr);
+        assert_eq!(Lang::negotiate(None), Lang::Fr);
+        assert_eq!(render("a {x} b", &[("x", "1")]), "a 1 b");
+    }
 }

@@ -342,4 +342,3 @@ pub struct AuditReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub violation: Option<String>,
 }
-

@@ -17,8 +17,14 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 /// Who acted, in words: "Vous", or "Fatima Benali (CCAS d'Albi)".
 fn actor(ctx: &Context, e: &VerifiedEntry) -> String {
     let d = &e.details;
-    match (e.leaf.actor_kind, str_of(d, "actor_name"), str_of(d, "structure")) {
-        (ActorKind::Citizen, _, _) => journal_sentence("you", ctx.out.lang).unwrap_or("Vous").to_owned(),
+    match (
+        e.leaf.actor_kind,
+        str_of(d, "actor_name"),
+        str_of(d, "structure"),
+    ) {
+        (ActorKind::Citizen, _, _) => journal_sentence("you", ctx.out.lang)
+            .unwrap_or("Vous")
+            .to_owned(),
         (_, Some(name), Some(s)) if !s.is_empty() => format!("{name} ({s})"),
         (_, Some(name), _) => name.to_owned(),
         (_, None, _) => str_of(d, "actor").unwrap_or("?").to_owned(),

@@ -258,9 +258,16 @@ impl Client {
             .post_empty(&format!("/v1/admin/mediators/{user}/disable"), token)
     }
 
-    pub fn admin_journal_verify(&self, token: &str) -> Result<crate::api::AuditReport, ClientError> {
-        self.http
-            .send_json("POST", "/v1/admin/journal/verify", Some(token), &serde_json::json!({}))
+    pub fn admin_journal_verify(
+        &self,
+        token: &str,
+    ) -> Result<crate::api::AuditReport, ClientError> {
+        self.http.send_json(
+            "POST",
+            "/v1/admin/journal/verify",
+            Some(token),
+            &serde_json::json!({}),
+        )
     }
 
     pub fn admin_status(&self, token: &str) -> Result<AdminStatus, ClientError> {

@@ -124,7 +124,9 @@ impl Client {
             Some(p) => p.vkey.clone(),
             None => info.vkey.clone(),
         };
-        let note: CheckpointResponse = self.http.get_json("/v1/journal/checkpoint", session.token())?;
+        let note: CheckpointResponse = self
+            .http
+            .get_json("/v1/journal/checkpoint", session.token())?;
         f.checkpoint = Some(&note.checkpoint);
         let cp = checkpoint::verify(&note.checkpoint, &vkey)
             .map_err(|e| f.fail(ErrorCode::JournalTampered, &format!("checkpoint: {e}")))?;
@@ -133,12 +135,15 @@ impl Client {
         }
         let proof = self.check_extends(session, pinned.as_ref(), &cp, &f)?;
         f.consistency = proof.as_deref();
-        let page: JournalPage = self
-            .http
-            .get_json(&format!("/v1/journal/entries?size={}", cp.size), session.token())?;
+        let page: JournalPage = self.http.get_json(
+            &format!("/v1/journal/entries?size={}", cp.size),
+            session.token(),
+        )?;
         f.page = Some(&page);
         let entries = verify_page(session, &page, &cp, pinned.as_ref(), &f)?;
-        let head = entries.last().map(|e| leaf_hash(&e.leaf.encode()).to_vec().into());
+        let head = entries
+            .last()
+            .map(|e| leaf_hash(&e.leaf.encode()).to_vec().into());
         let state = Pinned {
             origin: info.origin,
             user: session.user.clone(),
@@ -153,9 +158,12 @@ impl Client {
             entries: entries.len() as u64,
             head,
         };
-        let json = serde_json::to_vec_pretty(&state).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        crate::crypto::keyfile::private_dir(&self.home).map_err(|e| ClientError::file(&self.home, e))?;
-        crate::crypto::keyfile::write_private(&path, &json).map_err(|e| ClientError::file(&path, e))?;
+        let json =
+            serde_json::to_vec_pretty(&state).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        crate::crypto::keyfile::private_dir(&self.home)
+            .map_err(|e| ClientError::file(&self.home, e))?;
+        crate::crypto::keyfile::write_private(&path, &json)
+            .map_err(|e| ClientError::file(&path, e))?;
         Ok(entries)
     }
 
@@ -187,7 +195,10 @@ impl Client {
         )?;
         let hashes: Vec<Vec<u8>> = proof.proof.iter().map(|h| h.0.clone()).collect();
         verify_consistency(p.size, cp.size, p.root.as_slice(), &cp.root, &hashes).map_err(|e| {
-            f.fail(ErrorCode::JournalTampered, &format!("cohérence {} → {}: {e}", p.size, cp.size))
+            f.fail(
+                ErrorCode::JournalTampered,
+                &format!("cohérence {} → {}: {e}", p.size, cp.size),
+            )
         })?;
         Ok(Some(proof.proof))
     }
@@ -212,7 +223,8 @@ fn verify_page(
         let leaf = Leaf::decode(e.leaf.as_slice())
             .ok_or_else(|| tampered(format!("entrée {} illisible", e.index)))?;
         let first = out.first().map(|v: &VerifiedEntry| v.leaf.subject);
-        let expected_subject = first.or_else(|| subject.as_ref().and_then(|s| s.as_slice().try_into().ok()));
+        let expected_subject =
+            first.or_else(|| subject.as_ref().and_then(|s| s.as_slice().try_into().ok()));
         if expected_subject.is_some_and(|s| s != leaf.subject) {
             return Err(tampered(format!("entrée {} d'un autre coffre", e.index)));
         }

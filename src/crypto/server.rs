@@ -47,7 +47,10 @@ impl ServerSecret {
 
     /// A pseudonymous tag for an id in the journal (subjects, actors, objects).
     pub fn tag(&self, kind: &str, id: &str) -> [u8; 32] {
-        self.mac(format!("coffre/journal-tag/{kind}/v1").as_bytes(), id.as_bytes())
+        self.mac(
+            format!("coffre/journal-tag/{kind}/v1").as_bytes(),
+            id.as_bytes(),
+        )
     }
 
     fn mac(&self, label: &[u8], msg: &[u8]) -> [u8; 32] {

@@ -42,12 +42,20 @@ pub enum NoteError {
 impl Checkpoint {
     /// The note body that is signed.
     pub fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, STANDARD.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            STANDARD.encode(self.root)
+        )
     }
 
     fn parse_body(body: &str) -> Result<Checkpoint, NoteError> {
         let mut lines = body.split('\n');
-        let origin = lines.next().filter(|o| !o.is_empty()).ok_or(NoteError::Format)?;
+        let origin = lines
+            .next()
+            .filter(|o| !o.is_empty())
+            .ok_or(NoteError::Format)?;
         let size = lines
             .next()
             .and_then(|s| s.parse::<u64>().ok())
@@ -80,13 +88,18 @@ pub fn key_id(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
 pub fn verifier_key(name: &str, public_key: &[u8; 32]) -> String {
     let mut typed = vec![ED25519];
     typed.extend_from_slice(public_key);
-    format!("{name}+{}+{}", crate::crypto::hex(&key_id(name, public_key)), STANDARD.encode(typed))
+    format!(
+        "{name}+{}+{}",
+        crate::crypto::hex(&key_id(name, public_key)),
+        STANDARD.encode(typed)
+    )
 }
 
 /// A verifier key's name, id and public key.
 pub fn parse_verifier_key(vkey: &str) -> Result<(String, [u8; 4], [u8; 32]), NoteError> {
     let mut parts = vkey.splitn(3, '+');
-    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+    else {
         return Err(NoteError::Key);
     };
     let typed = STANDARD.decode(key_b64).map_err(|_| NoteError::Key)?;
@@ -115,14 +128,17 @@ pub fn verify(note_text: &str, vkey: &str) -> Result<Checkpoint, NoteError> {
     let (body, sigs) = note_text.rsplit_once("\n\n").ok_or(NoteError::Format)?;
     let body = format!("{body}\n");
     let prefix = format!("\u{2014} {name} ");
-    let signed = sigs.lines().filter_map(|l| l.strip_prefix(&prefix)).any(|b64| {
-        let Ok(raw) = STANDARD.decode(b64) else {
-            return false;
-        };
-        raw.len() == 68
-            && raw[..4] == id
-            && crate::crypto::server::verify_signature(&pk, body.as_bytes(), &raw[4..])
-    });
+    let signed = sigs
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .any(|b64| {
+            let Ok(raw) = STANDARD.decode(b64) else {
+                return false;
+            };
+            raw.len() == 68
+                && raw[..4] == id
+                && crate::crypto::server::verify_signature(&pk, body.as_bytes(), &raw[4..])
+        });
     if !signed {
         return Err(NoteError::Signature);
     }

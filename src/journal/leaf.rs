@@ -91,7 +91,10 @@ impl Action {
     /// Actions recorded as an attempt (durable before anything is released) followed
     /// by an outcome of the same request.
     pub fn is_fail_closed(self) -> bool {
-        matches!(self, Action::Download | Action::MediatorFetch | Action::Delete)
+        matches!(
+            self,
+            Action::Download | Action::MediatorFetch | Action::Delete
+        )
     }
 }
 

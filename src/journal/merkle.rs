@@ -58,7 +58,7 @@ pub trait Nodes {
 
 /// The hash of leaves `start .. start + size` (size ≥ 1).
 pub fn subtree<N: Nodes>(nodes: &N, start: u64, size: u64) -> Result<Hash, N::Error> {
-    if size.is_power_of_two() && start % size == 0 {
+    if size.is_power_of_two() && start.is_multiple_of(size) {
         return nodes.node(size.trailing_zeros(), start >> size.trailing_zeros());
     }
     let k = split(size);

@@ -2,6 +2,6 @@
 //! verify it: the Merkle tree ([`merkle`], RFC 6962), the binary leaf ([`leaf`]) and
 //! the signed checkpoint ([`checkpoint`], C2SP tlog-checkpoint in a signed note).
 
-pub mod merkle;
 pub mod checkpoint;
 pub mod leaf;
+pub mod merkle;

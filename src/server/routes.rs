@@ -6,9 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{
-    DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State,
-};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
@@ -21,9 +19,9 @@ use tokio_util::io::ReaderStream;
 use super::error::ApiError;
 use crate::api::{
     AccessRequestDraft, ChangePassphraseRequest, CheckpointResponse, CommitRequest,
-    ConsistencyResponse, EnrolRequest, ErrorCode, JournalKeyInfo,
-    GrantRequest, Health, LoginRequest, MediatorDraft, PreloginRequest, RecoverRequest,
-    RecoveryEnvelopeRequest, RegisterRequest,
+    ConsistencyResponse, EnrolRequest, ErrorCode, GrantRequest, Health, JournalKeyInfo,
+    LoginRequest, MediatorDraft, PreloginRequest, RecoverRequest, RecoveryEnvelopeRequest,
+    RegisterRequest,
 };
 use crate::crypto::server::{same_digest, token_digest};
 use crate::messages::Lang;

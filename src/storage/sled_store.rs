@@ -382,7 +382,13 @@ impl MetadataStore for SledStore {
     fn journal_append(&self, a: &JournalAppend) -> Result<(), StoreError> {
         let record = encode(&a.record)?;
         let head = encode(&a.head)?;
-        (&self.jleaves, &self.jnodes, &self.jheads, &self.jsubjects, &self.jmeta)
+        (
+            &self.jleaves,
+            &self.jnodes,
+            &self.jheads,
+            &self.jsubjects,
+            &self.jmeta,
+        )
             .transaction(|(leaves, nodes, heads, subjects, meta)| {
                 let size = match meta.get(SIZE_KEY)? {
                     Some(v) => be_u64(&v).or_else(abort)?,
@@ -396,7 +402,10 @@ impl MetadataStore for SledStore {
                     nodes.insert(&node_key(*level, *index)[..], &hash[..])?;
                 }
                 heads.insert(&a.subject, head.clone())?;
-                subjects.insert(&subject_key(&a.subject, a.head.seq)[..], &a.index.to_be_bytes())?;
+                subjects.insert(
+                    &subject_key(&a.subject, a.head.seq)[..],
+                    &a.index.to_be_bytes(),
+                )?;
                 meta.insert(SIZE_KEY, &(a.index + 1).to_be_bytes())?;
                 Ok(())
             })

@@ -8,7 +8,6 @@ use serde_json::json;
 
 use super::journal::Entry;
 use super::{Principal, Vault, VaultError};
-use crate::journal::leaf::{Action, ActorKind, Phase};
 use crate::api::{
     AccountResponse, ChangePassphraseRequest, KdfParams, LoginRequest, PassphraseCredentials,
     PreloginResponse, RecoverRequest, RecoveryCredentials, RecoveryEnvelopeRequest,
@@ -16,6 +15,7 @@ use crate::api::{
 };
 use crate::crypto::server::AGE_MAGIC;
 use crate::crypto::server::{self as srv};
+use crate::journal::leaf::{Action, ActorKind, Phase};
 use crate::storage::{AccountRecord, MediatorProfile, SessionRecord, StoreError};
 
 const KEY_BYTES: usize = 32;
@@ -114,7 +114,9 @@ impl Vault {
         }
         let session = self.open_session(&account).await?;
         let details = match &account.mediator {
-            Some(p) => json!({ "role": "mediator", "actor_name": p.name, "structure": p.structure }),
+            Some(p) => {
+                json!({ "role": "mediator", "actor_name": p.name, "structure": p.structure })
+            }
             None => json!({ "role": "citizen" }),
         };
         self.record_after(Entry::new(&account.user, Action::Register, Phase::Done).with(details))
@@ -278,15 +280,18 @@ impl Vault {
         ip: &str,
     ) -> Result<SessionResponse, VaultError> {
         check_passphrase_credentials(&req.passphrase)?;
-        self.check_secret((&who.user, Action::PassphraseChange), ip, req.current_auth_key.0, |a| {
-            a.auth_hash.clone()
-        })
+        self.check_secret(
+            (&who.user, Action::PassphraseChange),
+            ip,
+            req.current_auth_key.0,
+            |a| a.auth_hash.clone(),
+        )
         .await?;
         let session = self
             .replace_credentials(&who.user, req.passphrase, None)
             .await?;
-        let entry = Entry::new(&who.user, Action::PassphraseChange, Phase::Done)
-            .with(json!({ "ip": ip }));
+        let entry =
+            Entry::new(&who.user, Action::PassphraseChange, Phase::Done).with(json!({ "ip": ip }));
         self.record_after(entry).await;
         Ok(session)
     }
@@ -298,9 +303,12 @@ impl Vault {
         ip: &str,
     ) -> Result<RecoveryEnvelopeResponse, VaultError> {
         let account = self
-            .check_secret((&req.user, Action::Recovery), ip, req.recovery_auth_key.0, |a| {
-                a.recovery_hash.clone()
-            })
+            .check_secret(
+                (&req.user, Action::Recovery),
+                ip,
+                req.recovery_auth_key.0,
+                |a| a.recovery_hash.clone(),
+            )
             .await
             .map_err(kit_refused)?;
         Ok(RecoveryEnvelopeResponse {
@@ -317,9 +325,12 @@ impl Vault {
     ) -> Result<SessionResponse, VaultError> {
         check_passphrase_credentials(&req.passphrase)?;
         check_recovery_credentials(&req.recovery)?;
-        self.check_secret((&req.user, Action::Recovery), ip, req.recovery_auth_key.0, |a| {
-            a.recovery_hash.clone()
-        })
+        self.check_secret(
+            (&req.user, Action::Recovery),
+            ip,
+            req.recovery_auth_key.0,
+            |a| a.recovery_hash.clone(),
+        )
         .await
         .map_err(kit_refused)?;
         let user = req.user.clone();

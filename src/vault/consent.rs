@@ -10,7 +10,6 @@ use serde_json::json;
 use super::access::Principal;
 use super::journal::{Entry, OPERATOR_SUBJECT};
 use super::{Vault, VaultError};
-use crate::journal::leaf::{Action, ActorKind, Phase};
 use crate::api::{
     AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, EnrolRequest,
     EnrolmentCode, GrantCreated, GrantRequest, GrantState, GrantView, MediatorCard, MediatorDraft,
@@ -19,6 +18,7 @@ use crate::api::{
 use crate::crypto::server::{
     enrolment_digest, new_enrolment_code, new_id, valid_recipient, verify_signature, AGE_MAGIC,
 };
+use crate::journal::leaf::{Action, ActorKind, Phase};
 use crate::storage::{
     AccountRecord, EnrolmentRecord, GrantRecord, MediatorProfile, RequestRecord, StoreError,
 };

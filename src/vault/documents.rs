@@ -10,12 +10,12 @@ use serde_json::json;
 
 use super::access::{authorize, Action, Caller, Decision, Denial, Document, Principal};
 use super::journal::{Entry, Receipt};
-use crate::journal::leaf::{Action as JAction, ActorKind, Phase};
 use super::{Staged, Vault, VaultError};
 use crate::api::Bytes;
 use crate::api::{CommitRequest, CommitResponse, DocumentRecord, Role, UploadResponse};
 use crate::crypto::server::new_id;
 use crate::crypto::server::AGE_MAGIC;
+use crate::journal::leaf::{Action as JAction, ActorKind, Phase};
 use crate::storage::{BlobPart, BlobReader, DocumentRow};
 
 /// Largest sealed metadata or envelope accepted.
@@ -254,8 +254,8 @@ impl Vault {
         who.require(Role::Citizen)?;
         let owner = who.user.clone();
         let rows = self.store(move |m| m.documents_of(&owner)).await?;
-        let entry = Entry::new(&who.user, JAction::List, Phase::Done)
-            .with(json!({ "count": rows.len() }));
+        let entry =
+            Entry::new(&who.user, JAction::List, Phase::Done).with(json!({ "count": rows.len() }));
         self.record_after(entry).await;
         Ok(rows.into_iter().map(row_to_record).collect())
     }
@@ -269,7 +269,13 @@ impl Vault {
         }
         let details = self.actor_details(who, &access, "record").await?;
         let attempt = self
-            .record(access_entry(who, &access, JAction::MediatorFetch, Phase::Attempt, details.clone()))
+            .record(access_entry(
+                who,
+                &access,
+                JAction::MediatorFetch,
+                Phase::Attempt,
+                details.clone(),
+            ))
             .await?;
         let done = access_entry(who, &access, JAction::MediatorFetch, Phase::Done, details);
         self.record_after(done.outcome(&attempt)).await;
@@ -359,17 +365,31 @@ impl Vault {
         };
         let details = self.actor_details(who, &access, "content").await?;
         let attempt = self
-            .record(access_entry(who, &access, action, Phase::Attempt, details.clone()))
+            .record(access_entry(
+                who,
+                &access,
+                action,
+                Phase::Attempt,
+                details.clone(),
+            ))
             .await?;
         let served = self.serve_payload(&attempt, &access.row).await;
-        let phase = if served.is_ok() { Phase::Done } else { Phase::Failed };
+        let phase = if served.is_ok() {
+            Phase::Done
+        } else {
+            Phase::Failed
+        };
         let outcome = access_entry(who, &access, action, phase, details);
         self.record_after(outcome.outcome(&attempt)).await;
         served
     }
 
     /// The only place a payload is opened: it needs a journal receipt.
-    async fn serve_payload(&self, _: &Receipt, row: &DocumentRow) -> Result<BlobReader, VaultError> {
+    async fn serve_payload(
+        &self,
+        _: &Receipt,
+        row: &DocumentRow,
+    ) -> Result<BlobReader, VaultError> {
         Ok(self.blobs.open(&row.id, BlobPart::Payload).await?)
     }
 
@@ -395,7 +415,13 @@ impl Vault {
         let access = self.readable(who, id, Action::DeleteDocument).await?;
         let details = json!({ "document": access.row.id });
         let attempt = self
-            .record(access_entry(who, &access, JAction::Delete, Phase::Attempt, details.clone()))
+            .record(access_entry(
+                who,
+                &access,
+                JAction::Delete,
+                Phase::Attempt,
+                details.clone(),
+            ))
             .await?;
         let row = access.row.clone();
         let key = row.id.clone();

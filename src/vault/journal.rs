@@ -129,14 +129,22 @@ impl Vault {
     pub async fn record(&self, entry: Entry<'_>) -> Result<Receipt, VaultError> {
         let secret = &self.secret;
         let subject = secret.tag("subject", entry.subject);
-        let actor = entry.actor.map(|a| secret.tag("actor", a)).unwrap_or([0; 32]);
-        let object = entry.object.map(|o| secret.tag("object", o)).unwrap_or([0; 32]);
+        let actor = entry
+            .actor
+            .map(|a| secret.tag("actor", a))
+            .unwrap_or([0; 32]);
+        let object = entry
+            .object
+            .map(|o| secret.tag("object", o))
+            .unwrap_or([0; 32]);
         let mut details = entry.details;
         if let (Value::Object(map), Some(a)) = (&mut details, entry.actor) {
-            map.entry("actor").or_insert_with(|| Value::String(a.to_owned()));
+            map.entry("actor")
+                .or_insert_with(|| Value::String(a.to_owned()));
         }
         if let (Value::Object(map), Some(o)) = (&mut details, entry.object) {
-            map.entry("object").or_insert_with(|| Value::String(o.to_owned()));
+            map.entry("object")
+                .or_insert_with(|| Value::String(o.to_owned()));
         }
         let mut opened = crate::crypto::random_bytes::<16>().to_vec();
         opened.extend_from_slice(&serde_json::to_vec(&details).unwrap_or_default());
@@ -149,7 +157,9 @@ impl Vault {
         let failing = self.journal_fault.load(std::sync::atomic::Ordering::SeqCst);
         self.store(move |m| {
             if failing {
-                return Err(StoreError::Backend("journal write refused (fault injected)".into()));
+                return Err(StoreError::Backend(
+                    "journal write refused (fault injected)".into(),
+                ));
             }
             let _writer = journal.append.lock().unwrap_or_else(|p| p.into_inner());
             let head = m.journal_head(&subject)?;
@@ -211,7 +221,8 @@ impl Vault {
 
     /// Test hook: makes every journal append fail (fail-closed tests).
     pub fn inject_journal_fault(&self, on: bool) {
-        self.journal_fault.store(on, std::sync::atomic::Ordering::SeqCst);
+        self.journal_fault
+            .store(on, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The latest signed checkpoint, signing a new one when the tree grew. Never
@@ -228,8 +239,8 @@ impl Vault {
                 if previous.size == size {
                     return Ok(note);
                 }
-                let extends = previous.size < size
-                    && merkle::root(&nodes, previous.size)? == previous.root;
+                let extends =
+                    previous.size < size && merkle::root(&nodes, previous.size)? == previous.root;
                 if !extends {
                     return Err(StoreError::Corrupt(
                         "the journal no longer extends its last checkpoint".into(),
@@ -243,7 +254,12 @@ impl Vault {
             }
             .body();
             let id = checkpoint::key_id(&journal.origin, &journal.key.public_key());
-            let note = checkpoint::note(&body, &journal.origin, id, &journal.key.sign(body.as_bytes()));
+            let note = checkpoint::note(
+                &body,
+                &journal.origin,
+                id,
+                &journal.key.sign(body.as_bytes()),
+            );
             m.put_journal_checkpoint(&note)?;
             Ok(note)
         })

@@ -11,12 +11,12 @@ use coffre::crypto::identity::Identity;
 use coffre::crypto::passphrase::RootKey;
 use coffre::crypto::recovery::RecoveryKey;
 use coffre::crypto::server::{LogKey, ServerSecret};
-use coffre::vault::journal::JournalKeys;
 use coffre::crypto::SecretString;
 use coffre::storage::fs::FsBlobStore;
 use coffre::storage::sled_store::SledStore;
 use coffre::storage::{BlobPart, BlobStore};
 use coffre::vault::clock::ManualClock;
+use coffre::vault::journal::JournalKeys;
 use coffre::vault::{Limits, Vault, VaultError};
 
 struct World {
@@ -160,4 +160,84 @@ async fn orphans_left_by_a_crash_are_collected() {
     assert_eq!(w.vault.collect_orphans(Duration::ZERO).await.unwrap(), 2);
     assert!(w.blobs.documents().await.unwrap().is_empty());
     assert!(w.blobs.staged().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_journal_that_cannot_be_written_serves_nothing() {
+    use coffre::api::{CommitRequest, Role};
+    use coffre::vault::Principal;
+    let w = world();
+    let (req, _) = registration("alice");
+    w.vault.register(req).await.unwrap();
+    let alice = Principal {
+        user: "alice".into(),
+        role: Role::Citizen,
+        enabled: true,
+    };
+    let body = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(
+        bytes::Bytes::from_static(b"age-encryption.org/v1\n-> X25519 payload"),
+    )]);
+    let up = w.vault.upload(&alice, body).await.unwrap();
+    let sealed = b"age-encryption.org/v1\nsealed".to_vec();
+    let doc = w
+        .vault
+        .commit(
+            &alice,
+            CommitRequest {
+                upload: up.upload,
+                meta: sealed.clone().into(),
+                owner_envelope: sealed.into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(w.vault.content(&alice, &doc.id).await.is_ok());
+    let before = w.vault.audit().await.unwrap().size;
+    w.vault.inject_journal_fault(true);
+    // No durable attempt, no bytes: the caller gets "unavailable" (503).
+    assert!(matches!(
+        w.vault.content(&alice, &doc.id).await,
+        Err(VaultError::Unavailable(_))
+    ));
+    assert!(matches!(
+        w.vault.delete(&alice, &doc.id).await,
+        Err(VaultError::Unavailable(_))
+    ));
+    w.vault.inject_journal_fault(false);
+    assert_eq!(w.vault.audit().await.unwrap().size, before);
+    // The document is still there, untouched.
+    assert!(w.vault.content(&alice, &doc.id).await.is_ok());
+    let report = w.vault.audit().await.unwrap();
+    assert!(report.ok, "{report:?}");
+}
+
+#[tokio::test]
+async fn checkpoints_only_ever_extend() {
+    let w = world();
+    let (req, _) = registration("alice");
+    w.vault.register(req).await.unwrap();
+    let keys = w.vault.journal_keys();
+    let first = w.vault.checkpoint().await.unwrap();
+    let cp1 = coffre::journal::checkpoint::verify(&first, &keys.verifier_key()).unwrap();
+    assert_eq!(cp1.origin, "test.example/journal/v1");
+    assert_eq!(cp1.size, 1);
+    // Unchanged tree: the same note.
+    assert_eq!(w.vault.checkpoint().await.unwrap(), first);
+    let (req, _) = registration("bob");
+    w.vault.register(req).await.unwrap();
+    let second = w.vault.checkpoint().await.unwrap();
+    let cp2 = coffre::journal::checkpoint::verify(&second, &keys.verifier_key()).unwrap();
+    assert_eq!(cp2.size, 2);
+    let proof: Vec<Vec<u8>> = w
+        .vault
+        .consistency(1, 2)
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| h.to_vec())
+        .collect();
+    coffre::journal::merkle::verify_consistency(1, 2, &cp1.root, &cp2.root, &proof).unwrap();
+    // A note signed by another key does not verify.
+    let other = JournalKeys::new(LogKey::generate(), "test.example");
+    assert!(coffre::journal::checkpoint::verify(&second, &other.verifier_key()).is_err());
 }

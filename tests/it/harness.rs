@@ -285,6 +285,15 @@ impl User {
         }
     }
 
+    /// Points this person at a restarted daemon (new port), keeping the session.
+    pub fn follow(&mut self, d: &Daemon) {
+        let path = self.home.path().join("session.json");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            std::fs::write(&path, text.replace(&self.url, &d.url)).unwrap();
+        }
+        self.url = d.url.clone();
+    }
+
     /// The bearer token of the open session (for raw HTTP tests).
     pub fn token(&self) -> String {
         let text = std::fs::read_to_string(self.home.path().join("session.json")).unwrap();

@@ -9,6 +9,7 @@ mod documents;
 mod domain;
 mod durability;
 mod harness;
+mod journal;
 mod limits;
 mod malformed;
 mod merkle_vectors;

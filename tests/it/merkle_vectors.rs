@@ -8,7 +8,9 @@ use base64::Engine;
 use coffre::journal::merkle::{verify_consistency, verify_inclusion};
 
 fn vectors(kind: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/merkle").join(kind);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/testdata/merkle")
+        .join(kind);
     let mut out = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {
@@ -36,7 +38,9 @@ fn b64(v: &serde_json::Value) -> Vec<u8> {
 }
 
 fn proof(v: &serde_json::Value) -> Vec<Vec<u8>> {
-    v.as_array().map(|a| a.iter().map(b64).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().map(b64).collect())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -44,7 +48,8 @@ fn inclusion_vectors() {
     let files = vectors("inclusion");
     assert!(files.len() > 50, "{} inclusion vectors", files.len());
     for f in files {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
         let got = verify_inclusion(
             v["leafIdx"].as_u64().unwrap(),
             v["treeSize"].as_u64().unwrap(),
@@ -52,7 +57,12 @@ fn inclusion_vectors() {
             &proof(&v["proof"]),
             &b64(&v["root"]),
         );
-        assert_eq!(got.is_err(), v["wantErr"].as_bool().unwrap(), "{}: {got:?}", f.display());
+        assert_eq!(
+            got.is_err(),
+            v["wantErr"].as_bool().unwrap(),
+            "{}: {got:?}",
+            f.display()
+        );
     }
 }
 
@@ -61,7 +71,8 @@ fn consistency_vectors() {
     let files = vectors("consistency");
     assert!(files.len() > 50, "{} consistency vectors", files.len());
     for f in files {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
         let got = verify_consistency(
             v["size1"].as_u64().unwrap(),
             v["size2"].as_u64().unwrap(),
@@ -69,6 +80,11 @@ fn consistency_vectors() {
             &b64(&v["root2"]),
             &proof(&v["proof"]),
         );
-        assert_eq!(got.is_err(), v["wantErr"].as_bool().unwrap(), "{}: {got:?}", f.display());
+        assert_eq!(
+            got.is_err(),
+            v["wantErr"].as_bool().unwrap(),
+            "{}: {got:?}",
+            f.display()
+        );
     }
 }

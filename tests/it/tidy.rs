@@ -125,3 +125,25 @@ fn the_example_configuration_parses() {
     assert_eq!(config.limits.max_document_mib, 100);
     assert_eq!(config.listen.port(), 8443);
 }
+
+#[test]
+fn payloads_are_opened_only_with_a_journal_receipt() {
+    let files = rust_files(&src().join("vault"));
+    let mut places = Vec::new();
+    for f in &files {
+        let text = code(f);
+        for (i, _) in text.match_indices("blobs.open(") {
+            let before = &text[..i];
+            let func = before.rfind("fn ").map(|j| &before[j..]).unwrap_or("");
+            places.push((
+                f.display().to_string(),
+                func.lines().next().unwrap_or("").to_owned(),
+            ));
+        }
+    }
+    assert_eq!(places.len(), 1, "{places:#?}");
+    assert!(
+        places[0].1.contains("serve_payload(&self, _: &Receipt"),
+        "{places:#?}"
+    );
+}

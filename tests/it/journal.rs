@@ -1,0 +1,295 @@
+//! The journal end to end: every action is recorded with its actor and outcome, the
+//! citizen reads it verified and in plain words, and tampering, truncation and
+//! rollback are caught by her client.
+
+use std::path::Path;
+
+use crate::harness::{random_file, Daemon, User};
+
+fn journal(u: &User) -> Vec<serde_json::Value> {
+    serde_json::from_str(&u.ok(&["--json", "journal"])).unwrap()
+}
+
+fn has(entries: &[serde_json::Value], action: &str, outcome: &str, actor_kind: &str) -> bool {
+    entries
+        .iter()
+        .any(|e| e["action"] == action && e["outcome"] == outcome && e["actor_kind"] == actor_kind)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn every_action_is_in_the_citizens_journal_with_actor_and_outcome() {
+    let d = Daemon::start();
+    let (social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    let mut mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let tax = mme.add(
+        &random_file(files.path(), "avis.pdf", 3000),
+        &["--title", "Avis d'imposition 2025", "--category", "tax"],
+    );
+    let caf = mme.add(
+        &random_file(files.path(), "caf.pdf", 3000),
+        &["--title", "Attestation CAF"],
+    );
+    mme.ok(&["list"]);
+    mme.bytes(&["get", &tax, "-o", "-"]);
+    let out = mme.ok(&[
+        "--json",
+        "share",
+        &tax,
+        "--to",
+        "f.benali",
+        "--for",
+        "today",
+        "--safety-code",
+        &code,
+    ]);
+    let grant: serde_json::Value = serde_json::from_str(&out).unwrap();
+    social.ok(&["shared"]);
+    social.bytes(&["get", &tax, "-o", "-"]);
+    social.ok(&["request", "mme.b", "--category", "income"]);
+    mme.ok(&["revoke", grant["grant"].as_str().unwrap()]);
+    social.fails(&["get", &tax, "-o", "-"], 1);
+    let reqs: Vec<serde_json::Value> =
+        serde_json::from_str(&mme.ok(&["--json", "requests"])).unwrap();
+    mme.ok(&["decline", reqs[0]["request"].as_str().unwrap()]);
+    mme.ok(&["rm", &caf]);
+    let right = mme.passphrase.clone();
+    mme.passphrase = "pas la bonne phrase".into();
+    mme.fails(&["login", "mme.b"], 1);
+    mme.passphrase = right;
+    let out = mme
+        .command(&["passwd"])
+        .env("COFFRE_NEW_PASSPHRASE", "nouvelle phrase de passe")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    mme.passphrase = "nouvelle phrase de passe".into();
+    mme.ok(&[
+        "recover",
+        "mme.b",
+        "--kit",
+        mme.kit_path().to_str().unwrap(),
+    ]);
+    mme.ok(&["logout"]);
+    mme.ok(&["login", "mme.b"]);
+
+    let entries = journal(&mme);
+    for (action, outcome, actor) in [
+        ("register", "done", "citizen"),
+        ("upload", "done", "citizen"),
+        ("list", "done", "citizen"),
+        ("download", "attempt", "citizen"),
+        ("download", "done", "citizen"),
+        ("share", "done", "citizen"),
+        ("mediator_list", "done", "mediator"),
+        ("mediator_fetch", "attempt", "mediator"),
+        ("mediator_fetch", "done", "mediator"),
+        ("access_request", "done", "mediator"),
+        ("revoke", "done", "citizen"),
+        ("mediator_fetch", "denied", "mediator"),
+        ("request_declined", "done", "citizen"),
+        ("delete", "attempt", "citizen"),
+        ("delete", "done", "citizen"),
+        ("login", "denied", "anonymous"),
+        ("passphrase_change", "done", "citizen"),
+        ("recovery", "done", "citizen"),
+        ("logout", "done", "citizen"),
+        ("login", "done", "citizen"),
+    ] {
+        assert!(
+            has(&entries, action, outcome, actor),
+            "missing {action}/{outcome}/{actor}"
+        );
+    }
+    // Sequence numbers have no gaps, and the mediator's fetch is named.
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e["seq"], i as u64);
+    }
+    let fetch = entries
+        .iter()
+        .find(|e| e["action"] == "mediator_fetch" && e["outcome"] == "done")
+        .unwrap();
+    assert_eq!(fetch["actor"], "f.benali");
+    assert_eq!(fetch["actor_name"], "Fatima Benali");
+    assert_eq!(fetch["structure"], "CCAS d'Albi");
+    assert_eq!(fetch["title"], "Avis d'imposition 2025");
+    // The attempt is recorded before the outcome.
+    let attempt_seq = entries
+        .iter()
+        .find(|e| e["action"] == "mediator_fetch" && e["outcome"] == "attempt")
+        .unwrap()["seq"]
+        .as_u64()
+        .unwrap();
+    assert!(attempt_seq < fetch["seq"].as_u64().unwrap());
+    // In plain French.
+    let text = mme.ok(&["journal"]);
+    for needle in [
+        "Vous avez créé votre coffre le ",
+        "Vous avez ajouté « Avis d'imposition 2025 » le ",
+        "Fatima Benali (CCAS d'Albi) a téléchargé « Avis d'imposition 2025 » le ",
+        "Vous avez retiré un partage le ",
+        "Fatima Benali (CCAS d'Albi) a voulu ouvrir « Avis d'imposition 2025 » : refusé",
+        "Tentative de connexion refusée",
+        "Vous avez choisi une nouvelle phrase de passe avec votre kit de récupération",
+    ] {
+        assert!(text.contains(needle), "{needle}\n{text}");
+    }
+    // The operator's audit finds the whole log sound.
+    let report: serde_json::Value =
+        serde_json::from_str(&d.admin(&["--json", "journal", "verify"])).unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(report["size"].as_u64().unwrap() >= entries.len() as u64);
+}
+
+#[test]
+fn one_citizens_journal_never_shows_anothers() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    let bob = d.user("bob");
+    alice.register();
+    bob.register();
+    let files = tempfile::tempdir().unwrap();
+    alice.add(
+        &random_file(files.path(), "a.pdf", 100),
+        &["--title", "Secret d'Alice"],
+    );
+    let alice_entries = journal(&alice);
+    // On the wire: bob's page holds only his own leaves (details sealed to him).
+    let http = crate::harness::agent(&d);
+    let r = http
+        .get(format!("{}/v1/journal/entries", d.url))
+        .header("Authorization", format!("Bearer {}", bob.token()))
+        .call()
+        .unwrap();
+    let (_, page) = crate::harness::status_json(r);
+    let bob_entries = journal(&bob);
+    assert_eq!(page["entries"].as_array().unwrap().len(), bob_entries.len());
+    assert!(alice_entries.iter().any(|e| e["action"] == "upload"));
+    assert!(!bob_entries.iter().any(|e| e["action"] == "upload"));
+    assert!(bob_entries.iter().all(|e| e["title"].is_null()));
+    assert!(!bob.ok(&["journal"]).contains("Secret d'Alice"));
+    assert!(!page.to_string().contains("Secret"));
+}
+
+/// A leaf's record as stored in sled, for tampering.
+fn tamper(data: &Path, index: u64, change: impl Fn(&mut Vec<u8>)) {
+    let db = sled::open(data.join("meta")).unwrap();
+    let tree = db.open_tree("journal_leaves").unwrap();
+    let key = index.to_be_bytes();
+    let raw = tree.get(key).unwrap().unwrap();
+    let mut record: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut leaf = b64.decode(record["leaf"].as_str().unwrap()).unwrap();
+    change(&mut leaf);
+    record["leaf"] = serde_json::Value::String(b64.encode(&leaf));
+    tree.insert(key, serde_json::to_vec(&record).unwrap())
+        .unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn an_edited_entry_is_caught_by_the_client_and_the_audit() {
+    let d = Daemon::start();
+    let mut alice = d.user("alice");
+    alice.register();
+    let files = tempfile::tempdir().unwrap();
+    let id = alice.add(&random_file(files.path(), "a.pdf", 100), &[]);
+    alice.bytes(&["get", &id, "-o", "-"]);
+    journal(&alice);
+    let mut d = d;
+    d.crash();
+    // Turn her first download into an upload, say: the time field changes.
+    tamper(&d.data, 2, |leaf| leaf[23] ^= 0x01);
+    let d = d.restart();
+    alice.follow(&d);
+    let err = alice.fails(&["journal"], 1);
+    assert!(err.contains("ALERTE"), "{err}");
+    assert!(err.trim_end().ends_with("[journal_tampered]"), "{err}");
+    // Sensitive actions are refused while the journal does not verify.
+    let err = alice.fails(&["get", &id, "-o", "-"], 1);
+    assert!(err.contains("[journal_tampered]"), "{err}");
+    // The evidence is kept.
+    let evidence: Vec<_> = std::fs::read_dir(alice.home.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("journal-evidence-")
+        })
+        .collect();
+    assert!(!evidence.is_empty());
+    let text = std::fs::read_to_string(evidence[0].path()).unwrap();
+    assert!(text.contains("\"checkpoint\""), "{text}");
+    // The operator's audit sees it too, and exits non-zero.
+    let op = d.user("op");
+    let out = op
+        .command(&["admin", "journal", "verify"])
+        .env("COFFRE_ADMIN_TOKEN", d.admin_token())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("NON conforme"));
+}
+
+#[test]
+fn restoring_an_older_journal_is_a_rollback_the_client_catches() {
+    let d = Daemon::start();
+    let mut alice = d.user("alice");
+    alice.register();
+    let files = tempfile::tempdir().unwrap();
+    alice.add(&random_file(files.path(), "a.pdf", 100), &[]);
+    journal(&alice);
+    let mut d = d;
+    d.crash();
+    let backup = tempfile::tempdir().unwrap();
+    copy_dir(&d.data, backup.path());
+    let mut d = d.restart();
+    alice.follow(&d);
+    // More happens, and her client verifies it (pinning the larger tree).
+    alice.add(
+        &random_file(files.path(), "b.pdf", 100),
+        &["--title", "Deuxième"],
+    );
+    let seen = journal(&alice).len();
+    assert!(seen >= 4);
+    // The server is restored from the older backup (or truncates its log).
+    d.crash();
+    std::fs::remove_dir_all(&d.data).unwrap();
+    copy_dir(backup.path(), &d.data);
+    let d = d.restart();
+    alice.follow(&d);
+    let err = alice.fails(&["journal"], 1);
+    assert!(err.contains("plus ancien"), "{err}");
+    assert!(err.trim_end().ends_with("[journal_rollback]"), "{err}");
+}
+
+#[test]
+fn a_new_log_key_is_refused() {
+    let d = Daemon::start();
+    let mut alice = d.user("alice");
+    alice.register();
+    journal(&alice);
+    let mut d = d;
+    d.crash();
+    std::fs::remove_file(d.data.join("keys/journal-ed25519")).unwrap();
+    let d = d.restart();
+    alice.follow(&d);
+    let err = alice.fails(&["journal"], 1);
+    assert!(err.trim_end().ends_with("[journal_key_changed]"), "{err}");
+}

@@ -374,30 +374,9 @@ pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// A full request id from a full id or a unique prefix.
-pub(super) fn resolve_request(ctx: &Context, id: &str) -> Result<String, ClientError> {
-    let session = ctx.client.session()?;
-    let id = id.trim().to_ascii_lowercase();
-    let list = ctx.client.requests(&session)?;
-    let mut matching = list
-        .into_iter()
-        .filter(|r| id.len() >= 4 && r.id.starts_with(&id));
-    match (matching.next(), matching.next()) {
-        (Some(one), None) => Ok(one.id),
-        (None, _) => Err(ClientError::local(
-            crate::api::ErrorCode::RequestNotFound,
-            &[],
-        )),
-        (Some(_), Some(_)) => Err(ClientError::local(
-            crate::api::ErrorCode::AmbiguousId,
-            &[("value", &id)],
-        )),
-    }
-}
-
 pub(super) fn decline(ctx: &Context, request: &str) -> Result<(), ClientError> {
-    let id = resolve_request(ctx, request)?;
     let session = ctx.client.session()?;
+    let id = ctx.client.resolve_request(&session, request)?;
     ctx.client.decline(&session, &id)?;
     if !ctx.out.json {
         ctx.out.say(Text::RequestDeclined, &[]);

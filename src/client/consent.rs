@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use super::account::Client;
-use super::{ClientError, Session};
+use super::{unique_prefix, ClientError, Session};
 use crate::api::{
     AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, Category,
     DocumentMeta, EnrolmentCode, ErrorCode, Grant, GrantCreated, GrantEnvelope, GrantRequest,
@@ -145,21 +145,28 @@ impl Client {
         self.http.get_json("/v1/grants", session.token())
     }
 
-    /// A full grant id from a full id or a unique prefix.
+    /// A grant from its id or a unique prefix of it.
     pub fn resolve_grant(&self, session: &Session, id: &str) -> Result<GrantView, ClientError> {
-        let id = id.trim().to_ascii_lowercase();
         let grants = self.grants(session)?;
-        let mut matching = grants
+        let full = unique_prefix(
+            grants.iter().map(|g| g.grant.id.clone()),
+            id,
+            ErrorCode::GrantNotFound,
+        )?;
+        grants
             .into_iter()
-            .filter(|g| id.len() >= super::documents::MIN_ID_PREFIX && g.grant.id.starts_with(&id));
-        match (matching.next(), matching.next()) {
-            (Some(one), None) => Ok(one),
-            (None, _) => Err(ClientError::local(ErrorCode::GrantNotFound, &[])),
-            (Some(_), Some(_)) => Err(ClientError::local(
-                ErrorCode::AmbiguousId,
-                &[("value", &id)],
-            )),
-        }
+            .find(|g| g.grant.id == full)
+            .ok_or_else(|| ClientError::local(ErrorCode::GrantNotFound, &[]))
+    }
+
+    /// A request id from its id or a unique prefix of it.
+    pub fn resolve_request(&self, session: &Session, id: &str) -> Result<String, ClientError> {
+        let requests = self.requests(session)?;
+        unique_prefix(
+            requests.into_iter().map(|r| r.id),
+            id,
+            ErrorCode::RequestNotFound,
+        )
     }
 
     pub fn revoke(&self, session: &Session, grant: &str) -> Result<(), ClientError> {

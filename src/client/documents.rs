@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::account::Client;
-use super::{ClientError, Counting, Progress, Session};
+use super::{unique_prefix, ClientError, Counting, Progress, Session};
 use crate::api::{
     Category, CommitRequest, CommitResponse, DocumentMeta, DocumentRecord, ErrorCode, GrantView,
     Role, UploadResponse,
@@ -33,9 +33,6 @@ pub struct Listed {
     /// `None` when the metadata could not be opened (damaged).
     pub meta: Option<DocumentMeta>,
 }
-
-/// Shortest id prefix accepted in place of a full id.
-pub const MIN_ID_PREFIX: usize = 4;
 
 fn doc_path(id: &str) -> String {
     format!("/v1/documents/{id}")
@@ -129,15 +126,11 @@ impl Client {
             .collect())
     }
 
-    /// A full id from a full id or a unique prefix of at least [`MIN_ID_PREFIX`].
+    /// A full id from a full id or a unique prefix of at least four characters.
     pub fn resolve(&self, session: &Session, id: &str) -> Result<String, ClientError> {
         let id = id.trim().to_ascii_lowercase();
         if id.len() == 32 {
             return Ok(id);
-        }
-        let not_found = || ClientError::local(ErrorCode::DocumentNotFound, &[]);
-        if id.len() < MIN_ID_PREFIX || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(not_found());
         }
         let ids: Vec<String> = match session.role {
             Role::Citizen => {
@@ -156,15 +149,7 @@ impl Client {
                 ids
             }
         };
-        let mut matching = ids.into_iter().filter(|r| r.starts_with(&id));
-        match (matching.next(), matching.next()) {
-            (Some(one), None) => Ok(one),
-            (None, _) => Err(not_found()),
-            (Some(_), Some(_)) => Err(ClientError::local(
-                ErrorCode::AmbiguousId,
-                &[("value", &id)],
-            )),
-        }
+        unique_prefix(ids, &id, ErrorCode::DocumentNotFound)
     }
 
     /// The document's record and opened metadata.

@@ -123,6 +123,31 @@ impl From<std::io::Error> for ClientError {
     }
 }
 
+/// Shortest id prefix accepted in place of a full id.
+pub const MIN_ID_PREFIX: usize = 4;
+
+/// The one candidate that starts with `prefix` (at least [`MIN_ID_PREFIX`] hex
+/// characters); `not_found` if none does, `ambiguous_id` if several do.
+pub(crate) fn unique_prefix(
+    candidates: impl IntoIterator<Item = String>,
+    prefix: &str,
+    not_found: ErrorCode,
+) -> Result<String, ClientError> {
+    let prefix = prefix.trim().to_ascii_lowercase();
+    if prefix.len() < MIN_ID_PREFIX || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ClientError::local(not_found, &[]));
+    }
+    let mut matching = candidates.into_iter().filter(|c| c.starts_with(&prefix));
+    match (matching.next(), matching.next()) {
+        (Some(one), None) => Ok(one),
+        (None, _) => Err(ClientError::local(not_found, &[])),
+        (Some(_), Some(_)) => Err(ClientError::local(
+            ErrorCode::AmbiguousId,
+            &[("value", &prefix)],
+        )),
+    }
+}
+
 /// Reports transfer progress (a bar on a terminal, nothing otherwise).
 pub trait Progress: Send + Sync {
     fn start(&self, total: Option<u64>);

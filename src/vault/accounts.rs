@@ -303,14 +303,8 @@ impl Vault {
         ip: &str,
     ) -> Result<RecoveryEnvelopeResponse, VaultError> {
         let account = self
-            .check_secret(
-                (&req.user, Action::Recovery),
-                ip,
-                req.recovery_auth_key.0,
-                |a| a.recovery_hash.clone(),
-            )
-            .await
-            .map_err(kit_refused)?;
+            .check_kit(&req.user, ip, req.recovery_auth_key.0)
+            .await?;
         Ok(RecoveryEnvelopeResponse {
             envelope: account.recovery_envelope,
             keys: account.keys,
@@ -325,14 +319,8 @@ impl Vault {
     ) -> Result<SessionResponse, VaultError> {
         check_passphrase_credentials(&req.passphrase)?;
         check_recovery_credentials(&req.recovery)?;
-        self.check_secret(
-            (&req.user, Action::Recovery),
-            ip,
-            req.recovery_auth_key.0,
-            |a| a.recovery_hash.clone(),
-        )
-        .await
-        .map_err(kit_refused)?;
+        self.check_kit(&req.user, ip, req.recovery_auth_key.0)
+            .await?;
         let user = req.user.clone();
         let session = self
             .replace_credentials(&req.user, req.passphrase, Some(req.recovery))
@@ -379,6 +367,22 @@ impl Vault {
             })
             .await?;
         self.open_session(&account).await
+    }
+}
+
+impl Vault {
+    /// Checks a recovery auth key, under the attempt limits.
+    async fn check_kit(
+        &self,
+        user: &str,
+        ip: &str,
+        key: Vec<u8>,
+    ) -> Result<AccountRecord, VaultError> {
+        self.check_secret((user, Action::Recovery), ip, key, |a| {
+            a.recovery_hash.clone()
+        })
+        .await
+        .map_err(kit_refused)
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -439,10 +440,17 @@ async fn journal_checkpoint(State(s): Shared) -> Result<impl IntoResponse, ApiEr
     }))
 }
 
+/// A query string whose rejections are our JSON errors.
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(v)| v)
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest))
+}
+
 async fn journal_consistency(
     State(s): Shared,
-    Query(q): Query<RangeQuery>,
+    q: Result<Query<RangeQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let q = query(q)?;
     let proof = s.vault.consistency(q.from, q.to).await?;
     Ok(Json(ConsistencyResponse {
         proof: proof.iter().map(|h| h.to_vec().into()).collect(),
@@ -452,8 +460,9 @@ async fn journal_consistency(
 async fn journal_entries(
     State(s): Shared,
     who: Authed,
-    Query(q): Query<SizeQuery>,
+    q: Result<Query<SizeQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let q = query(q)?;
     Ok(Json(s.vault.journal_page(&who.principal, q.size).await?))
 }
 

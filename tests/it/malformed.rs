@@ -137,6 +137,21 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 404, "{odd}");
     }
+    // A malformed query string.
+    let r = http
+        .get(url("/v1/journal/consistency?from=x&to=2"))
+        .call()
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
+    let r = http
+        .get(url("/v1/journal/consistency?from=5&to=2"))
+        .call()
+        .unwrap();
+    assert_eq!(status_json(r).0, 400);
     // English when asked.
     let r = http
         .get(url("/v1/documents"))

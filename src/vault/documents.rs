@@ -97,7 +97,11 @@ fn check_id(id: &str) -> Result<(), VaultError> {
 
 impl Vault {
     /// Streams an upload into staging. Nothing is visible until [`Vault::commit`].
-    pub async fn upload<S, E>(&self, who: &Principal, body: S) -> Result<UploadResponse, VaultError>
+    pub async fn upload<S, E>(
+        &self,
+        who: &Principal,
+        mut body: S,
+    ) -> Result<UploadResponse, VaultError>
     where
         S: Stream<Item = Result<Chunk, E>> + Unpin + Send,
         E: std::fmt::Display,
@@ -106,6 +110,8 @@ impl Vault {
         let account = self.account(who).await?;
         let quota = account.quota;
         if account.usage.documents >= quota.documents {
+            // Read (and drop) the body, so the client can read the refusal.
+            self.drain(&mut body, 0).await;
             return Err(VaultError::QuotaExceeded);
         }
         let room = quota.bytes.saturating_sub(account.usage.bytes);

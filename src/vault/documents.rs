@@ -336,7 +336,12 @@ impl Vault {
             Decision::Deny(denial) => {
                 self.destroy_ended_envelopes(&grants).await?;
                 let error = denial_error(denial);
-                if !matches!(denial, Denial::NotFound | Denial::Unauthenticated) {
+                let key = format!("{}/{}", who.user, row.id);
+                let now = self.clock.now_ms();
+                let journaled = !matches!(denial, Denial::NotFound | Denial::Unauthenticated)
+                    && self.denials.check(&key, now).is_ok();
+                if journaled {
+                    self.denials.fail(&key, now);
                     let reason = match denial {
                         Denial::GrantExpired { .. } => "grant_expired",
                         Denial::GrantRevoked { .. } => "grant_revoked",

@@ -162,6 +162,8 @@ pub struct Vault {
     limits: Limits,
     account_attempts: Attempts,
     ip_attempts: Attempts,
+    /// At most one journaled refusal per mediator and document per minute.
+    denials: Attempts,
     /// Bounds concurrent Argon2id runs (19 MiB each).
     hashing: Semaphore,
     staged: Mutex<HashMap<String, Staged>>,
@@ -182,6 +184,7 @@ impl Vault {
         Vault {
             account_attempts: Attempts::new(limits.login_failures_per_account, window_ms),
             ip_attempts: Attempts::new(limits.login_failures_per_ip, window_ms),
+            denials: Attempts::new(1, 60_000),
             meta,
             blobs,
             secret,

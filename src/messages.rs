@@ -119,6 +119,9 @@ pub enum Text {
     ReceiptSignatureInvalid,
     JournalAuditOk,
     JournalAuditFailed,
+    Exported,
+    AccountDeleted,
+    PromptConfirmDelete,
     StatusCitizens,
     StatusMediators,
     StatusDocuments,
@@ -280,6 +283,18 @@ fn text_pair(key: Text) -> (&'static str, &'static str) {
         JournalAuditFailed => (
             "Journal NON conforme ({size} entrées) : {violation}",
             "Journal NOT sound ({size} entries): {violation}",
+        ),
+        Exported => (
+            "Votre coffre est exporté dans {path} : {count} document(s), chiffrés au format age, avec leurs empreintes et votre journal. Le fichier LISEZMOI.txt explique comment les ouvrir sans le service.",
+            "Your vault is exported to {path}: {count} document(s), age-encrypted, with their hashes and your journal. LISEZMOI.txt explains how to open them without the service.",
+        ),
+        AccountDeleted => (
+            "Votre coffre est supprimé : {count} document(s) et toutes vos clés ont été détruits sur le serveur. Les exports et copies que vous avez gardés restent sous votre responsabilité.",
+            "Your vault is deleted: {count} document(s) and all your keys were destroyed on the server. Exports and copies you kept remain your responsibility.",
+        ),
+        PromptConfirmDelete => (
+            "Cette action est définitive. Tapez SUPPRIMER pour confirmer : ",
+            "This cannot be undone. Type DELETE to confirm: ",
         ),
         StatusCitizens => ("Particuliers", "Citizens"),
         StatusMediators => ("Médiateurs", "Mediators"),
@@ -541,6 +556,10 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
         AmbiguousId => (
             "Le début d'identifiant « {value} » correspond à plusieurs documents ; donnez-en davantage.",
             "The id prefix \"{value}\" matches several documents; give more of it.",
+        ),
+        ConfirmationRequired => (
+            "Cette action est définitive : confirmez-la en tapant SUPPRIMER, ou ajoutez --yes.",
+            "This action cannot be undone: confirm it by typing DELETE, or add --yes.",
         ),
         ProtocolError => (
             "Le serveur a répondu de façon inattendue.",

@@ -111,6 +111,7 @@ codes! {
     InvalidCategory => "invalid_category",
     AmbiguousId => "ambiguous_id",
     ProtocolError => "protocol_error",
+    ConfirmationRequired => "confirmation_required",
 }
 
 impl Serialize for ErrorCode {

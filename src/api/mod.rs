@@ -342,3 +342,16 @@ pub struct AuditReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub violation: Option<String>,
 }
+
+/// Proof of the passphrase for an irreversible action (deleting the account).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConfirmRequest {
+    pub auth_key: Bytes,
+}
+
+/// What an account deletion removed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeletionReport {
+    pub documents: u64,
+    pub grants_ended: u64,
+}

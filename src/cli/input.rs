@@ -41,6 +41,22 @@ fn prompt(label: &str) -> Result<SecretString, ClientError> {
         .map_err(|_| ClientError::local(ErrorCode::PassphraseRequired, &[]))
 }
 
+/// Asks, on a terminal, to type the confirmation word; false without a terminal.
+pub fn confirm_delete(lang: Lang) -> bool {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    let Ok(answer) = rpassword::prompt_password(text(Text::PromptConfirmDelete, lang)) else {
+        return false;
+    };
+    let expected = match lang {
+        Lang::Fr => "SUPPRIMER",
+        Lang::En => "DELETE",
+    };
+    answer.trim() == expected
+}
+
 /// A `YYYY-MM-DD` date, checked.
 pub fn date(value: &str) -> Result<String, ClientError> {
     time::Date::parse(value, format_description!("[year]-[month]-[day]"))

@@ -156,10 +156,18 @@ enum Command {
     Decline { request: String },
     /// L'historique vérifié de votre coffre : qui a fait quoi, et quand.
     Journal,
+    /// Exporte tout votre coffre dans un dossier, au format ouvert age.
+    Export { dir: PathBuf },
+    /// Supprime votre coffre et détruit vos clés (définitif).
+    DeleteAccount {
+        /// Confirme sans question (pour les scripts).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Commandes de l'administrateur du service.
     Admin {
         /// Fichier contenant le jeton d'administration (sinon COFFRE_ADMIN_TOKEN).
-        #[arg(long, value_name = "FICHIER")]
+        #[arg(long, value_name = "FICHIER", global = true)]
         admin_token_file: Option<PathBuf>,
         #[command(subcommand)]
         action: AdminAction,
@@ -353,6 +361,8 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
         ),
         Command::Grants => consent::grants(ctx),
         Command::Journal => journal::journal(ctx),
+        Command::Export { dir } => export(ctx, &dir),
+        Command::DeleteAccount { yes } => delete_account(ctx, yes),
         Command::Revoke { grant } => consent::revoke(ctx, &grant),
         Command::Receipt { grant, output } => consent::receipt(ctx, &grant, output.as_deref()),
         Command::Shared => consent::shared(ctx),
@@ -691,6 +701,46 @@ fn export_key(ctx: &Context, output: &Path) -> Result<(), ClientError> {
             Text::IdentityExported,
             &[("path", &output.display().to_string())],
         );
+    }
+    Ok(())
+}
+
+fn export(ctx: &Context, dir: &Path) -> Result<(), ClientError> {
+    let session = verified_session(ctx)?;
+    let pass = input::passphrase(ctx.out.lang)?;
+    // The export's identity file is protected by this passphrase: make sure it is
+    // the right one (a fresh login checks it) before writing anything.
+    let session = ctx.client.login(&session.user, &pass)?;
+    let progress = ctx.out.progress();
+    let report = ctx.client.export(&session, dir, &pass, progress.as_ref())?;
+    let shown = report.dir.display().to_string();
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({"dir": shown, "documents": report.documents}));
+    } else {
+        ctx.out.say(
+            Text::Exported,
+            &[("path", &shown), ("count", &report.documents.to_string())],
+        );
+    }
+    Ok(())
+}
+
+fn delete_account(ctx: &Context, yes: bool) -> Result<(), ClientError> {
+    let session = verified_session(ctx)?;
+    if !yes && !input::confirm_delete(ctx.out.lang) {
+        return Err(ClientError::local(ErrorCode::ConfirmationRequired, &[]));
+    }
+    let pass = input::passphrase(ctx.out.lang)?;
+    let report = ctx.client.delete_account(&session, &pass)?;
+    if !ctx.out.json {
+        ctx.out.say(
+            Text::AccountDeleted,
+            &[("count", &report.documents.to_string())],
+        );
+    } else {
+        ctx.out
+            .json(&json!({"documents": report.documents, "grants_ended": report.grants_ended}));
     }
     Ok(())
 }

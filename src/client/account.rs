@@ -160,6 +160,16 @@ impl Client {
         ))
     }
 
+    /// The auth key of a passphrase, to confirm an irreversible action.
+    pub fn auth_key(
+        &self,
+        user: &str,
+        pass: &SecretString,
+    ) -> Result<crate::api::Bytes, ClientError> {
+        let (root, _) = self.derive(user, pass)?;
+        Ok(root.auth_key().to_wire())
+    }
+
     pub fn login(&self, user: &str, pass: &SecretString) -> Result<Session, ClientError> {
         let (root, kdf) = self.derive(user, pass)?;
         let req = LoginRequest {

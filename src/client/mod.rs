@@ -12,6 +12,7 @@ pub mod consent;
 pub mod documents;
 pub mod http;
 pub mod journal;
+pub mod leaving;
 pub mod session;
 
 use std::path::{Path, PathBuf};

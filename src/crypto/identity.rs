@@ -45,6 +45,39 @@ impl Identity {
         self.signing.sign(message).to_bytes()
     }
 
+    /// The bundle as an age file encrypted with a passphrase (scrypt): the form an
+    /// export carries. `age -d identity.age > identity.txt` opens it.
+    pub fn to_passphrase_file(
+        &self,
+        passphrase: &super::SecretString,
+    ) -> Result<Vec<u8>, CryptoError> {
+        use std::io::Write;
+        let encryptor = age::Encryptor::with_user_passphrase(passphrase.clone());
+        let mut out = Vec::new();
+        let mut writer = encryptor.wrap_output(&mut out)?;
+        writer.write_all(self.to_bundle().as_bytes())?;
+        writer.finish()?;
+        Ok(out)
+    }
+
+    /// Opens a file written by [`Identity::to_passphrase_file`].
+    pub fn from_passphrase_file(
+        file: &[u8],
+        passphrase: &super::SecretString,
+    ) -> Result<Identity, CryptoError> {
+        use std::io::Read;
+        let decryptor = age::Decryptor::new(file).map_err(|_| CryptoError::Decrypt)?;
+        let identity = age::scrypt::Identity::new(passphrase.clone());
+        let mut reader = decryptor
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .map_err(|_| CryptoError::WrongPassphrase)?;
+        let mut text = Zeroizing::new(String::new());
+        reader
+            .read_to_string(&mut text)
+            .map_err(|_| CryptoError::Decrypt)?;
+        Identity::from_bundle(&text)
+    }
+
     /// Opens a small age file sealed to this identity (journal details).
     pub fn open(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         super::document::open(&self.age, sealed)

@@ -19,7 +19,7 @@ use tokio_util::io::ReaderStream;
 
 use super::error::ApiError;
 use crate::api::{
-    AccessRequestDraft, ChangePassphraseRequest, CheckpointResponse, CommitRequest,
+    AccessRequestDraft, ChangePassphraseRequest, CheckpointResponse, CommitRequest, ConfirmRequest,
     ConsistencyResponse, EnrolRequest, ErrorCode, GrantRequest, Health, JournalKeyInfo,
     LoginRequest, MediatorDraft, PreloginRequest, RecoverRequest, RecoveryEnvelopeRequest,
     RegisterRequest,
@@ -133,6 +133,8 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/sessions/current", axum::routing::delete(logout))
         .route("/v1/account", get(whoami))
         .route("/v1/account/passphrase", put(change_passphrase))
+        .route("/v1/account/export", post(note_export))
+        .route("/v1/account/delete", post(delete_account))
         .route("/v1/recovery/envelope", post(recovery_envelope))
         .route("/v1/recovery", post(recover))
         .route("/v1/documents", post(commit).get(list))
@@ -468,4 +470,22 @@ async fn journal_entries(
 
 async fn journal_verify(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.audit().await?))
+}
+
+async fn note_export(State(s): Shared, who: Authed) -> Result<StatusCode, ApiError> {
+    s.vault.note_export(&who.principal).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_account(
+    State(s): Shared,
+    Extension(addr): Extension<ClientAddr>,
+    who: Authed,
+    ApiJson(req): ApiJson<ConfirmRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        s.vault
+            .delete_account(&who.principal, req, &addr.ip())
+            .await?,
+    ))
 }

@@ -229,6 +229,13 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn journal_checkpoint(&self) -> Result<Option<String>, StoreError>;
     fn put_journal_checkpoint(&self, note: &str) -> Result<(), StoreError>;
 
+    /// Erases the details of a subject's entries (the leaves, and so the tree, stay).
+    fn journal_forget_details(&self, subject: &[u8; 32]) -> Result<usize, StoreError>;
+
+    /// Removes an account, its sessions, and the grants and requests it gave or
+    /// received as a citizen. Its documents must be deleted first.
+    fn delete_account(&self, user: &str) -> Result<(), StoreError>;
+
     /// Makes every write so far durable (shared by concurrent callers).
     fn flush(&self) -> Result<(), StoreError>;
 }

@@ -436,6 +436,42 @@ impl MetadataStore for SledStore {
         self.make_durable()
     }
 
+    fn journal_forget_details(&self, subject: &[u8; 32]) -> Result<usize, StoreError> {
+        let mut erased = 0;
+        for index in self.journal_entries_of(subject)? {
+            let key = index.to_be_bytes();
+            if let Some(mut record) = get::<JournalRecord>(&self.jleaves, &key)? {
+                record.details = Default::default();
+                self.jleaves.insert(key, encode(&record)?)?;
+                erased += 1;
+            }
+        }
+        self.make_durable()?;
+        Ok(erased)
+    }
+
+    fn delete_account(&self, user: &str) -> Result<(), StoreError> {
+        for g in self.grants_of(user)? {
+            if g.grant.citizen == user {
+                self.grants.remove(g.grant.id.as_bytes())?;
+                self.grant_index
+                    .remove(owner_key(&g.grant.citizen, &g.grant.id))?;
+                self.grant_index
+                    .remove(owner_key(&g.grant.mediator, &g.grant.id))?;
+            }
+        }
+        for r in self.requests_of(user)? {
+            if r.citizen == user {
+                self.requests.remove(r.id.as_bytes())?;
+                self.request_index.remove(owner_key(&r.citizen, &r.id))?;
+                self.request_index.remove(owner_key(&r.mediator, &r.id))?;
+            }
+        }
+        self.remove_sessions_where(|s| s.user == user)?;
+        self.accounts.remove(user.as_bytes())?;
+        self.make_durable()
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         self.make_durable()
     }

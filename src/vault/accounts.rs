@@ -371,6 +371,19 @@ impl Vault {
 }
 
 impl Vault {
+    /// Checks the caller's passphrase again (an auth key), under the attempt limits.
+    pub(super) async fn check_passphrase(
+        &self,
+        who: &Principal,
+        auth_key: Vec<u8>,
+        ip: &str,
+        action: Action,
+    ) -> Result<(), VaultError> {
+        self.check_secret((&who.user, action), ip, auth_key, |a| a.auth_hash.clone())
+            .await
+            .map(|_| ())
+    }
+
     /// Checks a recovery auth key, under the attempt limits.
     async fn check_kit(
         &self,

@@ -111,6 +111,19 @@ impl<'a> Entry<'a> {
     }
 }
 
+/// The pseudonymous tag of a chain. It names the *account*, not just the user name:
+/// a name reused after an account's deletion starts a new chain.
+pub(super) fn subject_tag(
+    secret: &crate::crypto::server::ServerSecret,
+    name: &str,
+    account: Option<&crate::storage::AccountRecord>,
+) -> [u8; 32] {
+    match account {
+        Some(a) => secret.tag("subject", &format!("{}\0{}", a.user, a.created_ms)),
+        None => secret.tag("subject", name),
+    }
+}
+
 /// Complete-subtree hashes read from the metadata store.
 pub struct StoreNodes<'a>(pub &'a dyn MetadataStore);
 
@@ -128,7 +141,9 @@ impl Vault {
     /// the operation (callers map it to 503).
     pub async fn record(&self, entry: Entry<'_>) -> Result<Receipt, VaultError> {
         let secret = &self.secret;
-        let subject = secret.tag("subject", entry.subject);
+        let name = entry.subject.to_owned();
+        let account = self.store(move |m| m.account(&name)).await?;
+        let subject = subject_tag(secret, entry.subject, account.as_ref());
         let actor = entry
             .actor
             .map(|a| secret.tag("actor", a))
@@ -149,7 +164,11 @@ impl Vault {
         let mut opened = crate::crypto::random_bytes::<16>().to_vec();
         opened.extend_from_slice(&serde_json::to_vec(&details).unwrap_or_default());
         let commitment = crate::crypto::sha256(&opened);
-        let sealed = self.seal_details(entry.subject, &opened).await?;
+        let sealed = match &account {
+            Some(a) => seal_to(&a.keys.age_recipient, &opened)
+                .ok_or_else(|| VaultError::Internal("cannot seal journal details".into()))?,
+            None => opened.clone(),
+        };
         let (action, phase, actor_kind, request) =
             (entry.action, entry.phase, entry.actor_kind, entry.request);
         let now = self.clock.now_ms();
@@ -197,18 +216,6 @@ impl Vault {
         .await?;
         self.store(|m| m.flush()).await?;
         Ok(Receipt { request })
-    }
-
-    /// Details are sealed to the subject's age recipient; the operator's chain (no
-    /// recipient) keeps plain JSON.
-    async fn seal_details(&self, subject: &str, opened: &[u8]) -> Result<Vec<u8>, VaultError> {
-        let name = subject.to_owned();
-        let account = self.store(move |m| m.account(&name)).await?;
-        match account {
-            Some(a) => seal_to(&a.keys.age_recipient, opened)
-                .ok_or_else(|| VaultError::Internal("cannot seal journal details".into())),
-            None => Ok(opened.to_vec()),
-        }
     }
 
     /// Records an entry where failing must not undo what already happened (an
@@ -275,7 +282,9 @@ impl Vault {
         who: &super::Principal,
         size: Option<u64>,
     ) -> Result<JournalPage, VaultError> {
-        let subject = self.secret.tag("subject", &who.user);
+        let name = who.user.clone();
+        let account = self.store(move |m| m.account(&name)).await?;
+        let subject = subject_tag(&self.secret, &who.user, account.as_ref());
         self.store(move |m| {
             let current = m.journal_size()?;
             let size = size.unwrap_or(current).min(current);

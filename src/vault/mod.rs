@@ -10,6 +10,7 @@ pub mod attempts;
 pub mod clock;
 mod consent;
 mod documents;
+mod erasure;
 pub mod journal;
 
 use std::collections::HashMap;

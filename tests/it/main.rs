@@ -10,6 +10,7 @@ mod domain;
 mod durability;
 mod harness;
 mod journal;
+mod leaving;
 mod limits;
 mod malformed;
 mod merkle_vectors;

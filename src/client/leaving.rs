@@ -1,0 +1,249 @@
+//! Leaving: the export (an open format the stock `age` CLI decrypts, with a hash
+//! manifest and the verified journal) and the deletion of the account.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::account::Client;
+use super::{ClientError, Progress, Session};
+use crate::api::{ConfirmRequest, DeletionReport, DocumentRecord, ErrorCode};
+use crate::crypto::document::DocumentKey;
+use crate::crypto::{hex, keyfile, sha256, SecretString};
+
+/// What an export wrote.
+#[derive(Clone, Debug)]
+pub struct ExportReport {
+    pub dir: PathBuf,
+    pub documents: usize,
+}
+
+const README: &str = "EXPORT DE VOTRE COFFRE — coffre\n\
+\n\
+Ce dossier contient tous vos documents, chiffrés au format ouvert age\n\
+(https://age-encryption.org), avec de quoi les ouvrir sans le service :\n\
+\n\
+  identity.age          votre clé privée, protégée par votre phrase de passe\n\
+  documents/ID/         pour chaque document :\n\
+      payload.age       le document chiffré\n\
+      meta.age          son titre, sa catégorie, ses dates (chiffrés)\n\
+      owner.age         sa clé, chiffrée pour vous\n\
+  manifest.json         la liste des documents et leurs empreintes SHA-256\n\
+  SHA256SUMS            les empreintes de chaque fichier (sha256sum -c SHA256SUMS)\n\
+  journal.json          l'historique vérifié de votre coffre\n\
+\n\
+Pour ouvrir un document avec l'outil age :\n\
+  age -d -o identity.txt identity.age        (demande votre phrase de passe)\n\
+  age -d -i identity.txt -o cle.txt documents/ID/owner.age\n\
+  age -d -i cle.txt -o document documents/ID/payload.age\n\
+Puis effacez identity.txt et cle.txt.\n";
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<[u8; 32], ClientError> {
+    keyfile::write_private(path, bytes).map_err(|e| ClientError::file(path, e))?;
+    Ok(sha256(bytes))
+}
+
+impl Client {
+    /// Writes the whole vault to `dir` (which must not exist or be empty).
+    pub fn export(
+        &self,
+        session: &Session,
+        dir: &Path,
+        pass: &SecretString,
+        progress: &dyn Progress,
+    ) -> Result<ExportReport, ClientError> {
+        let occupied = std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false);
+        if occupied {
+            let shown = dir.display().to_string();
+            return Err(ClientError::local(
+                ErrorCode::FileExists,
+                &[("path", &shown)],
+            ));
+        }
+        let journal = self.journal(session)?;
+        self.http
+            .post_empty("/v1/account/export", session.token())?;
+        keyfile::private_dir(&dir.join("documents")).map_err(|e| ClientError::file(dir, e))?;
+        let mut sums: Vec<(String, [u8; 32])> = Vec::new();
+        let identity = session.identity().to_passphrase_file(pass)?;
+        sums.push((
+            "identity.age".into(),
+            write_file(&dir.join("identity.age"), &identity)?,
+        ));
+        let records: Vec<DocumentRecord> = self.http.get_json("/v1/documents", session.token())?;
+        let mut manifest = Vec::new();
+        for record in &records {
+            let entry = self.export_document(session, dir, record, &mut sums, progress)?;
+            manifest.push(entry);
+        }
+        let manifest = json!({
+            "format": "coffre-export/v1",
+            "user": session.user,
+            "server": session.server,
+            "documents": manifest,
+        });
+        let journal_json = json!({
+            "format": "coffre-journal-export/v1",
+            "entries": journal.iter().map(|e| json!({
+                "seq": e.leaf.seq,
+                "index": e.index,
+                "time_ms": e.leaf.time_ms,
+                "action": e.leaf.action.as_str(),
+                "phase": e.leaf.phase.as_str(),
+                "actor_kind": e.leaf.actor_kind.as_str(),
+                "leaf": base64_of(&e.leaf.encode()),
+                "details": e.details,
+            })).collect::<Vec<_>>(),
+        });
+        for (name, value) in [("manifest.json", manifest), ("journal.json", journal_json)] {
+            let bytes = serde_json::to_vec_pretty(&value)
+                .map_err(|e| ClientError::Protocol(e.to_string()))?;
+            sums.push((name.into(), write_file(&dir.join(name), &bytes)?));
+        }
+        sums.push((
+            "LISEZMOI.txt".into(),
+            write_file(&dir.join("LISEZMOI.txt"), README.as_bytes())?,
+        ));
+        let mut lines = String::new();
+        for (name, sum) in &sums {
+            lines.push_str(&format!("{}  {name}\n", hex(sum)));
+        }
+        write_file(&dir.join("SHA256SUMS"), lines.as_bytes())?;
+        Ok(ExportReport {
+            dir: dir.to_path_buf(),
+            documents: records.len(),
+        })
+    }
+
+    /// Writes one document's three age files and checks that the payload decrypts to
+    /// the plaintext whose hash is sealed in its metadata.
+    fn export_document(
+        &self,
+        session: &Session,
+        dir: &Path,
+        record: &DocumentRecord,
+        sums: &mut Vec<(String, [u8; 32])>,
+        progress: &dyn Progress,
+    ) -> Result<serde_json::Value, ClientError> {
+        let key = DocumentKey::from_envelope(session.identity(), record.envelope.as_slice())?;
+        let meta = key.open_meta(record.meta.as_slice())?;
+        let rel = format!("documents/{}", record.id);
+        let doc_dir = dir.join(&rel);
+        keyfile::private_dir(&doc_dir).map_err(|e| ClientError::file(&doc_dir, e))?;
+        sums.push((
+            format!("{rel}/meta.age"),
+            write_file(&doc_dir.join("meta.age"), record.meta.as_slice())?,
+        ));
+        sums.push((
+            format!("{rel}/owner.age"),
+            write_file(&doc_dir.join("owner.age"), record.envelope.as_slice())?,
+        ));
+        let payload_path = doc_dir.join("payload.age");
+        let (body, len) = self.http.download(
+            &format!("/v1/documents/{}/content", record.id),
+            session.token(),
+        )?;
+        progress.start(len);
+        let mut file = std::fs::File::create(&payload_path)
+            .map_err(|e| ClientError::file(&payload_path, e))?;
+        let mut hashing = HashingWriter::new(&mut file);
+        std::io::copy(
+            &mut super::Counting {
+                inner: body,
+                progress,
+            },
+            &mut hashing,
+        )?;
+        let payload_sum = hashing.finish();
+        file.sync_all()
+            .map_err(|e| ClientError::file(&payload_path, e))?;
+        progress.finish();
+        let stored =
+            std::fs::File::open(&payload_path).map_err(|e| ClientError::file(&payload_path, e))?;
+        let summary = key.decrypt_stream(std::io::BufReader::new(stored), std::io::sink())?;
+        if summary.bytes != meta.size || hex(&summary.sha256) != meta.sha256 {
+            return Err(crate::crypto::CryptoError::Integrity.into());
+        }
+        sums.push((format!("{rel}/payload.age"), payload_sum));
+        Ok(json!({
+            "id": record.id,
+            "title": meta.title,
+            "category": meta.category.as_str(),
+            "issued": meta.issued,
+            "expires": meta.expires,
+            "mime": meta.mime,
+            "size": meta.size,
+            "sha256": meta.sha256,
+            "payload": format!("{rel}/payload.age"),
+            "payload_sha256": hex(&payload_sum),
+        }))
+    }
+
+    /// Deletes the account after checking the passphrase; forgets this device's
+    /// session, key cache and journal state.
+    pub fn delete_account(
+        &self,
+        session: &Session,
+        pass: &SecretString,
+    ) -> Result<DeletionReport, ClientError> {
+        let auth_key = self.auth_key(&session.user, pass)?;
+        let report: DeletionReport = self.http.send_json(
+            "POST",
+            "/v1/account/delete",
+            Some(session.token()),
+            &ConfirmRequest { auth_key },
+        )?;
+        super::Session::forget(&self.home)?;
+        if let Ok(entries) = std::fs::read_dir(&self.home) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with("journal-") && !name.starts_with("journal-evidence-") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Hashes what passes through it.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        use sha2::Digest;
+        HashingWriter {
+            inner,
+            hasher: sha2::Sha256::new(),
+        }
+    }
+
+    fn finish(self) -> [u8; 32] {
+        use sha2::Digest;
+        self.hasher.finalize().into()
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -409,7 +409,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
 /// rewriting or hiding history gets no further action from this device.
 fn verified_session(ctx: &Context) -> Result<Session, ClientError> {
     let session = ctx.client.session()?;
-    ctx.client.journal(&session)?;
+    ctx.client.check_journal(&session)?;
     Ok(session)
 }
 

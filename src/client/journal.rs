@@ -41,6 +41,18 @@ struct Pinned {
     entries: u64,
     /// Leaf hash of the last of them.
     head: Option<Bytes>,
+    /// Set when a check failed: every later check refuses, until a person who
+    /// understands the evidence removes this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    alarm: Option<Alarm>,
+}
+
+/// A failed check, remembered.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Alarm {
+    code: String,
+    detail: String,
+    evidence: String,
 }
 
 /// Everything a failed check saw, kept for the citizen (and whoever helps her).
@@ -69,9 +81,10 @@ fn load(path: &Path) -> Result<Option<Pinned>, ClientError> {
     }
 }
 
-/// A failed check: writes the evidence and returns the loud error.
+/// A failed check: writes the evidence, raises the alarm, returns the loud error.
 struct Failure<'a> {
     home: &'a Path,
+    state: &'a Path,
     pinned: Option<&'a Pinned>,
     checkpoint: Option<&'a str>,
     consistency: Option<&'a [Bytes]>,
@@ -100,18 +113,52 @@ impl Failure<'_> {
             Ok(()) => path.display().to_string(),
             Err(e) => format!("(impossible d'écrire {}: {e})", path.display()),
         };
+        if let Some(p) = self.pinned {
+            let mut raised = p.clone();
+            raised.alarm = Some(Alarm {
+                code: code.as_str().to_owned(),
+                detail: detail.to_owned(),
+                evidence: shown.clone(),
+            });
+            if let Ok(bytes) = serde_json::to_vec_pretty(&raised) {
+                let _ = crate::crypto::keyfile::write_private(self.state, &bytes);
+            }
+        }
         ClientError::local(code, &[("detail", detail), ("path", &shown)])
     }
 }
 
 impl Client {
-    /// Fetches and verifies this account's journal; returns every entry, verified.
+    /// Fetches and verifies this account's whole journal; returns every entry.
     pub fn journal(&self, session: &Session) -> Result<Vec<VerifiedEntry>, ClientError> {
+        self.sync_journal(session, false)
+    }
+
+    /// Verifies what changed since the last check: the new checkpoint, its
+    /// consistency with the pinned one (which covers every entry verified before),
+    /// and this account's new entries, linked to the pinned head. Run before every
+    /// command; cheap whatever the journal's length.
+    pub fn check_journal(&self, session: &Session) -> Result<(), ClientError> {
+        self.sync_journal(session, true).map(|_| ())
+    }
+
+    fn sync_journal(
+        &self,
+        session: &Session,
+        incremental: bool,
+    ) -> Result<Vec<VerifiedEntry>, ClientError> {
         let info: JournalKeyInfo = self.http.get_json("/v1/journal/key", session.token())?;
         let path = state_path(&self.home, &info.origin, &session.user);
         let pinned = load(&path)?;
+        if let Some(alarm) = pinned.as_ref().and_then(|p| p.alarm.as_ref()) {
+            return Err(ClientError::local(
+                ErrorCode::parse(&alarm.code),
+                &[("detail", &alarm.detail), ("path", &alarm.evidence)],
+            ));
+        }
         let mut f = Failure {
             home: &self.home,
+            state: &path,
             pinned: pinned.as_ref(),
             checkpoint: None,
             consistency: None,
@@ -135,15 +182,23 @@ impl Client {
         }
         let proof = self.check_extends(session, pinned.as_ref(), &cp, &f)?;
         f.consistency = proof.as_deref();
+        // Incremental only from a pinned tree that the consistency proof covered.
+        let from = match &pinned {
+            Some(p) if incremental && p.head.is_some() => p.entries,
+            _ => 0,
+        };
         let page: JournalPage = self.http.get_json(
-            &format!("/v1/journal/entries?size={}", cp.size),
+            &format!("/v1/journal/entries?size={}&from={from}", cp.size),
             session.token(),
         )?;
         f.page = Some(&page);
-        let entries = verify_page(session, &page, &cp, pinned.as_ref(), &f)?;
-        let head = entries
-            .last()
-            .map(|e| leaf_hash(&e.leaf.encode()).to_vec().into());
+        let start = Start::new(from, pinned.as_ref());
+        let entries = verify_page(session, &page, &cp, start, pinned.as_ref(), &f)?;
+        let total = from + entries.len() as u64;
+        let head = match entries.last() {
+            Some(e) => Some(leaf_hash(&e.leaf.encode()).to_vec().into()),
+            None => start.head.map(|h| h.to_vec().into()),
+        };
         let state = Pinned {
             origin: info.origin,
             user: session.user.clone(),
@@ -155,8 +210,9 @@ impl Client {
                 .first()
                 .map(|e| e.leaf.subject.to_vec().into())
                 .or_else(|| pinned.as_ref().and_then(|p| p.subject.clone())),
-            entries: entries.len() as u64,
+            entries: total,
             head,
+            alarm: None,
         };
         let json =
             serde_json::to_vec_pretty(&state).map_err(|e| ClientError::Protocol(e.to_string()))?;
@@ -204,11 +260,30 @@ impl Client {
     }
 }
 
+/// Where a page starts: the sequence number of its first entry and the leaf hash
+/// that entry must link to.
+#[derive(Clone, Copy)]
+struct Start {
+    seq: u64,
+    head: Option<Hash>,
+}
+
+impl Start {
+    fn new(from: u64, pinned: Option<&Pinned>) -> Start {
+        let head = match pinned {
+            Some(p) if from > 0 => p.head.as_ref().and_then(|h| h.as_slice().try_into().ok()),
+            _ => None,
+        };
+        Start { seq: from, head }
+    }
+}
+
 /// Checks every entry of the page against the checkpoint and the pinned chain.
 fn verify_page(
     session: &Session,
     page: &JournalPage,
     cp: &Checkpoint,
+    start: Start,
     pinned: Option<&Pinned>,
     f: &Failure<'_>,
 ) -> Result<Vec<VerifiedEntry>, ClientError> {
@@ -217,9 +292,10 @@ fn verify_page(
         return Err(tampered("page size".into()));
     }
     let subject = pinned.and_then(|p| p.subject.clone());
-    let mut prev: Hash = [0; 32];
+    let mut prev: Hash = start.head.unwrap_or([0; 32]);
     let mut out = Vec::with_capacity(page.entries.len());
-    for (seq, e) in page.entries.iter().enumerate() {
+    for (i, e) in page.entries.iter().enumerate() {
+        let seq = start.seq + i as u64;
         let leaf = Leaf::decode(e.leaf.as_slice())
             .ok_or_else(|| tampered(format!("entrée {} illisible", e.index)))?;
         let first = out.first().map(|v: &VerifiedEntry| v.leaf.subject);
@@ -228,7 +304,7 @@ fn verify_page(
         if expected_subject.is_some_and(|s| s != leaf.subject) {
             return Err(tampered(format!("entrée {} d'un autre coffre", e.index)));
         }
-        if leaf.seq != seq as u64 || leaf.prev != prev {
+        if leaf.seq != seq || leaf.prev != prev {
             return Err(tampered(format!("séquence rompue à l'entrée n° {seq}")));
         }
         let hash = leaf_hash(e.leaf.as_slice());
@@ -251,11 +327,12 @@ fn verify_page(
         });
     }
     if let Some(p) = pinned {
-        if (out.len() as u64) < p.entries {
-            let detail = format!("{} entrées au lieu d'au moins {}", out.len(), p.entries);
+        let total = start.seq + out.len() as u64;
+        if total < p.entries {
+            let detail = format!("{total} entrées au lieu d'au moins {}", p.entries);
             return Err(f.fail(ErrorCode::JournalRollback, &detail));
         }
-        if let (Some(head), true) = (&p.head, p.entries > 0) {
+        if let (Some(head), true, true) = (&p.head, p.entries > 0, start.seq == 0) {
             let at = &out[(p.entries - 1) as usize];
             if leaf_hash(&at.leaf.encode()).as_slice() != head.as_slice() {
                 return Err(tampered("l'historique déjà vérifié a été réécrit".into()));

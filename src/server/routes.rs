@@ -420,6 +420,8 @@ async fn admin_status(State(s): Shared, _: Operator) -> Result<impl IntoResponse
 #[derive(serde::Deserialize)]
 struct SizeQuery {
     size: Option<u64>,
+    #[serde(default)]
+    from: u64,
 }
 
 #[derive(serde::Deserialize)]
@@ -465,7 +467,9 @@ async fn journal_entries(
     q: Result<Query<SizeQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let q = query(q)?;
-    Ok(Json(s.vault.journal_page(&who.principal, q.size).await?))
+    Ok(Json(
+        s.vault.journal_page(&who.principal, q.size, q.from).await?,
+    ))
 }
 
 async fn journal_verify(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {

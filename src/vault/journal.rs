@@ -277,10 +277,13 @@ impl Vault {
 impl Vault {
     /// The caller's own entries (never another subject's), each with an inclusion
     /// proof against the tree of `size` leaves (the current size if `None`).
+    /// Entries before sequence number `from` are skipped (a client that verified
+    /// them already only needs the new ones).
     pub async fn journal_page(
         &self,
         who: &super::Principal,
         size: Option<u64>,
+        from: u64,
     ) -> Result<JournalPage, VaultError> {
         let name = who.user.clone();
         let account = self.store(move |m| m.account(&name)).await?;
@@ -290,7 +293,11 @@ impl Vault {
             let size = size.unwrap_or(current).min(current);
             let nodes = StoreNodes(m);
             let mut entries = Vec::new();
-            for index in m.journal_entries_of(&subject)? {
+            for index in m
+                .journal_entries_of(&subject)?
+                .into_iter()
+                .skip(from as usize)
+            {
                 if index >= size {
                     break;
                 }

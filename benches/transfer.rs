@@ -103,7 +103,11 @@ fn main() {
             .env("COFFRE_PASSPHRASE", PASS);
         cmd
     };
-    assert!(coffre(&["register", "bench"]).output().unwrap().status.success());
+    assert!(coffre(&["register", "bench"])
+        .output()
+        .unwrap()
+        .status
+        .success());
     let input = dir.path().join("input.bin");
     write_random(&input, mib);
     let idle_kib = peak_rss_kib(daemon.id()).unwrap_or(0);

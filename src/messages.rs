@@ -121,6 +121,8 @@ pub enum Text {
     JournalAuditFailed,
     Exported,
     AccountDeleted,
+    ReminderExpired,
+    ReminderSoon,
     PromptConfirmDelete,
     StatusCitizens,
     StatusMediators,
@@ -283,6 +285,14 @@ fn text_pair(key: Text) -> (&'static str, &'static str) {
         JournalAuditFailed => (
             "Journal NON conforme ({size} entrées) : {violation}",
             "Journal NOT sound ({size} entries): {violation}",
+        ),
+        ReminderExpired => (
+            "À renouveler : « {title} » a expiré le {date}.",
+            "To renew: \"{title}\" expired on {date}.",
+        ),
+        ReminderSoon => (
+            "Bientôt : « {title} » expire le {date}, dans {days} jour(s).",
+            "Soon: \"{title}\" expires on {date}, in {days} day(s).",
         ),
         Exported => (
             "Votre coffre est exporté dans {path} : {count} document(s), chiffrés au format age, avec leurs empreintes et votre journal. Le fichier LISEZMOI.txt explique comment les ouvrir sans le service.",

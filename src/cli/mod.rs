@@ -605,7 +605,49 @@ fn list(ctx: &Context) -> Result<(), ClientError> {
         ],
         &rows,
     );
+    remind(ctx, &docs);
     Ok(())
+}
+
+/// Days within which an expiry date is announced.
+const REMINDER_DAYS: i64 = 60;
+
+/// Expired papers, and papers expiring soon (dates are known on this device only).
+fn remind(ctx: &Context, docs: &[crate::client::documents::Listed]) {
+    let today = ctx.out.now_local().date();
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let mut first = true;
+    for d in docs {
+        let Some(m) = &d.meta else { continue };
+        let Some(date) = m
+            .expires
+            .as_deref()
+            .and_then(|e| time::Date::parse(e, format).ok())
+        else {
+            continue;
+        };
+        let days = (date - today).whole_days();
+        let shown = ctx.out.day(&date.to_string());
+        let line = if days < 0 {
+            ctx.out.text(
+                Text::ReminderExpired,
+                &[("title", &m.title), ("date", &shown)],
+            )
+        } else if days <= REMINDER_DAYS {
+            let n = days.to_string();
+            ctx.out.text(
+                Text::ReminderSoon,
+                &[("title", &m.title), ("date", &shown), ("days", &n)],
+            )
+        } else {
+            continue;
+        };
+        if first {
+            ctx.out.raw("\n");
+            first = false;
+        }
+        ctx.out.raw(&format!("{line}\n"));
+    }
 }
 
 fn get(ctx: &Context, id: &str, output: Option<PathBuf>) -> Result<(), ClientError> {

@@ -74,12 +74,30 @@ fn metadata_is_kept_and_shown_in_french() {
             "2031-05-02",
         ],
     );
-    let item = &mme.list()[0];
+    let item = mme.list().into_iter().next().unwrap();
+    let item = &item;
     assert_eq!(item["id"], id.as_str());
     assert_eq!(item["title"], "Carte d'identité");
     assert_eq!(item["issued"], "2021-05-03");
     assert_eq!(item["expires"], "2031-05-02");
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::days(20))
+        .date()
+        .to_string();
+    mme.add(&scan, &["--title", "Passeport", "--expires", &soon]);
+    mme.add(
+        &scan,
+        &["--title", "Attestation périmée", "--expires", "2020-01-31"],
+    );
     let text = mme.ok(&["list"]);
+    assert!(
+        text.contains("À renouveler : « Attestation périmée » a expiré le 31/01/2020."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Bientôt : « Passeport » expire le "),
+        "{text}"
+    );
+    assert!(!text.contains("« Carte d'identité » expire"), "{text}");
     assert!(text.contains("Carte d'identité"), "{text}");
     assert!(text.contains("Identité"), "{text}");
     assert!(text.contains("02/05/2031"), "{text}");

@@ -567,6 +567,10 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "Le début d'identifiant « {value} » correspond à plusieurs documents ; donnez-en davantage.",
             "The id prefix \"{value}\" matches several documents; give more of it.",
         ),
+        UsageError => (
+            "Commande incomplète ou mal écrite. Tapez « coffre --help » pour voir les commandes.",
+            "Incomplete or mistyped command. Type \"coffre --help\" to see the commands.",
+        ),
         ConfirmationRequired => (
             "Cette action est définitive : confirmez-la en tapant SUPPRIMER, ou ajoutez --yes.",
             "This action cannot be undone: confirm it by typing DELETE, or add --yes.",

@@ -112,6 +112,7 @@ codes! {
     AmbiguousId => "ambiguous_id",
     ProtocolError => "protocol_error",
     ConfirmationRequired => "confirmation_required",
+    UsageError => "usage_error",
 }
 
 impl Serialize for ErrorCode {

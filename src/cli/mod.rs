@@ -271,10 +271,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let offset = UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return e.exit_code();
-        }
+        Err(e) => return usage_error(e),
     };
     let ctx = match context(cli.json, offset) {
         Ok(ctx) => ctx,
@@ -292,6 +289,26 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             exit_code(&e)
         }
     }
+}
+
+/// Help and version go out as clap writes them; a usage error gets a sentence in
+/// the user's language and the stable code, with clap's detail below.
+fn usage_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    {
+        let _ = e.print();
+        return e.exit_code();
+    }
+    let out = Out {
+        json: false,
+        lang: lang_from_env(),
+        offset: UtcOffset::UTC,
+    };
+    out.error(&ClientError::local(ErrorCode::UsageError, &[]));
+    let _ = e.print();
+    2
 }
 
 /// 2 for a usage error (a flag's value is wrong), 1 for anything else.

@@ -10,6 +10,9 @@ fn usage_errors_exit_2_and_failures_exit_1() {
     assert_eq!(out.status.code(), Some(2));
     let out = alice.run(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Commande incomplète ou mal écrite"), "{err}");
+    assert!(err.contains("[usage_error]"), "{err}");
     alice.register();
     let dir = tempfile::tempdir().unwrap();
     let f = random_file(dir.path(), "a.pdf", 10);

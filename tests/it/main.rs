@@ -4,6 +4,7 @@
 
 mod accounts;
 mod cli;
+mod concurrency;
 mod consent;
 mod documents;
 mod domain;

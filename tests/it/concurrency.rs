@@ -42,7 +42,8 @@ fn concurrent_citizens_keep_the_journal_sound() {
                     client.check_journal(&session).unwrap();
                 }
                 let entries = client.journal(&session).unwrap();
-                assert!(entries.len() >= 1 + 4 * 3, "{}", entries.len());
+                // registration, then per document: upload, download attempt and outcome.
+                assert!(entries.len() > 4 * 3, "{}", entries.len());
                 user
             })
         })

@@ -5,6 +5,7 @@
 
 mod error;
 mod init;
+mod metrics;
 mod routes;
 mod tls;
 
@@ -92,6 +93,7 @@ impl Server {
             vault: Arc::clone(&vault),
             request_timeout: Duration::from_secs(config.timeouts.request_secs),
             admin_digest,
+            metrics: metrics::Metrics::new(),
         });
         let max_json = (config.limits.max_json_kib * 1024) as usize;
         let listener = TcpListener::bind(config.listen).await?;

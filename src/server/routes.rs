@@ -37,6 +37,7 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// SHA-256 of the operator token.
     pub admin_digest: [u8; 32],
+    pub metrics: super::metrics::Metrics,
 }
 
 type Shared = State<Arc<AppState>>;
@@ -155,14 +156,17 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/journal/consistency", get(journal_consistency))
         .route("/v1/journal/entries", get(journal_entries))
         .route("/v1/admin/journal/verify", post(journal_verify))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             request_deadline,
-        ));
+        ))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), track));
     let streaming = Router::new()
         .route("/v1/uploads", post(upload))
-        .layer(DefaultBodyLimit::disable());
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), track));
     timed
         .merge(streaming)
         .fallback(|| async { ApiError::new(ErrorCode::NotFound) })
@@ -180,6 +184,23 @@ async fn language(req: Request, next: Next) -> Response {
             .and_then(|v| v.to_str().ok()),
     );
     LANG.scope(lang, next.run(req)).await
+}
+
+/// Counts the response under its route template (never the concrete path).
+async fn track(State(state): Shared, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().as_str().to_owned();
+    let start = std::time::Instant::now();
+    let response = next.run(req).await;
+    let seconds = start.elapsed().as_secs_f64();
+    state
+        .metrics
+        .observe(&method, &route, response.status().as_u16(), seconds);
+    response
 }
 
 /// Bounds the time to produce a response (not the time to stream a download).
@@ -491,5 +512,18 @@ async fn delete_account(
         s.vault
             .delete_account(&who.principal, req, &addr.ip())
             .await?,
+    ))
+}
+
+async fn metrics(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
+    let status = s.vault.status().await?;
+    let entries = s.vault.journal_size().await?;
+    let body = s.metrics.render(&status, entries);
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
     ))
 }

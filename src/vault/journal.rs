@@ -226,6 +226,11 @@ impl Vault {
         }
     }
 
+    /// Number of entries in the journal.
+    pub async fn journal_size(&self) -> Result<u64, VaultError> {
+        self.store(|m| m.journal_size()).await
+    }
+
     /// Test hook: makes every journal append fail (fail-closed tests).
     pub fn inject_journal_fault(&self, on: bool) {
         self.journal_fault

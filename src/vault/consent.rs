@@ -461,6 +461,9 @@ impl Vault {
         if !citizens.is_empty() {
             let profile = self.profile_of(&who.user).await?;
             for (citizen, count) in citizens {
+                if !self.may_journal(&format!("list/{}/{citizen}", who.user)) {
+                    continue;
+                }
                 let entry = Entry::new(citizen, Action::MediatorList, Phase::Done)
                     .by(ActorKind::Mediator, Some(&who.user))
                     .with(json!({

@@ -336,12 +336,9 @@ impl Vault {
             Decision::Deny(denial) => {
                 self.destroy_ended_envelopes(&grants).await?;
                 let error = denial_error(denial);
-                let key = format!("{}/{}", who.user, row.id);
-                let now = self.clock.now_ms();
                 let journaled = !matches!(denial, Denial::NotFound | Denial::Unauthenticated)
-                    && self.denials.check(&key, now).is_ok();
+                    && self.may_journal(&format!("denied/{}/{}", who.user, row.id));
                 if journaled {
-                    self.denials.fail(&key, now);
                     let reason = match denial {
                         Denial::GrantExpired { .. } => "grant_expired",
                         Denial::GrantRevoked { .. } => "grant_revoked",

@@ -163,8 +163,9 @@ pub struct Vault {
     limits: Limits,
     account_attempts: Attempts,
     ip_attempts: Attempts,
-    /// At most one journaled refusal per mediator and document per minute.
-    denials: Attempts,
+    /// Entries a mediator's repeated calls could flood a citizen's journal with
+    /// (refusals, listings): at most one per key and minute.
+    throttle: Attempts,
     /// Bounds concurrent Argon2id runs (19 MiB each).
     hashing: Semaphore,
     staged: Mutex<HashMap<String, Staged>>,
@@ -185,7 +186,7 @@ impl Vault {
         Vault {
             account_attempts: Attempts::new(limits.login_failures_per_account, window_ms),
             ip_attempts: Attempts::new(limits.login_failures_per_ip, window_ms),
-            denials: Attempts::new(1, 60_000),
+            throttle: Attempts::new(1, 60_000),
             meta,
             blobs,
             secret,
@@ -196,6 +197,16 @@ impl Vault {
             journal: Arc::new(journal),
             journal_fault: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether an entry under `key` may be journaled now (and counts it if so).
+    fn may_journal(&self, key: &str) -> bool {
+        let now = self.clock.now_ms();
+        if self.throttle.check(key, now).is_err() {
+            return false;
+        }
+        self.throttle.fail(key, now);
+        true
     }
 
     pub fn limits(&self) -> &Limits {

@@ -145,13 +145,13 @@ fn a_grant_ends_by_itself_at_its_expiry() {
                 safety_code: c.code.clone(),
                 purpose: "papiers".into(),
                 not_before_ms: now_ms(),
-                expires_ms: now_ms() + 2_500,
+                expires_ms: now_ms() + 6_000,
                 request: None,
             },
         )
         .unwrap();
     c.social.bytes(&["get", &c.tax, "-o", "-"]);
-    std::thread::sleep(Duration::from_millis(2_600));
+    std::thread::sleep(Duration::from_millis(6_100));
     let err = c.social.fails(&["get", &c.tax, "-o", "-"], 1);
     assert!(err.contains("Ce partage a expiré le "), "{err}");
     assert!(err.trim_end().ends_with("[grant_expired]"), "{err}");

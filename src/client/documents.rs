@@ -197,6 +197,18 @@ impl Client {
         dest: &Path,
         progress: &dyn Progress,
     ) -> Result<DocumentMeta, ClientError> {
+        let dest = match keyfile::target(dest) {
+            // A pipe or a device: stream into it; there is no name to publish.
+            keyfile::Target::Stream => {
+                let mut out = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(dest)
+                    .map_err(|e| ClientError::file(dest, e))?;
+                return self.get(session, id, &mut out, progress);
+            }
+            keyfile::Target::File(path) => path,
+        };
+        let dest = dest.as_path();
         let dir = match dest.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),

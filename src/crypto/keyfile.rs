@@ -7,8 +7,29 @@ use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
+/// Where an atomic write to `path` must happen: a path that is not a regular file
+/// (a terminal, a pipe, `/dev/stdout`, `/dev/null`) is written to directly, never
+/// replaced; a symbolic link is followed, so the file it names is replaced.
+pub enum Target {
+    Stream,
+    File(std::path::PathBuf),
+}
+
+pub fn target(path: &Path) -> Target {
+    match fs::metadata(path) {
+        Ok(m) if !m.is_file() => Target::Stream,
+        Ok(_) => Target::File(fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())),
+        Err(_) => Target::File(path.to_path_buf()),
+    }
+}
+
 /// Writes `bytes` to `path` with mode 0600, replacing any previous file.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let path = match target(path) {
+        Target::Stream => return OpenOptions::new().write(true).open(path)?.write_all(bytes),
+        Target::File(p) => p,
+    };
+    let path = path.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -61,5 +82,37 @@ mod tests {
         let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn never_replaces_what_is_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        write_private(&fifo, b"secret").unwrap();
+        assert_eq!(reader.join().unwrap(), b"secret");
+        assert!(
+            !fs::metadata(&fifo).unwrap().is_file(),
+            "the pipe was replaced"
+        );
+        // A link is followed: the file it names is replaced, the link stays.
+        let real = dir.path().join("real");
+        fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_private(&link, b"new").unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), b"new");
     }
 }

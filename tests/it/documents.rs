@@ -1,6 +1,7 @@
 //! Documents end to end: round trips, isolation between vaults, what rests on disk,
 //! and the exit path through the standard age CLI.
 
+use std::os::unix::fs::FileTypeExt;
 use std::process::Command;
 
 use crate::harness::{agent, random_file, status_json, Daemon};
@@ -52,6 +53,20 @@ fn add_list_get_round_trips_small_empty_and_large() {
     let prefix = &id["id"].as_str().unwrap()[..8];
     let out = alice.run(&["get", prefix, "-o", "-"]);
     assert_eq!(out.stdout, b"lu sur l'entree standard");
+    // Into a pipe (or a device): streamed into it, never replaced by a file.
+    let fifo = dir.path().join("tube");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    alice.ok(&["get", prefix, "-o", fifo.to_str().unwrap()]);
+    assert_eq!(reader.join().unwrap(), b"lu sur l'entree standard");
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
 }
 
 #[test]

@@ -609,6 +609,10 @@ pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
             "{actor} avez consulté la liste de vos documents",
             "{actor} viewed the list of your documents",
         ),
+        "list.done.repeated" => (
+            "Vous avez consulté la liste de vos documents {count} fois, la dernière le {date}.",
+            "You viewed the list of your documents {count} times, last on {date}.",
+        ),
         "download.attempt" => (
             "{actor} avez commencé à télécharger « {title} »",
             "{actor} started downloading \"{title}\"",

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::Context;
 use crate::client::journal::VerifiedEntry;
 use crate::client::ClientError;
-use crate::journal::leaf::{ActorKind, Phase};
+use crate::journal::leaf::{Action, ActorKind, Phase};
 use crate::messages::{category_label, journal_sentence, render};
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -128,6 +128,8 @@ pub(super) fn journal(ctx: &Context) -> Result<(), ClientError> {
         .filter(|e| e.leaf.phase != Phase::Attempt)
         .map(|e| e.leaf.request)
         .collect();
+    // Repeated consultations of her own list in a row are told once, with a count.
+    let mut run: Option<(&VerifiedEntry, usize)> = None;
     for e in &entries {
         if e.leaf.phase == Phase::Attempt
             && e.leaf.action.is_fail_closed()
@@ -135,9 +137,44 @@ pub(super) fn journal(ctx: &Context) -> Result<(), ClientError> {
         {
             continue;
         }
+        let own_list = e.leaf.action == Action::List && e.leaf.actor_kind == ActorKind::Citizen;
+        if own_list {
+            run = Some(match run {
+                Some((_, n)) => (e, n + 1),
+                None => (e, 1),
+            });
+            continue;
+        }
+        flush_run(ctx, run.take(), &titles);
         if let Some(line) = sentence(ctx, e, &titles) {
             ctx.out.raw(&format!("{line}\n"));
         }
     }
+    flush_run(ctx, run, &titles);
     Ok(())
+}
+
+/// Prints a run of list consultations: the sentence once, with how many times.
+fn flush_run(
+    ctx: &Context,
+    run: Option<(&VerifiedEntry, usize)>,
+    titles: &HashMap<String, String>,
+) {
+    let Some((last, count)) = run else { return };
+    if count == 1 {
+        if let Some(line) = sentence(ctx, last, titles) {
+            ctx.out.raw(&format!("{line}\n"));
+        }
+        return;
+    }
+    if let Some(template) = journal_sentence("list.done.repeated", ctx.out.lang) {
+        let line = render(
+            template,
+            &[
+                ("count", &count.to_string()),
+                ("date", &ctx.out.instant(last.leaf.time_ms)),
+            ],
+        );
+        ctx.out.raw(&format!("{line}\n"));
+    }
 }

@@ -135,8 +135,15 @@ fn every_action_is_in_the_citizens_journal_with_actor_and_outcome() {
         .as_u64()
         .unwrap();
     assert!(attempt_seq < fetch["seq"].as_u64().unwrap());
-    // In plain French.
+    // In plain French; her own repeated list views are told once, with a count
+    // (the JSON read above listed her documents for their titles: that is one).
+    mme.ok(&["list"]);
+    mme.ok(&["list"]);
     let text = mme.ok(&["journal"]);
+    assert!(
+        text.contains("Vous avez consulté la liste de vos documents 3 fois, la dernière le "),
+        "{text}"
+    );
     for needle in [
         "Vous avez créé votre coffre le ",
         "Vous avez ajouté « Avis d'imposition 2025 » le ",

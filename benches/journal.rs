@@ -9,12 +9,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use coffre::api::{
-    CommitRequest, KdfParams, PassphraseCredentials, RecoveryCredentials, RegisterRequest, Role,
-};
-use coffre::crypto::identity::Identity;
-use coffre::crypto::passphrase::RootKey;
-use coffre::crypto::recovery::RecoveryKey;
+use coffre::api::{CommitRequest, Role};
 use coffre::crypto::server::{LogKey, ServerSecret};
 use coffre::crypto::SecretString;
 use coffre::journal::leaf::{Action, Phase};
@@ -39,28 +34,9 @@ fn vault(dir: &std::path::Path) -> Arc<Vault> {
 }
 
 async fn register(v: &Vault, user: &str) -> Principal {
-    let id = Identity::generate();
-    let rk = RecoveryKey::generate();
-    let kdf = KdfParams::DEFAULT;
-    let root =
-        RootKey::derive(&SecretString::from("benchmark!".to_owned()), &[1; 16], kdf).unwrap();
-    v.register(RegisterRequest {
-        user: user.into(),
-        keys: id.public_keys(),
-        passphrase: PassphraseCredentials {
-            salt: vec![1; 16].into(),
-            kdf,
-            auth_key: root.auth_key().to_wire(),
-            wrapped_identity: root.kek().wrap(&id, user, kdf),
-        },
-        recovery: RecoveryCredentials {
-            recipient: rk.recipient(),
-            envelope: rk.seal_identity(&id).into(),
-            auth_key: rk.auth_key(),
-        },
-    })
-    .await
-    .unwrap();
+    let pass = SecretString::from("benchmark!".to_owned());
+    let (request, _, _) = coffre::client::account::registration(user, &pass).unwrap();
+    v.register(request).await.unwrap();
     Principal {
         user: user.into(),
         role: Role::Citizen,

@@ -71,6 +71,23 @@ fn recovery_credentials(rk: &RecoveryKey, identity: &Identity) -> RecoveryCreden
     }
 }
 
+/// A new identity and recovery key, and the request that registers them: what a
+/// device sends to create an account (a citizen's, or a mediator's with a code).
+pub fn registration(
+    user: &str,
+    pass: &SecretString,
+) -> Result<(RegisterRequest, Identity, RecoveryKey), ClientError> {
+    let identity = Identity::generate();
+    let rk = RecoveryKey::generate();
+    let request = RegisterRequest {
+        user: user.to_owned(),
+        keys: identity.public_keys(),
+        passphrase: passphrase_credentials(user, pass, &identity)?,
+        recovery: recovery_credentials(&rk, &identity),
+    };
+    Ok((request, identity, rk))
+}
+
 /// The server must hand back the keys this device knows.
 fn check_keys(identity: &Identity, response: &crate::api::PublicKeys) -> Result<(), ClientError> {
     if identity.public_keys() != *response {
@@ -118,14 +135,7 @@ impl Client {
         code: Option<&str>,
     ) -> Result<Enrolled, ClientError> {
         check_new_passphrase(pass)?;
-        let identity = Identity::generate();
-        let rk = RecoveryKey::generate();
-        let account = RegisterRequest {
-            user: user.to_owned(),
-            keys: identity.public_keys(),
-            passphrase: passphrase_credentials(user, pass, &identity)?,
-            recovery: recovery_credentials(&rk, &identity),
-        };
+        let (account, identity, rk) = registration(user, pass)?;
         let response: SessionResponse = match code {
             None => self
                 .http

@@ -4,12 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use coffre::api::{
-    KdfParams, LoginRequest, PassphraseCredentials, RecoveryCredentials, RegisterRequest,
-};
-use coffre::crypto::identity::Identity;
+use coffre::api::{LoginRequest, RegisterRequest};
 use coffre::crypto::passphrase::RootKey;
-use coffre::crypto::recovery::RecoveryKey;
 use coffre::crypto::server::{LogKey, ServerSecret};
 use coffre::crypto::SecretString;
 use coffre::storage::fs::FsBlobStore;
@@ -47,27 +43,11 @@ fn world() -> World {
     }
 }
 
+/// A registration as a device makes it, and the login that goes with it.
 fn registration(user: &str) -> (RegisterRequest, LoginRequest) {
-    let id = Identity::generate();
-    let rk = RecoveryKey::generate();
-    let kdf = KdfParams::DEFAULT;
-    let salt = [7u8; 16];
-    let root = RootKey::derive(&SecretString::from("passphrase!".to_owned()), &salt, kdf).unwrap();
-    let req = RegisterRequest {
-        user: user.into(),
-        keys: id.public_keys(),
-        passphrase: PassphraseCredentials {
-            salt: salt.to_vec().into(),
-            kdf,
-            auth_key: root.auth_key().to_wire(),
-            wrapped_identity: root.kek().wrap(&id, user, kdf),
-        },
-        recovery: RecoveryCredentials {
-            recipient: rk.recipient(),
-            envelope: rk.seal_identity(&id).into(),
-            auth_key: rk.auth_key(),
-        },
-    };
+    let pass = SecretString::from("passphrase!".to_owned());
+    let (req, _, _) = coffre::client::account::registration(user, &pass).unwrap();
+    let root = RootKey::derive(&pass, req.passphrase.salt.as_slice(), req.passphrase.kdf).unwrap();
     let login = LoginRequest {
         user: user.into(),
         auth_key: root.auth_key().to_wire(),

@@ -2,6 +2,16 @@
 
 use crate::harness::{agent, status_json, Daemon};
 
+/// A JSON refusal with this status and stable code.
+fn refused(r: ureq::http::Response<ureq::Body>, status: u16, code: &str) {
+    let (got, body) = status_json(r);
+    assert_eq!(
+        (got, body["error"]["code"].as_str()),
+        (status, Some(code)),
+        "{body}"
+    );
+}
+
 #[test]
 fn malformed_requests_get_4xx_and_the_server_stays_up() {
     let d = Daemon::start();
@@ -17,32 +27,20 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
         .content_type("application/json")
         .send(&b"{not json"[..])
         .unwrap();
-    let (status, body) = status_json(r);
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_json"))
-    );
+    refused(r, 400, "invalid_json");
     // Well-formed JSON of the wrong shape.
     let r = http
         .post(url("/v1/sessions"))
         .send_json(serde_json::json!({"user": 3}))
         .unwrap();
-    let (status, body) = status_json(r);
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_json"))
-    );
+    refused(r, 400, "invalid_json");
     // Wrong content type, on JSON and on upload endpoints.
     let r = http
         .post(url("/v1/prelogin"))
         .content_type("text/plain")
         .send(&b"{\"user\":\"a\"}"[..])
         .unwrap();
-    let (status, body) = status_json(r);
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (415, Some("unsupported_media_type"))
-    );
+    refused(r, 415, "unsupported_media_type");
     let r = http
         .post(url("/v1/uploads"))
         .header("Authorization", &bearer)
@@ -57,11 +55,7 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
         .content_type("application/octet-stream")
         .send(&b"%PDF-1.7 plaintext!"[..])
         .unwrap();
-    let (status, body) = status_json(r);
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("not_age_file"))
-    );
+    refused(r, 400, "not_age_file");
     // A commit of an upload that does not exist, or of someone else's.
     let r = http
         .post(url("/v1/documents"))
@@ -72,11 +66,7 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
             "owner_envelope": "YWdlLWVuY3J5cHRpb24ub3JnL3YxCg=="
         }))
         .unwrap();
-    let (status, body) = status_json(r);
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("upload_not_found"))
-    );
+    refused(r, 404, "upload_not_found");
     // Oversized JSON body.
     // Just over the 1 MiB limit, so the client has sent it all when refused.
     let huge = format!("{{\"user\":\"{}\"}}", "a".repeat(1024 * 1024));
@@ -85,11 +75,7 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
         .content_type("application/json")
         .send(huge.as_bytes())
         .unwrap();
-    let (status, body) = status_json(r);
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (413, Some("payload_too_large"))
-    );
+    refused(r, 413, "payload_too_large");
     // Huge headers: a 431, or the connection closed while we are still writing.
     let r = http
         .get(url("/v1/health"))
@@ -118,17 +104,9 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     let r = http.get(url("/v1/nothing-here")).call().unwrap();
-    let (status, body) = status_json(r);
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    refused(r, 404, "not_found");
     let r = http.put(url("/v1/documents")).send_empty().unwrap();
-    let (status, body) = status_json(r);
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (405, Some("method_not_allowed"))
-    );
+    refused(r, 405, "method_not_allowed");
     for odd in ["..%2F..%2Fetc", "ZZZZ", "0000000000000000000000000000000g"] {
         let r = http
             .get(url(&format!("/v1/documents/{odd}/content")))
@@ -142,11 +120,7 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
         .get(url("/v1/journal/consistency?from=x&to=2"))
         .call()
         .unwrap();
-    let (status, body) = status_json(r);
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("bad_request"))
-    );
+    refused(r, 400, "bad_request");
     let r = http
         .get(url("/v1/journal/consistency?from=5&to=2"))
         .call()

@@ -91,8 +91,8 @@ fn state_text(state: GrantState) -> Text {
 pub(super) fn grants(ctx: &Context) -> Result<(), ClientError> {
     let session = super::verified_session(ctx)?;
     let grants = ctx.client.grants(&session)?;
-    if ctx.out.json {
-        let items: Vec<serde_json::Value> = grants
+    let json = || -> Vec<serde_json::Value> {
+        grants
             .iter()
             .map(|g| {
                 json!({
@@ -107,28 +107,25 @@ pub(super) fn grants(ctx: &Context) -> Result<(), ClientError> {
                     "state": g.state.as_str(),
                 })
             })
-            .collect();
-        ctx.out.json(&items);
-        return Ok(());
-    }
-    if grants.is_empty() {
-        ctx.out.say(Text::NoGrants, &[]);
-        return Ok(());
-    }
-    let rows: Vec<Vec<String>> = grants
-        .iter()
-        .map(|g| {
-            vec![
-                g.grant.id[..8].to_owned(),
-                format!("{} ({})", g.mediator_name, g.mediator_structure),
-                g.grant.documents.len().to_string(),
-                g.grant.purpose.clone(),
-                ctx.out.instant(g.grant.expires_ms),
-                ctx.out.text(state_text(g.state), &[]),
-            ]
-        })
-        .collect();
-    ctx.out.table(
+            .collect()
+    };
+    let rows = || -> Vec<Vec<String>> {
+        grants
+            .iter()
+            .map(|g| {
+                vec![
+                    g.grant.id[..8].to_owned(),
+                    format!("{} ({})", g.mediator_name, g.mediator_structure),
+                    g.grant.documents.len().to_string(),
+                    g.grant.purpose.clone(),
+                    ctx.out.instant(g.grant.expires_ms),
+                    ctx.out.text(state_text(g.state), &[]),
+                ]
+            })
+            .collect()
+    };
+    ctx.out.listing(
+        Text::NoGrants,
         &[
             Text::ColumnGrant,
             Text::ColumnMediator,
@@ -137,7 +134,8 @@ pub(super) fn grants(ctx: &Context) -> Result<(), ClientError> {
             Text::ColumnUntil,
             Text::ColumnState,
         ],
-        &rows,
+        json,
+        rows,
     );
     Ok(())
 }
@@ -226,9 +224,8 @@ pub(super) fn receipt(
 pub(super) fn shared(ctx: &Context) -> Result<(), ClientError> {
     let session = super::verified_session(ctx)?;
     let docs = ctx.client.shared(&session)?;
-    if ctx.out.json {
-        let items: Vec<serde_json::Value> = docs
-            .iter()
+    let json = || -> Vec<serde_json::Value> {
+        docs.iter()
             .map(|d| {
                 let m = d.meta.as_ref();
                 json!({
@@ -241,40 +238,36 @@ pub(super) fn shared(ctx: &Context) -> Result<(), ClientError> {
                     "expires": ctx.out.timestamp(d.shared.expires_ms),
                 })
             })
-            .collect();
-        ctx.out.json(&items);
-        return Ok(());
-    }
-    if docs.is_empty() {
-        ctx.out.say(Text::NothingShared, &[]);
-        return Ok(());
-    }
-    let rows: Vec<Vec<String>> = docs
-        .iter()
-        .map(|d| {
-            let (title, category, size) = match &d.meta {
-                Some(m) => (
-                    m.title.clone(),
-                    category_label(m.category, ctx.out.lang).to_owned(),
-                    ctx.out.size(m.size),
-                ),
-                None => (
-                    ctx.out.text(Text::Unreadable, &[]),
-                    String::new(),
-                    String::new(),
-                ),
-            };
-            vec![
-                d.shared.id[..8].to_owned(),
-                title,
-                category,
-                size,
-                d.shared.citizen.clone(),
-                ctx.out.instant(d.shared.expires_ms),
-            ]
-        })
-        .collect();
-    ctx.out.table(
+            .collect()
+    };
+    let rows = || -> Vec<Vec<String>> {
+        docs.iter()
+            .map(|d| {
+                let (title, category, size) = match &d.meta {
+                    Some(m) => (
+                        m.title.clone(),
+                        category_label(m.category, ctx.out.lang).to_owned(),
+                        ctx.out.size(m.size),
+                    ),
+                    None => (
+                        ctx.out.text(Text::Unreadable, &[]),
+                        String::new(),
+                        String::new(),
+                    ),
+                };
+                vec![
+                    d.shared.id[..8].to_owned(),
+                    title,
+                    category,
+                    size,
+                    d.shared.citizen.clone(),
+                    ctx.out.instant(d.shared.expires_ms),
+                ]
+            })
+            .collect()
+    };
+    ctx.out.listing(
+        Text::NothingShared,
         &[
             Text::ColumnId,
             Text::ColumnTitle,
@@ -283,7 +276,8 @@ pub(super) fn shared(ctx: &Context) -> Result<(), ClientError> {
             Text::ColumnCitizen,
             Text::ColumnUntil,
         ],
-        &rows,
+        json,
+        rows,
     );
     Ok(())
 }
@@ -319,9 +313,8 @@ fn request_state_text(state: RequestState) -> Text {
 pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
     let session = ctx.client.session()?;
     let list = ctx.client.requests(&session)?;
-    if ctx.out.json {
-        let items: Vec<serde_json::Value> = list
-            .iter()
+    let json = || -> Vec<serde_json::Value> {
+        list.iter()
             .map(|r| {
                 json!({
                     "request": r.id,
@@ -339,28 +332,24 @@ pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
                     "grant": r.grant,
                 })
             })
-            .collect();
-        ctx.out.json(&items);
-        return Ok(());
-    }
-    if list.is_empty() {
-        ctx.out.say(Text::NoRequests, &[]);
-        return Ok(());
-    }
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|r| {
-            vec![
-                r.id[..8].to_owned(),
-                format!("{} ({})", r.mediator_name, r.mediator_structure),
-                category_label(r.category, ctx.out.lang).to_owned(),
-                r.message.clone(),
-                ctx.out.date(r.created_ms),
-                ctx.out.text(request_state_text(r.state), &[]),
-            ]
-        })
-        .collect();
-    ctx.out.table(
+            .collect()
+    };
+    let rows = || -> Vec<Vec<String>> {
+        list.iter()
+            .map(|r| {
+                vec![
+                    r.id[..8].to_owned(),
+                    format!("{} ({})", r.mediator_name, r.mediator_structure),
+                    category_label(r.category, ctx.out.lang).to_owned(),
+                    r.message.clone(),
+                    ctx.out.date(r.created_ms),
+                    ctx.out.text(request_state_text(r.state), &[]),
+                ]
+            })
+            .collect()
+    };
+    ctx.out.listing(
+        Text::NoRequests,
         &[
             Text::ColumnRequest,
             Text::ColumnMediator,
@@ -369,7 +358,8 @@ pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
             Text::ColumnDate,
             Text::ColumnState,
         ],
-        &rows,
+        json,
+        rows,
     );
     Ok(())
 }

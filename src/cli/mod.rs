@@ -563,9 +563,8 @@ fn add(ctx: &Context, file: &Path, doc: NewDocument) -> Result<(), ClientError> 
 fn list(ctx: &Context) -> Result<(), ClientError> {
     let session = verified_session(ctx)?;
     let docs = ctx.client.list(&session)?;
-    if ctx.out.json {
-        let items: Vec<serde_json::Value> = docs
-            .iter()
+    let json = || -> Vec<serde_json::Value> {
+        docs.iter()
             .map(|d| {
                 let m = d.meta.as_ref();
                 json!({
@@ -578,40 +577,36 @@ fn list(ctx: &Context) -> Result<(), ClientError> {
                     "expires": m.and_then(|m| m.expires.clone()),
                 })
             })
-            .collect();
-        ctx.out.json(&items);
-        return Ok(());
-    }
-    if docs.is_empty() {
-        ctx.out.say(Text::EmptyVault, &[]);
-        return Ok(());
-    }
+            .collect()
+    };
     let unreadable = crate::messages::text(Text::Unreadable, ctx.out.lang);
-    let rows: Vec<Vec<String>> = docs
-        .iter()
-        .map(|d| match &d.meta {
-            Some(m) => vec![
-                d.id[..8].to_owned(),
-                m.title.clone(),
-                category_label(m.category, ctx.out.lang).to_owned(),
-                ctx.out.size(m.size),
-                ctx.out.date(d.added_ms),
-                m.expires
-                    .as_deref()
-                    .map(|e| ctx.out.day(e))
-                    .unwrap_or_default(),
-            ],
-            None => vec![
-                d.id[..8].to_owned(),
-                unreadable.to_owned(),
-                String::new(),
-                ctx.out.size(d.stored_size),
-                ctx.out.date(d.added_ms),
-                String::new(),
-            ],
-        })
-        .collect();
-    ctx.out.table(
+    let rows = || -> Vec<Vec<String>> {
+        docs.iter()
+            .map(|d| match &d.meta {
+                Some(m) => vec![
+                    d.id[..8].to_owned(),
+                    m.title.clone(),
+                    category_label(m.category, ctx.out.lang).to_owned(),
+                    ctx.out.size(m.size),
+                    ctx.out.date(d.added_ms),
+                    m.expires
+                        .as_deref()
+                        .map(|e| ctx.out.day(e))
+                        .unwrap_or_default(),
+                ],
+                None => vec![
+                    d.id[..8].to_owned(),
+                    unreadable.to_owned(),
+                    String::new(),
+                    ctx.out.size(d.stored_size),
+                    ctx.out.date(d.added_ms),
+                    String::new(),
+                ],
+            })
+            .collect()
+    };
+    ctx.out.listing(
+        Text::EmptyVault,
         &[
             Text::ColumnId,
             Text::ColumnTitle,
@@ -620,9 +615,12 @@ fn list(ctx: &Context) -> Result<(), ClientError> {
             Text::ColumnAdded,
             Text::ColumnExpires,
         ],
-        &rows,
+        json,
+        rows,
     );
-    remind(ctx, &docs);
+    if !ctx.out.json {
+        remind(ctx, &docs);
+    }
     Ok(())
 }
 

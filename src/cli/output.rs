@@ -65,6 +65,27 @@ impl Out {
         rows.iter().for_each(|r| line(r));
     }
 
+    /// A list: JSON items for scripts; for people, a sentence when it is empty,
+    /// else a table. Only the form asked for is built.
+    pub fn listing(
+        &self,
+        empty: Text,
+        header: &[Text],
+        json: impl FnOnce() -> Vec<serde_json::Value>,
+        rows: impl FnOnce() -> Vec<Vec<String>>,
+    ) {
+        if self.json {
+            self.json(&json());
+            return;
+        }
+        let rows = rows();
+        if rows.is_empty() {
+            self.say(empty, &[]);
+        } else {
+            self.table(header, &rows);
+        }
+    }
+
     /// An error: one sentence and its code, or the JSON error object.
     pub fn error(&self, err: &ClientError) {
         let message = err.message(self.lang);

@@ -133,6 +133,13 @@ pub enum Text {
     PromptPassphrase,
     PromptNewPassphrase,
     PromptConfirm,
+    PromptAcceptChange,
+    ChangeIntro,
+    ChangeOld,
+    ChangeNew,
+    ChangeMissing,
+    ChangeNoneMissing,
+    ChangeAccepted,
 }
 
 /// The sentence for a [`Text`].
@@ -315,6 +322,34 @@ fn text_pair(key: Text) -> (&'static str, &'static str) {
         PromptPassphrase => ("Phrase de passe : ", "Passphrase: "),
         PromptNewPassphrase => ("Nouvelle phrase de passe : ", "New passphrase: "),
         PromptConfirm => ("Confirmez la phrase de passe : ", "Confirm the passphrase: "),
+        PromptAcceptChange => (
+            "N'acceptez que si le service vous a prévenu de ce changement. Tapez ACCEPTER pour confirmer : ",
+            "Accept only if the service told you of this change. Type ACCEPT to confirm: ",
+        ),
+        ChangeIntro => (
+            "Le journal que présente le serveur n'est plus celui que cet appareil a vérifié.",
+            "The journal the server shows is no longer the one this device verified.",
+        ),
+        ChangeOld => (
+            "Avant : clé {key}, {count} entrée(s) vérifiée(s), point de contrôle de {size} entrées.",
+            "Before: key {key}, {count} verified entry(ies), checkpoint of {size} entries.",
+        ),
+        ChangeNew => (
+            "Maintenant : clé {key}, {count} entrée(s) pour votre coffre, point de contrôle de {size} entrées.",
+            "Now: key {key}, {count} entry(ies) for your vault, checkpoint of {size} entries.",
+        ),
+        ChangeMissing => (
+            "{count} entrée(s) déjà vue(s) par cet appareil n'y figurent plus :",
+            "{count} entry(ies) this device saw are no longer in it:",
+        ),
+        ChangeNoneMissing => (
+            "Aucune entrée déjà vue par cet appareil n'a disparu.",
+            "No entry this device saw has disappeared.",
+        ),
+        ChangeAccepted => (
+            "Changement accepté et inscrit dans votre journal. L'ancien état est gardé dans : {path}",
+            "Change accepted and written in your journal. The previous state is kept in: {path}",
+        ),
     }
 }
 
@@ -492,8 +527,12 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "ALERT: the server shows an older journal than the one this device already verified ({detail}). Entries may have been erased. The evidence is saved in {path}.",
         ),
         JournalKeyChanged => (
-            "ALERTE : la clé de signature du journal a changé depuis votre première connexion. Les preuves sont enregistrées dans {path}.",
-            "ALERT: the journal's signing key changed since your first connection. The evidence is saved in {path}.",
+            "ALERTE : le serveur présente un autre journal que celui de votre coffre ({detail}). Les preuves sont enregistrées dans {path}. Si le service vous a prévenu d'un changement, vérifiez-le avec « coffre journal accept-change ».",
+            "ALERT: the server shows another journal than your vault's ({detail}). The evidence is saved in {path}. If the service told you of a change, check it with \"coffre journal accept-change\".",
+        ),
+        NothingToAccept => (
+            "Le journal n'a pas changé : il n'y a rien à accepter.",
+            "The journal has not changed: there is nothing to accept.",
         ),
         Unavailable => (
             "Le service est momentanément indisponible. Rien n'a été modifié ; réessayez plus tard.",
@@ -689,6 +728,10 @@ pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
         "passphrase_change.denied" => (
             "Changement de phrase de passe refusé (ancienne phrase incorrecte)",
             "Passphrase change refused (wrong current passphrase)",
+        ),
+        "journal_change.done" => (
+            "{actor} avez accepté un changement du journal ({count} entrée(s) déjà vues n'y figurent plus)",
+            "{actor} accepted a change of the journal ({count} entry(ies) seen before are no longer in it)",
         ),
         "you" => ("Vous", "You"),
         "on" => ("le {date}", "on {date}"),

@@ -113,6 +113,7 @@ codes! {
     ProtocolError => "protocol_error",
     ConfirmationRequired => "confirmation_required",
     UsageError => "usage_error",
+    NothingToAccept => "nothing_to_accept",
 }
 
 impl Serialize for ErrorCode {

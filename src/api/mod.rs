@@ -299,6 +299,20 @@ pub struct Health {
 }
 
 /// The journal's verifier key, as clients pin it.
+/// A citizen accepting a change of journal (a new log key, or a restore from a
+/// backup) after her client showed her what changed; recorded in her chain.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrustChangeRequest {
+    /// The verifier key her device had pinned.
+    pub previous_key: String,
+    /// The last checkpoint her device had verified (a signed note).
+    pub previous_checkpoint: String,
+    /// The verifier key she accepts.
+    pub key: String,
+    /// How many entries her device had verified that the journal no longer holds.
+    pub missing: u64,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JournalKeyInfo {
     pub origin: String,

@@ -43,16 +43,25 @@ fn prompt(label: &str) -> Result<SecretString, ClientError> {
 
 /// Asks, on a terminal, to type the confirmation word; false without a terminal.
 pub fn confirm_delete(lang: Lang) -> bool {
+    confirm_word(lang, Text::PromptConfirmDelete, ("SUPPRIMER", "DELETE"))
+}
+
+/// Asks, on a terminal, to type the word that accepts a change of journal.
+pub fn confirm_journal_change(lang: Lang) -> bool {
+    confirm_word(lang, Text::PromptAcceptChange, ("ACCEPTER", "ACCEPT"))
+}
+
+fn confirm_word(lang: Lang, prompt: Text, (fr, en): (&str, &str)) -> bool {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
         return false;
     }
-    let Ok(answer) = rpassword::prompt_password(text(Text::PromptConfirmDelete, lang)) else {
+    let Ok(answer) = rpassword::prompt_password(text(prompt, lang)) else {
         return false;
     };
     let expected = match lang {
-        Lang::Fr => "SUPPRIMER",
-        Lang::En => "DELETE",
+        Lang::Fr => fr,
+        Lang::En => en,
     };
     answer.trim() == expected
 }

@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::Context;
-use crate::client::journal::VerifiedEntry;
+use super::{input, Context};
+use crate::api::ErrorCode;
+use crate::client::journal::{JournalChange, VerifiedEntry};
 use crate::client::ClientError;
 use crate::journal::leaf::{Action, ActorKind, Phase};
-use crate::messages::{category_label, journal_sentence, render};
+use crate::messages::{category_label, journal_sentence, render, Text};
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
@@ -176,5 +177,72 @@ fn flush_run(
             ],
         );
         ctx.out.raw(&format!("{line}\n"));
+    }
+}
+
+/// `coffre journal accept-change`: shows what changed and, once confirmed, accepts it.
+pub(super) fn accept_change(ctx: &Context, yes: bool) -> Result<(), ClientError> {
+    let session = ctx.client.session()?;
+    let change = ctx.client.journal_change(&session)?;
+    if ctx.out.json && !yes {
+        ctx.out.json(&change);
+        return Err(ClientError::local(ErrorCode::ConfirmationRequired, &[]));
+    }
+    if !ctx.out.json {
+        show_change(ctx, &change);
+    }
+    if !yes && !input::confirm_journal_change(ctx.out.lang) {
+        return Err(ClientError::local(ErrorCode::ConfirmationRequired, &[]));
+    }
+    let kept = ctx.client.accept_journal_change(&session, &change)?;
+    let kept = kept.display().to_string();
+    if ctx.out.json {
+        ctx.out.json(
+            &json!({"accepted": true, "previous_state": kept, "missing": change.missing.len()}),
+        );
+    } else {
+        ctx.out.say(Text::ChangeAccepted, &[("path", &kept)]);
+    }
+    Ok(())
+}
+
+fn checkpoint_size(note: &str) -> String {
+    note.lines().nth(1).unwrap_or("0").to_owned()
+}
+
+fn show_change(ctx: &Context, c: &JournalChange) {
+    ctx.out.say(Text::ChangeIntro, &[]);
+    ctx.out.say(
+        Text::ChangeOld,
+        &[
+            ("key", &c.old_key),
+            ("count", &c.old_entries.to_string()),
+            ("size", &checkpoint_size(&c.old_checkpoint)),
+        ],
+    );
+    ctx.out.say(
+        Text::ChangeNew,
+        &[
+            ("key", &c.new_key),
+            ("count", &c.new_entries.to_string()),
+            ("size", &checkpoint_size(&c.new_checkpoint)),
+        ],
+    );
+    if c.missing.is_empty() {
+        ctx.out.say(Text::ChangeNoneMissing, &[]);
+        return;
+    }
+    ctx.out.say(
+        Text::ChangeMissing,
+        &[("count", &c.missing.len().to_string())],
+    );
+    for m in &c.missing {
+        ctx.out.raw(&format!(
+            "  n° {} — {} — {} ({})\n",
+            m.seq,
+            ctx.out.instant(m.time_ms),
+            m.action,
+            m.phase
+        ));
     }
 }

@@ -155,7 +155,10 @@ enum Command {
     /// Refuse une demande de document.
     Decline { request: String },
     /// L'historique vérifié de votre coffre : qui a fait quoi, et quand.
-    Journal,
+    Journal {
+        #[command(subcommand)]
+        action: Option<JournalAction>,
+    },
     /// Exporte tout votre coffre dans un dossier, au format ouvert age.
     Export { dir: PathBuf },
     /// Supprime votre coffre et détruit vos clés (définitif).
@@ -171,6 +174,17 @@ enum Command {
         admin_token_file: Option<PathBuf>,
         #[command(subcommand)]
         action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalAction {
+    /// Montre ce qui a changé dans le journal (nouvelle clé, restauration) et, si
+    /// vous confirmez, l'accepte.
+    AcceptChange {
+        /// Accepte sans question (pour les scripts).
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -377,7 +391,10 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
             },
         ),
         Command::Grants => consent::grants(ctx),
-        Command::Journal => journal::journal(ctx),
+        Command::Journal { action: None } => journal::journal(ctx),
+        Command::Journal {
+            action: Some(JournalAction::AcceptChange { yes }),
+        } => journal::accept_change(ctx, yes),
         Command::Export { dir } => export(ctx, &dir),
         Command::DeleteAccount { yes } => delete_account(ctx, yes),
         Command::Revoke { grant } => consent::revoke(ctx, &grant),

@@ -99,10 +99,11 @@ fn check_keys(identity: &Identity, response: &crate::api::PublicKeys) -> Result<
 }
 
 impl Client {
-    fn kit(&self, rk: &RecoveryKey, user: &str, today: &str) -> Zeroizing<String> {
+    fn kit(&self, rk: &RecoveryKey, user: &str, journal: &str, today: &str) -> Zeroizing<String> {
         let info = KitInfo {
             user: user.to_owned(),
             server: self.http.base().to_owned(),
+            journal: journal.to_owned(),
         };
         rk.to_kit(&info, today)
     }
@@ -148,8 +149,11 @@ impl Client {
                 self.http.send_json("POST", "/v1/enrol", None, &req)?
             }
         };
-        let kit = self.kit(&rk, user, today);
         let session = self.open(&response, identity)?;
+        // The journal is pinned now, at the account's creation, and recorded in the
+        // kit: no later announcement by the server can replace it.
+        let journal = self.pin_journal(&session, None, true)?;
+        let kit = self.kit(&rk, user, &journal, today);
         Ok(Enrolled { session, kit })
     }
 
@@ -281,8 +285,10 @@ impl Client {
             recovery: recovery_credentials(&next, &identity),
         };
         let response: SessionResponse = self.http.send_json("POST", "/v1/recovery", None, &req)?;
-        let kit = self.kit(&next, user, today);
         let session = self.open(&response, identity)?;
+        let from_kit = Some(info.journal.as_str()).filter(|j| !j.is_empty());
+        let journal = self.pin_journal(&session, from_kit, false)?;
+        let kit = self.kit(&next, user, &journal, today);
         Ok(Enrolled { session, kit })
     }
 }

@@ -13,6 +13,7 @@ use super::account::Client;
 use super::{ClientError, Session};
 use crate::api::{
     Bytes, CheckpointResponse, ConsistencyResponse, ErrorCode, JournalKeyInfo, JournalPage,
+    TrustChangeRequest,
 };
 use crate::crypto::{hex, sha256};
 use crate::journal::checkpoint::{self, Checkpoint};
@@ -27,9 +28,12 @@ pub struct VerifiedEntry {
     pub details: serde_json::Value,
 }
 
-/// What this device remembers of a journal.
+/// What this device remembers of a journal. The file is named after the server this
+/// device was pointed at and the user (never after anything the server announces), so
+/// a server cannot get a fresh pin by announcing another origin.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Pinned {
+    /// The journal's origin, pinned at registration (or from the recovery kit).
     origin: String,
     user: String,
     vkey: String,
@@ -41,10 +45,37 @@ struct Pinned {
     entries: u64,
     /// Leaf hash of the last of them.
     head: Option<Bytes>,
+    /// Every entry verified so far, so that a change of journal can say which of
+    /// them are gone.
+    #[serde(default)]
+    seen: Vec<Seen>,
     /// Set when a check failed: every later check refuses, until a person who
     /// understands the evidence removes this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     alarm: Option<Alarm>,
+}
+
+/// One entry this device verified, remembered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    pub seq: u64,
+    pub time_ms: i64,
+    pub action: String,
+    pub phase: String,
+    /// Its leaf hash, hex.
+    pub hash: String,
+}
+
+impl Seen {
+    fn of(e: &VerifiedEntry) -> Seen {
+        Seen {
+            seq: e.leaf.seq,
+            time_ms: e.leaf.time_ms,
+            action: e.leaf.action.as_str().to_owned(),
+            phase: e.leaf.phase.as_str().to_owned(),
+            hash: hex(&leaf_hash(&e.leaf.encode())),
+        }
+    }
 }
 
 /// A failed check, remembered.
@@ -66,9 +97,23 @@ struct Evidence<'a> {
     page: Option<&'a JournalPage>,
 }
 
-fn state_path(home: &Path, origin: &str, user: &str) -> PathBuf {
-    let id = hex(&sha256(format!("{origin}\n{user}").as_bytes())[..8]);
+/// The state file of `user` at the server this device calls `base` (its URL). The
+/// deployment is its host: the same server on another port is the same journal.
+fn state_path(home: &Path, base: &str, user: &str) -> PathBuf {
+    let id = hex(&sha256(format!("{}\n{user}", deployment(base)).as_bytes())[..8]);
     home.join(format!("journal-{id}.json"))
+}
+
+/// The host part of a base URL, lower-cased: `https://Coffre.example:8443/` →
+/// `coffre.example`.
+fn deployment(base: &str) -> String {
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.to_ascii_lowercase()
 }
 
 fn load(path: &Path) -> Result<Option<Pinned>, ClientError> {
@@ -148,7 +193,7 @@ impl Client {
         incremental: bool,
     ) -> Result<Vec<VerifiedEntry>, ClientError> {
         let info: JournalKeyInfo = self.http.get_json("/v1/journal/key", session.token())?;
-        let path = state_path(&self.home, &info.origin, &session.user);
+        let path = state_path(&self.home, self.http.base(), &session.user);
         let pinned = load(&path)?;
         if let Some(alarm) = pinned.as_ref().and_then(|p| p.alarm.as_ref()) {
             return Err(ClientError::local(
@@ -164,12 +209,16 @@ impl Client {
             consistency: None,
             page: None,
         };
-        let vkey = match &pinned {
-            Some(p) if p.vkey != info.vkey => {
-                return Err(f.fail(ErrorCode::JournalKeyChanged, "verifier key"))
+        let (origin, vkey) = match &pinned {
+            Some(p) if p.origin != info.origin => {
+                let detail = format!("origine « {} » au lieu de « {} »", info.origin, p.origin);
+                return Err(f.fail(ErrorCode::JournalKeyChanged, &detail));
             }
-            Some(p) => p.vkey.clone(),
-            None => info.vkey.clone(),
+            Some(p) if p.vkey != info.vkey => {
+                return Err(f.fail(ErrorCode::JournalKeyChanged, "clé de vérification"))
+            }
+            Some(p) => (p.origin.clone(), p.vkey.clone()),
+            None => (key_origin(&info)?, info.vkey.clone()),
         };
         let note: CheckpointResponse = self
             .http
@@ -177,7 +226,7 @@ impl Client {
         f.checkpoint = Some(&note.checkpoint);
         let cp = checkpoint::verify(&note.checkpoint, &vkey)
             .map_err(|e| f.fail(ErrorCode::JournalTampered, &format!("checkpoint: {e}")))?;
-        if cp.origin != info.origin {
+        if cp.origin != origin {
             return Err(f.fail(ErrorCode::JournalTampered, "checkpoint origin"));
         }
         let proof = self.check_extends(session, pinned.as_ref(), &cp, &f)?;
@@ -199,8 +248,13 @@ impl Client {
             Some(e) => Some(leaf_hash(&e.leaf.encode()).to_vec().into()),
             None => start.head.map(|h| h.to_vec().into()),
         };
+        let mut seen = match &pinned {
+            Some(p) if from > 0 => p.seen.clone(),
+            _ => Vec::new(),
+        };
+        seen.extend(entries.iter().map(Seen::of));
         let state = Pinned {
-            origin: info.origin,
+            origin,
             user: session.user.clone(),
             vkey,
             size: cp.size,
@@ -212,15 +266,137 @@ impl Client {
                 .or_else(|| pinned.as_ref().and_then(|p| p.subject.clone())),
             entries: total,
             head,
+            seen,
             alarm: None,
         };
-        let json =
-            serde_json::to_vec_pretty(&state).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        crate::crypto::keyfile::private_dir(&self.home)
-            .map_err(|e| ClientError::file(&self.home, e))?;
-        crate::crypto::keyfile::write_private(&path, &json)
-            .map_err(|e| ClientError::file(&path, e))?;
+        save(&self.home, &path, &state)?;
         Ok(entries)
+    }
+
+    /// Pins the journal of `session`'s account at this server: the verifier key
+    /// `from_kit` (a recovery kit's), or else the one the server announces now.
+    /// `fresh` (a new account) replaces any earlier pin for this user here; otherwise
+    /// an earlier pin is kept as it is. Returns the pinned verifier key.
+    pub fn pin_journal(
+        &self,
+        session: &Session,
+        from_kit: Option<&str>,
+        fresh: bool,
+    ) -> Result<String, ClientError> {
+        let path = state_path(&self.home, self.http.base(), &session.user);
+        if let (false, Some(p)) = (fresh, load(&path)?) {
+            return Ok(p.vkey);
+        }
+        let vkey = match from_kit {
+            Some(v) => v.to_owned(),
+            None => {
+                let info: JournalKeyInfo =
+                    self.http.get_json("/v1/journal/key", session.token())?;
+                key_origin(&info)?;
+                info.vkey
+            }
+        };
+        let (origin, _, _) = checkpoint::parse_verifier_key(&vkey)
+            .map_err(|_| ClientError::local(ErrorCode::InvalidKit, &[]))?;
+        let state = Pinned::new(origin, session.user.clone(), vkey.clone());
+        save(&self.home, &path, &state)?;
+        Ok(vkey)
+    }
+
+    /// The pinned verifier key of `user` at this server, if any.
+    pub fn pinned_key(&self, user: &str) -> Result<Option<String>, ClientError> {
+        let path = state_path(&self.home, self.http.base(), user);
+        Ok(load(&path)?.map(|p| p.vkey))
+    }
+
+    /// What changed since this device's pin, for a person to judge before accepting
+    /// it: the old and new keys and checkpoints, and the entries this device had
+    /// verified that the server's journal no longer holds. The new journal is
+    /// verified in full under the key it announces now.
+    pub fn journal_change(&self, session: &Session) -> Result<JournalChange, ClientError> {
+        let path = state_path(&self.home, self.http.base(), &session.user);
+        let Some(old) = load(&path)? else {
+            return Err(ClientError::local(ErrorCode::NothingToAccept, &[]));
+        };
+        let info: JournalKeyInfo = self.http.get_json("/v1/journal/key", session.token())?;
+        let origin = key_origin(&info)?;
+        let note: CheckpointResponse = self
+            .http
+            .get_json("/v1/journal/checkpoint", session.token())?;
+        let f = Failure {
+            home: &self.home,
+            state: &path,
+            pinned: None,
+            checkpoint: Some(&note.checkpoint),
+            consistency: None,
+            page: None,
+        };
+        let cp = checkpoint::verify(&note.checkpoint, &info.vkey)
+            .map_err(|e| f.fail(ErrorCode::JournalTampered, &format!("checkpoint: {e}")))?;
+        if cp.origin != origin {
+            return Err(f.fail(ErrorCode::JournalTampered, "checkpoint origin"));
+        }
+        let page: JournalPage = self.http.get_json(
+            &format!("/v1/journal/entries?size={}&from=0", cp.size),
+            session.token(),
+        )?;
+        let entries = verify_page(session, &page, &cp, Start::new(0, None), None, &f)?;
+        let now: std::collections::HashSet<String> =
+            entries.iter().map(|e| Seen::of(e).hash).collect();
+        let missing: Vec<Seen> = old
+            .seen
+            .iter()
+            .filter(|s| !now.contains(&s.hash))
+            .cloned()
+            .collect();
+        let unchanged = old.alarm.is_none() && old.vkey == info.vkey;
+        if unchanged {
+            return Err(ClientError::local(ErrorCode::NothingToAccept, &[]));
+        }
+        Ok(JournalChange {
+            alarm: old.alarm.as_ref().map(|a| a.code.clone()),
+            old_key: old.vkey.clone(),
+            old_checkpoint: old.checkpoint.clone(),
+            old_entries: old.entries,
+            new_key: info.vkey,
+            new_checkpoint: note.checkpoint,
+            new_entries: entries.len() as u64,
+            missing,
+        })
+    }
+
+    /// Accepts `change` after the citizen confirmed it: the server journals the
+    /// acceptance in her chain, this device keeps the old state as evidence, pins
+    /// the new key and verifies the whole journal under it.
+    pub fn accept_journal_change(
+        &self,
+        session: &Session,
+        change: &JournalChange,
+    ) -> Result<PathBuf, ClientError> {
+        let path = state_path(&self.home, self.http.base(), &session.user);
+        let kept = self.home.join(format!("journal-change-{}.json", now_ms()));
+        let json =
+            serde_json::to_vec_pretty(change).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        crate::crypto::keyfile::write_private(&kept, &json)
+            .map_err(|e| ClientError::file(&kept, e))?;
+        let req = TrustChangeRequest {
+            previous_key: change.old_key.clone(),
+            previous_checkpoint: change.old_checkpoint.clone(),
+            key: change.new_key.clone(),
+            missing: change.missing.len() as u64,
+        };
+        self.http.send_json::<_, serde_json::Value>(
+            "POST",
+            "/v1/journal/accept-change",
+            Some(session.token()),
+            &req,
+        )?;
+        let (origin, _, _) = checkpoint::parse_verifier_key(&change.new_key)
+            .map_err(|_| ClientError::Protocol("verifier key".into()))?;
+        let state = Pinned::new(origin, session.user.clone(), change.new_key.clone());
+        save(&self.home, &path, &state)?;
+        self.sync_journal(session, false)?;
+        Ok(kept)
     }
 
     /// The new checkpoint must extend the pinned one: same or larger size, and a
@@ -258,6 +434,63 @@ impl Client {
         })?;
         Ok(Some(proof.proof))
     }
+}
+
+/// A change of journal (a new key, or a journal that no longer extends what this
+/// device verified) as the citizen is shown it before accepting it.
+#[derive(Clone, Debug, Serialize)]
+pub struct JournalChange {
+    /// The alarm raised when the change was met, if any.
+    pub alarm: Option<String>,
+    pub old_key: String,
+    pub old_checkpoint: String,
+    pub old_entries: u64,
+    pub new_key: String,
+    pub new_checkpoint: String,
+    pub new_entries: u64,
+    /// Entries this device had verified that the new journal does not hold.
+    pub missing: Vec<Seen>,
+}
+
+impl Pinned {
+    /// A pin with nothing verified yet.
+    fn new(origin: String, user: String, vkey: String) -> Pinned {
+        Pinned {
+            origin,
+            user,
+            vkey,
+            size: 0,
+            root: Vec::new().into(),
+            checkpoint: String::new(),
+            subject: None,
+            entries: 0,
+            head: None,
+            seen: Vec::new(),
+            alarm: None,
+        }
+    }
+}
+
+/// The origin a key announcement names, which must be its verifier key's name.
+fn key_origin(info: &JournalKeyInfo) -> Result<String, ClientError> {
+    match checkpoint::parse_verifier_key(&info.vkey) {
+        Ok((name, _, _)) if name == info.origin => Ok(name),
+        _ => Err(ClientError::Protocol("journal key announcement".into())),
+    }
+}
+
+fn save(home: &Path, path: &Path, state: &Pinned) -> Result<(), ClientError> {
+    let json =
+        serde_json::to_vec_pretty(state).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    crate::crypto::keyfile::private_dir(home).map_err(|e| ClientError::file(home, e))?;
+    crate::crypto::keyfile::write_private(path, &json).map_err(|e| ClientError::file(path, e))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Where a page starts: the sequence number of its first entry and the leaf hash

@@ -87,6 +87,7 @@ impl Client {
         });
         let journal_json = json!({
             "format": "coffre-journal-export/v1",
+            "verifier_key": self.pinned_key(&session.user)?,
             "entries": journal.iter().map(|e| json!({
                 "seq": e.leaf.seq,
                 "index": e.index,

@@ -20,6 +20,7 @@ use crate::api::Bytes;
 const AUTH_INFO: &[u8] = b"coffre/recovery-auth/v1";
 const USER_LABEL: &str = "Identifiant : ";
 const SERVER_LABEL: &str = "Serveur : ";
+const JOURNAL_LABEL: &str = "Clé du journal : ";
 
 /// The secret printed in the kit. No Debug, no Clone; wiped on drop.
 pub struct RecoveryKey(x25519::Identity);
@@ -29,6 +30,10 @@ pub struct RecoveryKey(x25519::Identity);
 pub struct KitInfo {
     pub user: String,
     pub server: String,
+    /// The journal's verifier key pinned for this account (origin and key), so that
+    /// a new device recovering with the kit pins the right journal, not whatever
+    /// the server announces. Empty in kits made before it was recorded.
+    pub journal: String,
 }
 
 impl RecoveryKey {
@@ -65,6 +70,7 @@ impl RecoveryKey {
              \n\
              {USER_LABEL}{user}\n\
              {SERVER_LABEL}{server}\n\
+             {JOURNAL_LABEL}{journal}\n\
              Créé le : {created}\n\
              \n\
              Ce papier permet de retrouver l'accès à votre coffre si vous oubliez\n\
@@ -76,6 +82,7 @@ impl RecoveryKey {
              {key}\n",
             user = info.user,
             server = info.server,
+            journal = info.journal,
             key = secret.expose_secret(),
         ))
     }
@@ -86,12 +93,15 @@ impl RecoveryKey {
         let mut info = KitInfo {
             user: String::new(),
             server: String::new(),
+            journal: String::new(),
         };
         for line in text.lines().map(str::trim) {
             if let Some(u) = line.strip_prefix(USER_LABEL) {
                 info.user = u.trim().to_owned();
             } else if let Some(s) = line.strip_prefix(SERVER_LABEL) {
                 info.server = s.trim().to_owned();
+            } else if let Some(j) = line.strip_prefix(JOURNAL_LABEL) {
+                info.journal = j.trim().to_owned();
             } else if line.starts_with("AGE-SECRET-KEY-1") {
                 key = Some(
                     x25519::Identity::from_str(line)
@@ -116,6 +126,7 @@ mod tests {
         let info = KitInfo {
             user: "mme.b".into(),
             server: "https://coffre.example".into(),
+            journal: "coffre.example/journal/v1+01020304+AQID".into(),
         };
         let kit = rk.to_kit(&info, "23/11/2026");
         let (back, back_info) = RecoveryKey::from_kit(&kit).unwrap();

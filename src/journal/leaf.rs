@@ -63,6 +63,7 @@ byte_enum! {
         MediatorEnrolled = 18 => "mediator_enrolled",
         MediatorDisabled = 19 => "mediator_disabled",
         RequestDeclined = 20 => "request_declined",
+        JournalChange = 21 => "journal_change",
     }
 }
 

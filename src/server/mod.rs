@@ -78,6 +78,18 @@ impl Server {
             config.vault_limits(),
             JournalKeys::new(dir.journal_key()?, &config.public_host),
         ));
+        let origin = vault.journal_keys().origin.clone();
+        match vault.signed_origin().await {
+            Ok(Some(signed)) if signed != origin => {
+                return Err(ServerError::Init(format!(
+                    "public_host changed: the journal in {} is \"{signed}\", the configuration says \"{origin}\"; \
+                     put public_host back as it was (a deployment keeps one journal origin for life)",
+                    config.data.display()
+                )))
+            }
+            Ok(_) => {}
+            Err(e) => return Err(ServerError::Init(e.to_string())),
+        }
         let removed = vault
             .collect_orphans(Duration::ZERO)
             .await

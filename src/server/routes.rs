@@ -22,7 +22,7 @@ use crate::api::{
     AccessRequestDraft, ChangePassphraseRequest, CheckpointResponse, CommitRequest, ConfirmRequest,
     ConsistencyResponse, EnrolRequest, ErrorCode, GrantRequest, Health, JournalKeyInfo,
     LoginRequest, MediatorDraft, PreloginRequest, RecoverRequest, RecoveryEnvelopeRequest,
-    RegisterRequest,
+    RegisterRequest, TrustChangeRequest,
 };
 use crate::crypto::server::{same_digest, token_digest};
 use crate::messages::Lang;
@@ -155,6 +155,7 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/journal/checkpoint", get(journal_checkpoint))
         .route("/v1/journal/consistency", get(journal_consistency))
         .route("/v1/journal/entries", get(journal_entries))
+        .route("/v1/journal/accept-change", post(journal_accept_change))
         .route("/v1/admin/journal/verify", post(journal_verify))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(max_json_bytes))
@@ -491,6 +492,15 @@ async fn journal_entries(
     Ok(Json(
         s.vault.journal_page(&who.principal, q.size, q.from).await?,
     ))
+}
+
+async fn journal_accept_change(
+    State(s): Shared,
+    who: Authed,
+    ApiJson(req): ApiJson<TrustChangeRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.vault.accept_journal_change(&who.principal, req).await?;
+    Ok(Json(serde_json::json!({})))
 }
 
 async fn journal_verify(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {

@@ -231,6 +231,42 @@ impl Vault {
         self.store(|m| m.journal_size()).await
     }
 
+    /// The origin of the last signed checkpoint, if any: a deployment that changes its
+    /// public host would start a second journal under the first one's chains, so the
+    /// daemon refuses to start instead.
+    pub async fn signed_origin(&self) -> Result<Option<String>, VaultError> {
+        let note = self.store(|m| m.journal_checkpoint()).await?;
+        Ok(note
+            .and_then(|n| checkpoint::unverified(&n).ok())
+            .map(|c| c.origin))
+    }
+
+    /// The citizen accepts a change of journal her client showed her (a new log key,
+    /// or a journal restored from a backup): the acceptance joins her chain, with
+    /// what her device had pinned before.
+    pub async fn accept_journal_change(
+        &self,
+        who: &super::Principal,
+        req: crate::api::TrustChangeRequest,
+    ) -> Result<(), VaultError> {
+        const MAX_NOTE_CHARS: usize = 4096;
+        let too_long = [&req.previous_key, &req.previous_checkpoint, &req.key]
+            .iter()
+            .any(|s| s.len() > MAX_NOTE_CHARS);
+        if too_long || req.key != self.journal_keys().verifier_key() {
+            return Err(VaultError::BadRequest("journal change".into()));
+        }
+        let details = serde_json::json!({
+            "previous_key": req.previous_key,
+            "previous_checkpoint": req.previous_checkpoint,
+            "key": req.key,
+            "count": req.missing,
+        });
+        self.record(Entry::new(&who.user, Action::JournalChange, Phase::Done).with(details))
+            .await?;
+        Ok(())
+    }
+
     /// Test hook: makes every journal append fail (fail-closed tests).
     pub fn inject_journal_fault(&self, on: bool) {
         self.journal_fault
@@ -246,13 +282,21 @@ impl Vault {
             let size = m.journal_size()?;
             let nodes = StoreNodes(m);
             if let Some(note) = m.journal_checkpoint()? {
+                // Signed by an earlier key after a rotation: the tree must still
+                // extend it, and the new key signs the next one.
                 let previous = checkpoint::verify(&note, &journal.verifier_key())
+                    .or_else(|_| checkpoint::unverified(&note))
                     .map_err(|e| StoreError::Corrupt(format!("stored checkpoint: {e}")))?;
-                if previous.size == size {
+                if previous.origin != journal.origin {
+                    return Err(StoreError::Corrupt("stored checkpoint origin".into()));
+                }
+                if previous.size == size
+                    && checkpoint::verify(&note, &journal.verifier_key()).is_ok()
+                {
                     return Ok(note);
                 }
                 let extends =
-                    previous.size < size && merkle::root(&nodes, previous.size)? == previous.root;
+                    previous.size <= size && merkle::root(&nodes, previous.size)? == previous.root;
                 if !extends {
                     return Err(StoreError::Corrupt(
                         "the journal no longer extends its last checkpoint".into(),

@@ -303,4 +303,85 @@ fn a_new_log_key_is_refused() {
     alice.follow(&d);
     let err = alice.fails(&["journal"], 1);
     assert!(err.trim_end().ends_with("[journal_key_changed]"), "{err}");
+    // Nothing but the citizen's own decision lifts the alarm: without a terminal
+    // and without --yes, accept-change refuses...
+    let err = alice.fails(&["journal", "accept-change"], 1);
+    assert!(err.contains("[confirmation_required]"), "{err}");
+    alice.fails(&["list"], 1);
+    // ...with it, the change is shown, journaled in her chain, and the new key pinned.
+    let out = alice.ok(&["journal", "accept-change", "--yes"]);
+    assert!(out.contains("Aucune entrée déjà vue"), "{out}");
+    let entries = journal(&alice);
+    assert_eq!(entries.last().unwrap()["action"], "journal_change");
+    let text = alice.ok(&["journal"]);
+    assert!(text.contains("accepté un changement du journal"), "{text}");
+    alice.ok(&["list"]);
+    // Once accepted, there is nothing more to accept.
+    let err = alice.fails(&["journal", "accept-change", "--yes"], 1);
+    assert!(err.contains("[nothing_to_accept]"), "{err}");
+}
+
+#[test]
+fn accepting_a_restored_journal_lists_the_entries_that_are_gone() {
+    let d = Daemon::start();
+    let mut alice = d.user("alice");
+    alice.register();
+    let backup = tempfile::tempdir().unwrap();
+    let mut d = d;
+    d.crash();
+    copy_dir(&d.data, backup.path());
+    let mut d = d.restart();
+    alice.follow(&d);
+    let files = tempfile::tempdir().unwrap();
+    alice.add(
+        &random_file(files.path(), "a.pdf", 100),
+        &["--title", "Avis"],
+    );
+    let before = journal(&alice).len();
+    d.crash();
+    std::fs::remove_dir_all(&d.data).unwrap();
+    copy_dir(backup.path(), &d.data);
+    let d = d.restart();
+    alice.follow(&d);
+    let err = alice.fails(&["list"], 1);
+    assert!(err.trim_end().ends_with("[journal_rollback]"), "{err}");
+    let out = alice.ok(&["--json", "journal", "accept-change", "--yes"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The upload and what came with it are gone from the restored journal.
+    let missing = v["missing"].as_u64().unwrap();
+    assert!(missing >= 1 && missing < before as u64, "{v}");
+    let kept = v["previous_state"].as_str().unwrap();
+    let change: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(kept).unwrap()).unwrap();
+    assert!(change["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["action"] == "upload"));
+    assert_eq!(journal(&alice).last().unwrap()["action"], "journal_change");
+}
+
+#[test]
+fn a_changed_public_host_is_refused_at_start_with_a_clear_message() {
+    let mut d = Daemon::start_with(Some("public_host = \"coffre.albi.fr\"\n"));
+    let alice = d.user("alice");
+    alice.register();
+    journal(&alice);
+    d.stop();
+    let config = d.data.parent().unwrap().join("other.toml");
+    std::fs::write(&config, "public_host = \"coffre.example\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffred"))
+        .arg("--data")
+        .arg(&d.data)
+        .arg("--config")
+        .arg(&config)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .env("COFFRE_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("public_host changed"), "{stderr}");
+    assert!(stderr.contains("coffre.albi.fr/journal/v1"), "{stderr}");
 }

@@ -97,6 +97,10 @@ fn export_then_delete_the_account() {
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("journal.json")).unwrap())
             .unwrap();
     assert!(journal["entries"].as_array().unwrap().len() >= 4);
+    assert!(journal["verifier_key"]
+        .as_str()
+        .unwrap()
+        .starts_with("localhost/journal/v1+"));
     // A second export refuses to overwrite.
     let err = mme.fails(&["export", out_dir.to_str().unwrap()], 1);
     assert!(err.contains("[file_exists]"), "{err}");

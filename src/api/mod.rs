@@ -69,6 +69,9 @@ pub struct PublicKeys {
     pub age_recipient: String,
     /// Ed25519 verifying key.
     pub signing_key: Bytes,
+    /// Ed25519 signature by `signing_key` over the age recipient (proof that the
+    /// account holds both): see [`crate::crypto::safety`].
+    pub binding: Bytes,
 }
 
 /// The account's identity, wrapped under the KEK with XChaCha20-Poly1305.

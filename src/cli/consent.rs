@@ -21,7 +21,7 @@ pub(super) fn enrol(
     let user = normalise(user);
     let pass = input::new_passphrase("COFFRE_PASSPHRASE", ctx.out.lang)?;
     let enrolled = ctx.client.enrol(code, &user, &pass, &today(&ctx.out))?;
-    let code = safety_code(&enrolled.session.keys);
+    let code = safety_code(&enrolled.session.user, &enrolled.session.keys);
     let path = kit_path.unwrap_or_else(|| super::default_kit_path(ctx, &user));
     if ctx.out.json {
         save_kit(ctx, &path, &enrolled.kit)?;

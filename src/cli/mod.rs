@@ -515,7 +515,7 @@ fn logout(ctx: &Context) -> Result<(), ClientError> {
 fn whoami(ctx: &Context) -> Result<(), ClientError> {
     let session = ctx.client.session()?;
     let account = ctx.client.whoami(&session)?;
-    let code = safety_code(&account.keys);
+    let code = safety_code(&account.user, &account.keys);
     let role = match account.role {
         Role::Citizen => "citizen",
         Role::Mediator => "mediator",

@@ -14,7 +14,7 @@ use crate::api::{
     GrantView, MediatorCard, MediatorDraft, MediatorSummary, SharedDocument,
 };
 use crate::crypto::document::DocumentKey;
-use crate::crypto::safety::{matches as code_matches, safety_code};
+use crate::crypto::safety::{binding_valid, matches as code_matches, safety_code};
 use crate::crypto::{hex, random_bytes, sha256};
 
 /// What the citizen decides when sharing.
@@ -93,7 +93,12 @@ impl Client {
         draft: ShareDraft,
     ) -> Result<(GrantCreated, MediatorCard), ClientError> {
         let card = self.mediator(session, &draft.mediator)?;
-        if !code_matches(&safety_code(&card.keys), &draft.safety_code) {
+        if card.user != draft.mediator || !binding_valid(&card.keys) {
+            return Err(ClientError::Protocol(
+                "the server announced keys that do not vouch for each other".into(),
+            ));
+        }
+        if !code_matches(&safety_code(&card.user, &card.keys), &draft.safety_code) {
             let who = format!("{} ({})", card.name, card.structure);
             return Err(ClientError::local(
                 ErrorCode::SafetyCodeMismatch,

@@ -32,10 +32,14 @@ impl Identity {
         }
     }
 
+    /// The public keys, with the signing key's binding of the age recipient.
     pub fn public_keys(&self) -> PublicKeys {
+        let age_recipient = self.age.to_public().to_string();
+        let binding = self.sign(&super::safety::binding_message(&age_recipient));
         PublicKeys {
-            age_recipient: self.age.to_public().to_string(),
+            age_recipient,
             signing_key: self.signing.verifying_key().to_bytes().to_vec().into(),
+            binding: binding.to_vec().into(),
         }
     }
 

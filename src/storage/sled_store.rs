@@ -578,6 +578,7 @@ mod tests {
             keys: PublicKeys {
                 age_recipient: "age1x".into(),
                 signing_key: Bytes::default(),
+                binding: Bytes::default(),
             },
             salt: Bytes::default(),
             kdf: KdfParams::DEFAULT,

@@ -75,6 +75,11 @@ impl Vault {
         if !srv::valid_recipient(&req.keys.age_recipient) || req.keys.signing_key.len() != 32 {
             return Err(VaultError::BadRequest("malformed public keys".into()));
         }
+        if !crate::crypto::safety::binding_valid(&req.keys) {
+            return Err(VaultError::BadRequest(
+                "keys without a valid binding".into(),
+            ));
+        }
         let auth = req.passphrase.auth_key.0.clone();
         let recovery = req.recovery.auth_key.0.clone();
         let (auth_hash, recovery_hash) = self

@@ -26,7 +26,8 @@ fn wrong_passphrase_is_refused_and_right_one_works() {
     assert_eq!(who["user"], "alice");
     assert_eq!(who["role"], "citizen");
     let code = who["safety_code"].as_str().unwrap();
-    assert_eq!(code.len(), 15);
+    assert_eq!(code.len(), 34);
+    assert_eq!(code.chars().filter(char::is_ascii_digit).count(), 28);
 }
 
 #[test]

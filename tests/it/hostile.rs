@@ -90,3 +90,76 @@ fn a_device_recovering_with_the_kit_pins_the_kits_journal() {
     let err = fresh.fails(&["list"], 1);
     assert!(err.trim_end().ends_with("[journal_key_changed]"), "{err}");
 }
+
+/// The server swaps the mediator's keys for keys of its own when the citizen's client
+/// asks for them: the code on the mediator's screen no longer matches, and a swap of
+/// the age recipient alone breaks the key binding.
+#[test]
+fn substituted_mediator_keys_share_nothing() {
+    let d = Daemon::start();
+    let p = Proxy::start(&d);
+    let (_social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    assert_eq!(code.chars().filter(char::is_ascii_digit).count(), 28);
+    let mme = behind(&d, &p, "mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let tax = mme.add(&random_file(files.path(), "avis.pdf", 1000), &[]);
+    let share = |mme: &User| {
+        mme.run(&[
+            "share",
+            &tax,
+            "--to",
+            "f.benali",
+            "--for",
+            "1h",
+            "--safety-code",
+            &code,
+        ])
+    };
+    for whole in [true, false] {
+        let server = coffre::crypto::identity::Identity::generate().public_keys();
+        p.set(move |_, path, status, body| {
+            if !path.starts_with("/v1/mediators/") {
+                return (status, body);
+            }
+            let mut card: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let keys = serde_json::to_value(&server).unwrap();
+            if whole {
+                card["keys"] = keys;
+            } else {
+                card["keys"]["age_recipient"] = keys["age_recipient"].clone();
+            }
+            (status, serde_json::to_vec(&card).unwrap())
+        });
+        let out = share(&mme);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        let expected = if whole {
+            "[safety_code_mismatch]"
+        } else {
+            "[protocol_error]"
+        };
+        assert!(err.contains(expected), "{err}");
+    }
+    p.honest();
+    assert_eq!(mme.ok(&["--json", "grants"]).trim(), "[]");
+    assert!(share(&mme).status.success());
+}
+
+/// An account must hold the signing key that vouches for its age recipient: a
+/// registration announcing someone else's recipient is refused.
+#[test]
+fn keys_without_proof_of_possession_are_refused() {
+    let d = Daemon::start();
+    let pass = coffre::crypto::SecretString::from(crate::harness::PASS.to_owned());
+    let (mut req, _, _) = coffre::client::account::registration("eve", &pass).unwrap();
+    let victim = coffre::crypto::identity::Identity::generate().public_keys();
+    req.keys.age_recipient = victim.age_recipient;
+    let r = crate::harness::agent(&d)
+        .post(&format!("{}/v1/accounts", d.url))
+        .send_json(&req)
+        .unwrap();
+    let (status, body) = crate::harness::status_json(r);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "bad_request");
+}

@@ -9,9 +9,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use coffre::api::{CommitRequest, Role};
+use coffre::api::{CommitRequest, DocumentSeal, Role};
+use coffre::crypto::identity::Identity;
 use coffre::crypto::server::{LogKey, ServerSecret};
 use coffre::crypto::SecretString;
+use coffre::crypto::{hex, sha256};
 use coffre::journal::leaf::{Action, Phase};
 use coffre::journal::merkle::{self, verify_consistency, verify_inclusion};
 use coffre::storage::fs::FsBlobStore;
@@ -33,15 +35,16 @@ fn vault(dir: &std::path::Path) -> Arc<Vault> {
     ))
 }
 
-async fn register(v: &Vault, user: &str) -> Principal {
+async fn register(v: &Vault, user: &str) -> (Principal, Identity) {
     let pass = SecretString::from("benchmark!".to_owned());
-    let (request, _, _) = coffre::client::account::registration(user, &pass).unwrap();
+    let (request, identity, _) = coffre::client::account::registration(user, &pass).unwrap();
     v.register(request).await.unwrap();
-    Principal {
+    let who = Principal {
         user: user.into(),
         role: Role::Citizen,
         enabled: true,
-    }
+    };
+    (who, identity)
 }
 
 async fn appends(v: &Arc<Vault>, writers: usize, per_writer: usize) -> f64 {
@@ -65,7 +68,7 @@ async fn appends(v: &Arc<Vault>, writers: usize, per_writer: usize) -> f64 {
     (writers * per_writer) as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn add_document(v: &Vault, who: &Principal, bytes: usize) -> String {
+async fn add_document(v: &Vault, (who, identity): &(Principal, Identity), bytes: usize) -> String {
     let mut payload = b"age-encryption.org/v1\n".to_vec();
     payload.resize(bytes, 0x42);
     let body = futures_util::stream::iter(
@@ -76,10 +79,21 @@ async fn add_document(v: &Vault, who: &Principal, bytes: usize) -> String {
     );
     let up = v.upload(who, body).await.unwrap();
     let sealed = b"age-encryption.org/v1\nsealed".to_vec();
+    let sealed_sha256 = hex(&sha256(&sealed));
+    let seal = DocumentSeal {
+        origin: "bench.example/journal/v1",
+        id: &up.document,
+        owner: &who.user,
+        size: up.size,
+        payload_sha256: &up.payload_sha256,
+        meta_sha256: &sealed_sha256,
+        envelope_sha256: &sealed_sha256,
+    };
     v.commit(
         who,
         CommitRequest {
-            upload: up.upload,
+            upload: up.upload.clone(),
+            signature: identity.sign(&seal.canonical()).to_vec().into(),
             meta: sealed.clone().into(),
             owner_envelope: sealed.into(),
         },
@@ -173,7 +187,7 @@ fn main() {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut readers = Vec::new();
         for _ in 0..4 {
-            let (v, who, doc, stop) = (Arc::clone(&v), owners[0].clone(), doc.clone(), Arc::clone(&stop));
+            let (v, who, doc, stop) = (Arc::clone(&v), owners[0].0.clone(), doc.clone(), Arc::clone(&stop));
             readers.push(tokio::spawn(async move {
                 let mut bytes = 0u64;
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {

@@ -134,6 +134,7 @@ pub enum Text {
     PromptNewPassphrase,
     PromptConfirm,
     PromptAcceptChange,
+    CitizenSafetyCode,
     ChangeIntro,
     ChangeOld,
     ChangeNew,
@@ -325,6 +326,10 @@ fn text_pair(key: Text) -> (&'static str, &'static str) {
         PromptAcceptChange => (
             "N'acceptez que si le service vous a prévenu de ce changement. Tapez ACCEPTER pour confirmer : ",
             "Accept only if the service told you of this change. Type ACCEPT to confirm: ",
+        ),
+        CitizenSafetyCode => (
+            "Code de sécurité de {citizen} : {code} (comparez-le avec celui affiché sur son écran)",
+            "Safety code of {citizen}: {code} (compare it with the one on her screen)",
         ),
         ChangeIntro => (
             "Le journal que présente le serveur n'est plus celui que cet appareil a vérifié.",
@@ -529,6 +534,10 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
         JournalKeyChanged => (
             "ALERTE : le serveur présente un autre journal que celui de votre coffre ({detail}). Les preuves sont enregistrées dans {path}. Si le service vous a prévenu d'un changement, vérifiez-le avec « coffre journal accept-change ».",
             "ALERT: the server shows another journal than your vault's ({detail}). The evidence is saved in {path}. If the service told you of a change, check it with \"coffre journal accept-change\".",
+        ),
+        InvalidSignature => (
+            "La signature ne correspond pas : ce document ou ce partage n'est pas celui que la personne a signé. Ne vous y fiez pas et prévenez le service.",
+            "The signature does not match: this document or share is not the one the person signed. Do not rely on it and warn the service.",
         ),
         NothingToAccept => (
             "Le journal n'a pas changé : il n'y a rien à accepter.",

@@ -65,6 +65,8 @@ pub struct MediatorCard {
 /// A consent grant: the record the citizen's key signs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
+    /// The deployment's journal origin: a grant means nothing elsewhere.
+    pub origin: String,
     pub id: String,
     pub citizen: String,
     pub mediator: String,
@@ -72,6 +74,9 @@ pub struct Grant {
     pub recipient: String,
     /// Document ids, sorted, without repeats.
     pub documents: Vec<String>,
+    /// For each document, in the same order: `payload_sha256.meta_sha256` (hex), the
+    /// very bytes the citizen consents to show.
+    pub digests: Vec<String>,
     pub purpose: String,
     pub not_before_ms: i64,
     pub expires_ms: i64,
@@ -90,12 +95,14 @@ impl Grant {
             .map(|b| format!("{b:02x}"))
             .collect();
         format!(
-            "coffre-grant-v1\nid:{}\ncitizen:{}\nmediator:{}\nrecipient:{}\ndocuments:{}\npurpose:{}\nnot_before:{}\nexpires:{}\ncreated:{}\nnonce:{}\n",
+            "coffre-grant-v2\norigin:{}\nid:{}\ncitizen:{}\nmediator:{}\nrecipient:{}\ndocuments:{}\ndigests:{}\npurpose:{}\nnot_before:{}\nexpires:{}\ncreated:{}\nnonce:{}\n",
+            self.origin,
             self.id,
             self.citizen,
             self.mediator,
             self.recipient,
             self.documents.join(","),
+            self.digests.join(","),
             purpose_hex,
             self.not_before_ms,
             self.expires_ms,
@@ -114,7 +121,20 @@ impl Grant {
         };
         let line_safe = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic());
         let sorted = self.documents.windows(2).all(|w| w[0] < w[1]);
+        let digest = |d: &String| {
+            d.len() == 129
+                && d.bytes().enumerate().all(|(i, b)| {
+                    if i == 64 {
+                        b == b'.'
+                    } else {
+                        b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+                    }
+                })
+        };
         hex32(&self.id)
+            && line_safe(&self.origin)
+            && self.digests.len() == self.documents.len()
+            && self.digests.iter().all(digest)
             && hex32(&self.nonce)
             && line_safe(&self.citizen)
             && line_safe(&self.mediator)
@@ -185,6 +205,9 @@ pub struct GrantView {
     pub revoked_ms: Option<i64>,
     pub mediator_name: String,
     pub mediator_structure: String,
+    /// The citizen's public keys, so that the mediator's client can check the
+    /// grant's signature (and show the citizen's safety code to compare).
+    pub citizen_keys: PublicKeys,
 }
 
 /// A document shared with the calling mediator.
@@ -199,6 +222,10 @@ pub struct SharedDocument {
     pub grant: String,
     pub citizen: String,
     pub expires_ms: i64,
+    /// As signed by the citizen at upload (see [`super::DocumentSeal`]).
+    pub payload_sha256: String,
+    pub envelope_sha256: String,
+    pub signature: Bytes,
 }
 
 /// A mediator asking a citizen for papers of a category.
@@ -255,11 +282,13 @@ mod tests {
 
     fn grant() -> Grant {
         Grant {
+            origin: "coffre.example/journal/v1".into(),
             id: "0".repeat(32),
             citizen: "mme.b".into(),
             mediator: "agent.ccas".into(),
             recipient: "age1xyz".into(),
             documents: vec!["a".repeat(32), "b".repeat(32)],
+            digests: vec![format!("{}.{}", "1".repeat(64), "2".repeat(64)); 2],
             purpose: "RSA\nligne 2 « é »".into(),
             not_before_ms: 1,
             expires_ms: 2,
@@ -272,8 +301,8 @@ mod tests {
     fn canonical_is_stable_and_line_safe() {
         let g = grant();
         let text = String::from_utf8(g.canonical()).unwrap();
-        assert!(text.starts_with("coffre-grant-v1\nid:000"));
-        assert_eq!(text.lines().count(), 11);
+        assert!(text.starts_with("coffre-grant-v2\norigin:coffre.example/journal/v1\nid:000"));
+        assert_eq!(text.lines().count(), 13);
         assert!(g.well_formed());
         let mut unsorted = g.clone();
         unsorted.documents.reverse();

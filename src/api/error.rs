@@ -78,6 +78,7 @@ codes! {
     GrantRevoked => "grant_revoked",
     GrantNotYetValid => "grant_not_yet_valid",
     InvalidGrant => "invalid_grant",
+    InvalidSignature => "invalid_signature",
     InvalidDuration => "invalid_duration",
     AccountDisabled => "account_disabled",
     EnrolmentCodeInvalid => "enrolment_code_invalid",

@@ -198,6 +198,10 @@ pub struct RecoverRequest {
 pub struct UploadResponse {
     pub upload: String,
     pub size: u64,
+    /// The id the document will have once committed (so the owner can sign it).
+    pub document: String,
+    /// SHA-256 of the staged ciphertext as the server received it, hex.
+    pub payload_sha256: String,
 }
 
 /// Turns a staged upload into a visible document.
@@ -208,6 +212,41 @@ pub struct CommitRequest {
     pub meta: Bytes,
     /// The document key's secret, age-encrypted to the owner's recipient.
     pub owner_envelope: Bytes,
+    /// The owner's Ed25519 signature of the document's [`DocumentSeal`].
+    pub signature: Bytes,
+}
+
+/// What the owner's key signs about a document at upload: which bytes it is, whose,
+/// and on which deployment. A mediator's client (and the owner's) checks it, so a
+/// server cannot show anyone a document the citizen did not deposit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentSeal<'a> {
+    pub origin: &'a str,
+    pub id: &'a str,
+    pub owner: &'a str,
+    /// Ciphertext bytes.
+    pub size: u64,
+    /// SHA-256, hex, of the age payload, the sealed metadata and the owner envelope.
+    pub payload_sha256: &'a str,
+    pub meta_sha256: &'a str,
+    pub envelope_sha256: &'a str,
+}
+
+impl DocumentSeal<'_> {
+    /// The exact bytes that are signed: one `name:value` line per field, fixed order.
+    pub fn canonical(&self) -> Vec<u8> {
+        format!(
+            "coffre-document-v1\norigin:{}\nid:{}\nowner:{}\nsize:{}\npayload:{}\nmeta:{}\nenvelope:{}\n",
+            self.origin,
+            self.id,
+            self.owner,
+            self.size,
+            self.payload_sha256,
+            self.meta_sha256,
+            self.envelope_sha256,
+        )
+        .into_bytes()
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -226,6 +265,16 @@ pub struct DocumentRecord {
     /// The document key sealed to the caller: the owner envelope for the owner, the
     /// grant's envelope for a mediator.
     pub envelope: Bytes,
+    pub owner: String,
+    /// SHA-256 of the payload and of the owner envelope, hex, as signed.
+    pub payload_sha256: String,
+    pub envelope_sha256: String,
+    /// The owner's signature of the [`DocumentSeal`] (empty for a document stored
+    /// before documents were signed: clients refuse it).
+    pub signature: Bytes,
+    /// For a mediator, the grant that lets her see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
 }
 
 /// The plaintext inside a document's sealed metadata; built and read by clients only.

@@ -234,6 +234,8 @@ pub(super) fn shared(ctx: &Context) -> Result<(), ClientError> {
                     "category": m.map(|m| m.category.as_str()),
                     "size": m.map(|m| m.size),
                     "citizen": d.shared.citizen,
+                    "citizen_safety_code": d.citizen_safety_code,
+                    "verified": d.meta.is_some(),
                     "grant": d.shared.grant,
                     "expires": ctx.out.timestamp(d.shared.expires_ms),
                 })
@@ -279,6 +281,23 @@ pub(super) fn shared(ctx: &Context) -> Result<(), ClientError> {
         json,
         rows,
     );
+    if !ctx.out.json {
+        // Each citizen's safety code, to compare with the one on her screen.
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for d in &docs {
+            if let Some(code) = &d.citizen_safety_code {
+                if !seen.iter().any(|(c, _)| *c == d.shared.citizen) {
+                    seen.push((&d.shared.citizen, code));
+                }
+            }
+        }
+        for (citizen, code) in seen {
+            ctx.out.say(
+                Text::CitizenSafetyCode,
+                &[("citizen", citizen), ("code", code)],
+            );
+        }
+    }
     Ok(())
 }
 

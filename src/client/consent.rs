@@ -34,7 +34,11 @@ pub struct ShareDraft {
 #[derive(Clone, Debug)]
 pub struct SharedListed {
     pub shared: SharedDocument,
+    /// `None` when it could not be opened, or when the citizen's signatures (of the
+    /// document and of the grant) do not verify: nothing unsigned is shown.
     pub meta: Option<DocumentMeta>,
+    /// The citizen's safety code, to compare with the one on her screen.
+    pub citizen_safety_code: Option<String>,
 }
 
 /// A consent receipt: what was signed, with the titles as the citizen knows them.
@@ -113,15 +117,19 @@ impl Client {
         documents.sort();
         documents.dedup();
         let mut envelopes = Vec::with_capacity(documents.len());
+        let mut digests = Vec::with_capacity(documents.len());
         for id in &documents {
-            let (key, _) = self.describe(session, id)?;
+            let opened = self.open_document(session, id)?;
             envelopes.push(GrantEnvelope {
                 document: id.clone(),
-                envelope: key.envelope_to(&card.keys.age_recipient)?.into(),
+                envelope: opened.key.envelope_to(&card.keys.age_recipient)?.into(),
             });
+            digests.push(format!("{}.{}", opened.payload_sha256, opened.meta_sha256));
         }
         let now = now_ms();
         let grant = Grant {
+            origin: self.origin(session)?,
+            digests,
             id: hex(&random_bytes::<16>()),
             citizen: session.user.clone(),
             mediator: card.user.clone(),
@@ -210,17 +218,53 @@ impl Client {
         })
     }
 
-    /// What is shared with this mediator now, titles opened here.
+    /// A grant shown to this mediator, once checked: the citizen's keys vouch for
+    /// each other, her signature of the grant verifies, and the grant names this
+    /// deployment, this mediator and this mediator's own recipient. A server cannot
+    /// make up, widen or extend a grant.
+    pub(crate) fn verified_grant(
+        &self,
+        session: &Session,
+        origin: &str,
+        id: &str,
+    ) -> Result<GrantView, ClientError> {
+        let grants = self.grants(session)?;
+        let view = grants
+            .into_iter()
+            .find(|g| g.grant.id == id)
+            .ok_or_else(|| ClientError::local(ErrorCode::InvalidSignature, &[]))?;
+        if grant_holds(session, origin, &view) {
+            Ok(view)
+        } else {
+            Err(ClientError::local(ErrorCode::InvalidSignature, &[]))
+        }
+    }
+
+    /// What is shared with this mediator now, titles opened here, each checked
+    /// against the citizen's signatures of the document and of its grant.
     pub fn shared(&self, session: &Session) -> Result<Vec<SharedListed>, ClientError> {
+        let origin = self.origin(session)?;
         let docs: Vec<SharedDocument> = self.http.get_json("/v1/shared", session.token())?;
+        let grants: Vec<GrantView> = self.grants(session)?;
         Ok(docs
             .into_iter()
             .map(|shared| {
-                let meta =
+                let view = grants
+                    .iter()
+                    .find(|g| g.grant.id == shared.grant)
+                    .filter(|g| grant_holds(session, &origin, g) && covers(g, &shared, &origin));
+                let meta = view.and_then(|_| {
                     DocumentKey::from_envelope(session.identity(), shared.envelope.as_slice())
                         .and_then(|k| k.open_meta(shared.meta.as_slice()))
-                        .ok();
-                SharedListed { shared, meta }
+                        .ok()
+                });
+                let citizen_safety_code =
+                    view.map(|g| safety_code(&g.grant.citizen, &g.citizen_keys));
+                SharedListed {
+                    shared,
+                    meta,
+                    citizen_safety_code,
+                }
             })
             .collect())
     }
@@ -285,4 +329,43 @@ impl Client {
     pub fn admin_status(&self, token: &str) -> Result<AdminStatus, ClientError> {
         self.http.get_json("/v1/admin/status", token)
     }
+}
+
+/// Whether a grant shown to a mediator is one the citizen signed, for her, here.
+fn grant_holds(session: &Session, origin: &str, view: &GrantView) -> bool {
+    let g = &view.grant;
+    g.origin == origin
+        && g.mediator == session.user
+        && g.recipient == session.keys.age_recipient
+        && g.well_formed()
+        && binding_valid(&view.citizen_keys)
+        && crate::crypto::server::verify_signature(
+            view.citizen_keys.signing_key.as_slice(),
+            &g.canonical(),
+            view.signature.as_slice(),
+        )
+}
+
+/// Whether `view`'s grant covers this very document, signed by its citizen.
+fn covers(view: &GrantView, d: &SharedDocument, origin: &str) -> bool {
+    let digest = format!("{}.{}", d.payload_sha256, hex(&sha256(d.meta.as_slice())));
+    let listed = view
+        .grant
+        .documents
+        .iter()
+        .zip(&view.grant.digests)
+        .any(|(id, g)| *id == d.id && *g == digest);
+    let seal = super::documents::Seal::from_parts(
+        origin,
+        &d.id,
+        &view.grant.citizen,
+        d.size,
+        &d.payload_sha256,
+        d.meta.as_slice(),
+        &d.envelope_sha256,
+        d.signature.as_slice(),
+    );
+    listed
+        && d.citizen == view.grant.citizen
+        && seal.verifies(view.citizen_keys.signing_key.as_slice())
 }

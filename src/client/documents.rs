@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use super::account::Client;
 use super::{unique_prefix, ClientError, Counting, Progress, Session};
 use crate::api::{
-    Category, CommitRequest, CommitResponse, DocumentMeta, DocumentRecord, ErrorCode, GrantView,
-    Role, UploadResponse,
+    Category, CommitRequest, CommitResponse, DocumentMeta, DocumentRecord, DocumentSeal, ErrorCode,
+    GrantView, Role, UploadResponse,
 };
 use crate::crypto::document::{ciphertext_bound, DocumentKey};
-use crate::crypto::{hex, keyfile, CryptoError};
+use crate::crypto::{
+    hex, keyfile, sha256, CryptoError, HashingReader, HashingWriter, Sha256Stream,
+};
 
 /// What the citizen says about a new document.
 #[derive(Clone, Debug)]
@@ -70,8 +72,10 @@ impl Client {
         if let Some(size) = size_hint {
             self.precheck_size(session, size)?;
         }
+        let origin = self.origin(session)?;
         let key = DocumentKey::generate();
         let (pipe_out, pipe_in) = std::io::pipe()?;
+        let (sent_tx, sent_rx) = std::sync::mpsc::channel();
         progress.start(size_hint);
         let (uploaded, encrypted) = std::thread::scope(|scope| {
             let key = &key;
@@ -80,7 +84,12 @@ impl Client {
                     inner: source,
                     progress,
                 };
-                key.encrypt_stream(counted, pipe_in)
+                let hashed = HashingWriter {
+                    inner: pipe_in,
+                    hash: Sha256Stream::default(),
+                    done: Some(sent_tx),
+                };
+                key.encrypt_stream(counted, hashed)
             });
             let uploaded: Result<UploadResponse, ClientError> =
                 self.http.upload("/v1/uploads", session.token(), pipe_out);
@@ -101,24 +110,56 @@ impl Client {
             size: summary.bytes,
             sha256: hex(&summary.sha256),
         };
+        // The owner signs the bytes she sent, not what the server says it received.
+        let sent = sent_rx
+            .recv()
+            .map_err(|_| ClientError::Protocol("payload digest".into()))?;
+        if sent != uploaded.payload_sha256 {
+            return Err(CryptoError::Integrity.into());
+        }
+        let sealed_meta = key.seal_meta(&meta);
+        let owner_envelope = key.envelope_to(&session.keys.age_recipient)?;
+        let seal = DocumentSeal {
+            origin: &origin,
+            id: &uploaded.document,
+            owner: &session.user,
+            size: uploaded.size,
+            payload_sha256: &sent,
+            meta_sha256: &hex(&sha256(&sealed_meta)),
+            envelope_sha256: &hex(&sha256(&owner_envelope)),
+        };
         let req = CommitRequest {
             upload: uploaded.upload,
-            meta: key.seal_meta(&meta).into(),
-            owner_envelope: key.envelope_to(&session.keys.age_recipient)?.into(),
+            signature: session.identity().sign(&seal.canonical()).to_vec().into(),
+            meta: sealed_meta.into(),
+            owner_envelope: owner_envelope.into(),
         };
         let done: CommitResponse =
             self.http
                 .send_json("POST", "/v1/documents", Some(session.token()), &req)?;
+        if done.id != uploaded.document {
+            return Err(ClientError::Protocol("document id".into()));
+        }
         Ok(done.id)
+    }
+
+    /// The journal origin pinned for this account: the deployment that document
+    /// seals and grants name.
+    pub(crate) fn origin(&self, session: &Session) -> Result<String, ClientError> {
+        let vkey = self.pin_journal(session, None, false)?;
+        crate::journal::checkpoint::parse_verifier_key(&vkey)
+            .map(|(name, _, _)| name)
+            .map_err(|_| ClientError::Protocol("pinned journal key".into()))
     }
 
     /// The vault's documents, with their metadata opened on this device.
     pub fn list(&self, session: &Session) -> Result<Vec<Listed>, ClientError> {
+        let origin = self.origin(session)?;
         let records: Vec<DocumentRecord> = self.http.get_json("/v1/documents", session.token())?;
         Ok(records
             .into_iter()
             .map(|r| Listed {
-                meta: open_record(session, &r).ok().map(|(_, meta)| meta),
+                meta: open_own(session, &origin, &r).ok().map(|o| o.meta),
                 id: r.id,
                 stored_size: r.size,
                 added_ms: r.added_ms,
@@ -152,14 +193,58 @@ impl Client {
         unique_prefix(ids, &id, ErrorCode::DocumentNotFound)
     }
 
-    /// The document's record and opened metadata.
+    /// The document's record and opened metadata, once its seal is checked.
     pub fn describe(
         &self,
         session: &Session,
         id: &str,
     ) -> Result<(DocumentKey, DocumentMeta), ClientError> {
+        self.open_document(session, id).map(|o| (o.key, o.meta))
+    }
+
+    /// Fetches a document's record and checks it before opening it: for the owner,
+    /// her own signature; for a mediator, the citizen's signature of the document and
+    /// of the grant that covers it (see [`Client::verified_grant`]).
+    pub(crate) fn open_document(&self, session: &Session, id: &str) -> Result<Opened, ClientError> {
+        let origin = self.origin(session)?;
         let record: DocumentRecord = self.http.get_json(&doc_path(id), session.token())?;
-        open_record(session, &record)
+        if record.id != id {
+            return Err(ClientError::Protocol("document id".into()));
+        }
+        match session.role {
+            Role::Citizen => open_own(session, &origin, &record),
+            Role::Mediator => {
+                let grant = record.grant.as_deref().unwrap_or_default();
+                let view = self.verified_grant(session, &origin, grant)?;
+                let key =
+                    DocumentKey::from_envelope(session.identity(), record.envelope.as_slice())?;
+                let digest = format!(
+                    "{}.{}",
+                    record.payload_sha256,
+                    hex(&sha256(record.meta.as_slice()))
+                );
+                let covered = view
+                    .grant
+                    .documents
+                    .iter()
+                    .zip(&view.grant.digests)
+                    .any(|(d, g)| *d == record.id && *g == digest);
+                let seal = Seal::of(&origin, &record, &record.envelope_sha256);
+                if !covered
+                    || record.owner != view.grant.citizen
+                    || !seal.verifies(view.citizen_keys.signing_key.as_slice())
+                {
+                    return Err(ClientError::local(ErrorCode::InvalidSignature, &[]));
+                }
+                let meta = key.open_meta(record.meta.as_slice())?;
+                Ok(Opened {
+                    key,
+                    meta,
+                    meta_sha256: hex(&sha256(record.meta.as_slice())),
+                    payload_sha256: record.payload_sha256,
+                })
+            }
+        }
     }
 
     /// Downloads and decrypts into `out`, checking the plaintext against the hash
@@ -171,19 +256,28 @@ impl Client {
         out: &mut dyn Write,
         progress: &dyn Progress,
     ) -> Result<DocumentMeta, ClientError> {
-        let (key, meta) = self.describe(session, id)?;
+        let opened = self.open_document(session, id)?;
         let (body, len) = self
             .http
             .download(&format!("{}/content", doc_path(id)), session.token())?;
         progress.start(len);
-        let counted = Counting {
-            inner: body,
-            progress,
+        let mut hashed = HashingReader {
+            inner: Counting {
+                inner: body,
+                progress,
+            },
+            hash: Sha256Stream::default(),
         };
-        let summary = key.decrypt_stream(counted, out);
+        let summary = opened.key.decrypt_stream(&mut hashed, out);
         progress.finish();
         let summary = summary?;
-        if summary.bytes != meta.size || hex(&summary.sha256) != meta.sha256 {
+        // Read to the end: the signed digest covers every byte the server sends.
+        std::io::copy(&mut hashed, &mut std::io::sink())?;
+        let meta = opened.meta;
+        if summary.bytes != meta.size
+            || hex(&summary.sha256) != meta.sha256
+            || hashed.hash.finish_hex() != opened.payload_sha256
+        {
             return Err(CryptoError::Integrity.into());
         }
         Ok(meta)
@@ -242,11 +336,85 @@ impl Client {
     }
 }
 
-fn open_record(
+/// A document checked and opened on this device.
+pub(crate) struct Opened {
+    pub key: DocumentKey,
+    pub meta: DocumentMeta,
+    /// The payload's and the sealed metadata's SHA-256 as its owner signed them, hex.
+    pub payload_sha256: String,
+    pub meta_sha256: String,
+}
+
+/// The signed statement about a document, rebuilt from what the server sent.
+pub(crate) struct Seal {
+    canonical: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl Seal {
+    /// `envelope_sha256`: the owner envelope's digest, computed by the owner, taken
+    /// as stated by a mediator (who never sees that envelope).
+    pub(crate) fn of(origin: &str, r: &DocumentRecord, envelope_sha256: &str) -> Seal {
+        Seal::from_parts(
+            origin,
+            &r.id,
+            &r.owner,
+            r.size,
+            &r.payload_sha256,
+            r.meta.as_slice(),
+            envelope_sha256,
+            r.signature.as_slice(),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        origin: &str,
+        id: &str,
+        owner: &str,
+        size: u64,
+        payload_sha256: &str,
+        meta: &[u8],
+        envelope_sha256: &str,
+        signature: &[u8],
+    ) -> Seal {
+        let seal = DocumentSeal {
+            origin,
+            id,
+            owner,
+            size,
+            payload_sha256,
+            meta_sha256: &hex(&sha256(meta)),
+            envelope_sha256,
+        };
+        Seal {
+            canonical: seal.canonical(),
+            signature: signature.to_vec(),
+        }
+    }
+
+    pub(crate) fn verifies(&self, signing_key: &[u8]) -> bool {
+        crate::crypto::server::verify_signature(signing_key, &self.canonical, &self.signature)
+    }
+}
+
+/// The owner's own document: signed by her, with her envelope.
+fn open_own(
     session: &Session,
+    origin: &str,
     record: &DocumentRecord,
-) -> Result<(DocumentKey, DocumentMeta), ClientError> {
+) -> Result<Opened, ClientError> {
+    let envelope_sha256 = hex(&sha256(record.envelope.as_slice()));
+    let seal = Seal::of(origin, record, &envelope_sha256);
+    if record.owner != session.user || !seal.verifies(session.keys.signing_key.as_slice()) {
+        return Err(ClientError::local(ErrorCode::InvalidSignature, &[]));
+    }
     let key = DocumentKey::from_envelope(session.identity(), record.envelope.as_slice())?;
     let meta = key.open_meta(record.meta.as_slice())?;
-    Ok((key, meta))
+    Ok(Opened {
+        key,
+        meta,
+        meta_sha256: hex(&sha256(record.meta.as_slice())),
+        payload_sha256: record.payload_sha256.clone(),
+    })
 }

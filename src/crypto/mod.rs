@@ -62,3 +62,60 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).into()
 }
+
+/// SHA-256 of a stream, fed as it passes.
+#[derive(Clone, Default)]
+pub struct Sha256Stream(sha2::Sha256);
+
+impl Sha256Stream {
+    pub fn update(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+
+    /// Lowercase hex of the digest.
+    pub fn finish_hex(self) -> String {
+        hex(&sha2::Digest::finalize(self.0))
+    }
+}
+
+/// A reader that hashes what is read through it.
+pub struct HashingReader<R> {
+    pub inner: R,
+    pub hash: Sha256Stream,
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A writer that hashes what is written through it; the digest is sent on
+/// `done` when the writer is dropped (it moves into another thread).
+pub struct HashingWriter<W> {
+    pub inner: W,
+    pub hash: Sha256Stream,
+    pub done: Option<std::sync::mpsc::Sender<String>>,
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W> Drop for HashingWriter<W> {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(std::mem::take(&mut self.hash).finish_hex());
+        }
+    }
+}

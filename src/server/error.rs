@@ -58,9 +58,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | RequestNotFound => StatusCode::NOT_FOUND,
         GrantExpired | GrantRevoked | GrantNotYetValid | AccountDisabled | NotACitizen
         | NotAMediator => StatusCode::FORBIDDEN,
-        InvalidGrant | InvalidDuration | EnrolmentCodeInvalid | SafetyCodeMismatch => {
-            StatusCode::BAD_REQUEST
-        }
+        InvalidGrant | InvalidDuration | EnrolmentCodeInvalid | SafetyCodeMismatch
+        | InvalidSignature => StatusCode::BAD_REQUEST,
         AdminUnauthorized | AdminTokenRequired => StatusCode::UNAUTHORIZED,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -139,6 +138,7 @@ impl From<VaultError> for ApiError {
                 tracing::info!(why, "grant refused");
                 ApiError::new(C::InvalidGrant)
             }
+            VaultError::InvalidSignature => ApiError::new(C::InvalidSignature),
             VaultError::EnrolmentCodeInvalid => ApiError::new(C::EnrolmentCodeInvalid),
             VaultError::RequestNotFound => ApiError::new(C::RequestNotFound),
             VaultError::AdminUnauthorized => ApiError::new(C::AdminUnauthorized),

@@ -108,6 +108,12 @@ pub struct DocumentRow {
     pub added_ms: i64,
     pub meta: Bytes,
     pub owner_envelope: Bytes,
+    /// SHA-256 of the payload as received, hex, and the owner's signature of the
+    /// document's seal (empty for documents stored before signatures).
+    #[serde(default)]
+    pub payload_sha256: String,
+    #[serde(default)]
+    pub signature: Bytes,
 }
 
 /// A journal entry as stored: the leaf and its sealed details.

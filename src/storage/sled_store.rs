@@ -605,6 +605,8 @@ mod tests {
             added_ms: 1,
             meta: Bytes::default(),
             owner_envelope: Bytes::default(),
+            payload_sha256: String::new(),
+            signature: Bytes::default(),
         }
     }
 

@@ -210,6 +210,8 @@ mod tests {
         };
         GrantRecord {
             grant: Grant {
+                origin: "test.example/journal/v1".into(),
+                digests: vec![String::new()],
                 id: "0".repeat(32),
                 citizen: "alice".into(),
                 mediator: "med".into(),

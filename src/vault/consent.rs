@@ -18,6 +18,7 @@ use crate::api::{
 use crate::crypto::server::{
     enrolment_digest, new_enrolment_code, new_id, valid_recipient, verify_signature, AGE_MAGIC,
 };
+use crate::crypto::{hex, sha256};
 use crate::journal::leaf::{Action, ActorKind, Phase};
 use crate::storage::{
     AccountRecord, EnrolmentRecord, GrantRecord, MediatorProfile, RequestRecord, StoreError,
@@ -259,6 +260,9 @@ impl Vault {
         if !g.well_formed() || g.citizen != who.user {
             return Err(VaultError::InvalidGrant("malformed grant"));
         }
+        if g.origin != self.journal_keys().origin {
+            return Err(VaultError::InvalidGrant("grant for another deployment"));
+        }
         let now = self.clock.now_ms();
         if (g.created_ms - now).abs() > CLOCK_SKEW_MS
             || g.not_before_ms < g.created_ms - CLOCK_SKEW_MS
@@ -290,8 +294,11 @@ impl Vault {
         ) {
             return Err(VaultError::InvalidGrant("signature does not verify"));
         }
-        for id in &g.documents {
-            self.readable(who, id, super::Action::ShareDocument).await?;
+        for (id, digest) in g.documents.iter().zip(&g.digests) {
+            let access = self.readable(who, id, super::Action::ShareDocument).await?;
+            if *digest != document_digest(&access.row) {
+                return Err(VaultError::InvalidGrant("digest is not the document's"));
+            }
         }
         if let Some(request) = &req.request {
             self.check_request(who, request, &g.mediator).await?;
@@ -347,6 +354,7 @@ impl Vault {
         let records = self.store(move |m| m.grants_of(&user)).await?;
         let now = self.clock.now_ms();
         let mut profiles: HashMap<String, MediatorProfile> = HashMap::new();
+        let mut keys: HashMap<String, crate::api::PublicKeys> = HashMap::new();
         let mut out = Vec::new();
         for r in records {
             let mine = match who.role {
@@ -364,7 +372,18 @@ impl Vault {
                     p
                 }
             };
+            let citizen_keys = match keys.get(&r.grant.citizen) {
+                Some(k) => k.clone(),
+                None => {
+                    let name = r.grant.citizen.clone();
+                    let account = self.store(move |m| m.account(&name)).await?;
+                    let k = account.map(|a| a.keys).ok_or(VaultError::GrantNotFound)?;
+                    keys.insert(r.grant.citizen.clone(), k.clone());
+                    k
+                }
+            };
             out.push(GrantView {
+                citizen_keys,
                 state: grant_state(&r, now),
                 revoked_ms: r.revoked_ms,
                 grant: r.grant,
@@ -438,6 +457,9 @@ impl Vault {
                 best.insert(
                     row.id.clone(),
                     SharedDocument {
+                        envelope_sha256: hex(&sha256(row.owner_envelope.as_slice())),
+                        payload_sha256: row.payload_sha256,
+                        signature: row.signature,
                         id: row.id,
                         size: row.size,
                         added_ms: row.added_ms,
@@ -658,4 +680,13 @@ impl Vault {
         self.record_after(entry).await;
         Ok(())
     }
+}
+
+/// What a grant says of a document: `payload_sha256.meta_sha256`, hex.
+pub(super) fn document_digest(row: &crate::storage::DocumentRow) -> String {
+    format!(
+        "{}.{}",
+        row.payload_sha256,
+        hex(&sha256(row.meta.as_slice()))
+    )
 }

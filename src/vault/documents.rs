@@ -12,9 +12,11 @@ use super::access::{authorize, Action, Caller, Decision, Denial, Document, Princ
 use super::journal::{Entry, Receipt};
 use super::{Staged, Vault, VaultError};
 use crate::api::Bytes;
-use crate::api::{CommitRequest, CommitResponse, DocumentRecord, Role, UploadResponse};
-use crate::crypto::server::new_id;
-use crate::crypto::server::AGE_MAGIC;
+use crate::api::{
+    CommitRequest, CommitResponse, DocumentRecord, DocumentSeal, Role, UploadResponse,
+};
+use crate::crypto::server::{new_id, verify_signature, AGE_MAGIC};
+use crate::crypto::{hex, sha256, Sha256Stream};
 use crate::journal::leaf::{Action as JAction, ActorKind, Phase};
 use crate::storage::{BlobPart, BlobReader, DocumentRow};
 
@@ -26,11 +28,16 @@ const MAX_DRAIN_BYTES: u64 = 256 * 1024 * 1024;
 
 fn row_to_record(row: DocumentRow) -> DocumentRecord {
     DocumentRecord {
+        envelope_sha256: hex(&sha256(row.owner_envelope.as_slice())),
         id: row.id,
         size: row.size,
         added_ms: row.added_ms,
         meta: row.meta,
         envelope: row.owner_envelope,
+        owner: row.owner,
+        payload_sha256: row.payload_sha256,
+        signature: row.signature,
+        grant: None,
     }
 }
 
@@ -53,7 +60,11 @@ impl Access {
 
     /// Releases a mediator's envelope; needs the journal's receipt.
     fn release(self, _: &Receipt) -> DocumentRecord {
-        self.owner_record()
+        let grant = self.grant.clone();
+        DocumentRecord {
+            grant,
+            ..self.owner_record()
+        }
     }
 }
 
@@ -119,11 +130,25 @@ impl Vault {
         let upload = new_id();
         let result = self.receive(&upload, body, max).await;
         match result {
-            Ok(size) => {
+            Ok((size, payload_sha256)) => {
                 let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
                 let owner = who.user.clone();
-                staged.insert(upload.clone(), Staged { owner, size });
-                Ok(UploadResponse { upload, size })
+                let document = new_id();
+                staged.insert(
+                    upload.clone(),
+                    Staged {
+                        owner,
+                        size,
+                        document: document.clone(),
+                        payload_sha256: payload_sha256.clone(),
+                    },
+                );
+                Ok(UploadResponse {
+                    upload,
+                    size,
+                    document,
+                    payload_sha256,
+                })
             }
             Err(e) => {
                 self.blobs.discard(&upload).await.ok();
@@ -140,8 +165,13 @@ impl Vault {
     }
 
     /// Writes the body to a staged blob, enforcing the age magic, the size limit and
-    /// the idle timeout.
-    async fn receive<S, E>(&self, upload: &str, mut body: S, max: u64) -> Result<u64, VaultError>
+    /// the idle timeout. Returns its size and SHA-256 (hex).
+    async fn receive<S, E>(
+        &self,
+        upload: &str,
+        mut body: S,
+        max: u64,
+    ) -> Result<(u64, String), VaultError>
     where
         S: Stream<Item = Result<Chunk, E>> + Unpin + Send,
         E: std::fmt::Display,
@@ -149,6 +179,7 @@ impl Vault {
         let mut staged = self.blobs.stage(upload).await?;
         let mut head: Vec<u8> = Vec::with_capacity(AGE_MAGIC.len());
         let mut total = 0u64;
+        let mut hash = Sha256Stream::default();
         while let Some(chunk) = self.next_chunk(&mut body).await? {
             total += chunk.len() as u64;
             if total > max {
@@ -165,12 +196,13 @@ impl Vault {
                     return Err(VaultError::NotAgeFile);
                 }
             }
+            hash.update(&chunk);
             staged.write(&chunk).await?;
         }
         if head.len() < AGE_MAGIC.len() {
             return Err(VaultError::NotAgeFile);
         }
-        Ok(staged.finish().await?)
+        Ok((staged.finish().await?, hash.finish_hex()))
     }
 
     async fn next_chunk<S, E>(&self, body: &mut S) -> Result<Option<Chunk>, VaultError>
@@ -213,8 +245,27 @@ impl Vault {
                 return Err(VaultError::NotAgeFile);
             }
         }
-        let size = self.take_staged(who, &req.upload)?;
-        let id = new_id();
+        let account = self.account(who).await?;
+        let staged = self.take_staged(who, &req.upload)?;
+        let (size, id) = (staged.size, staged.document.clone());
+        let seal = DocumentSeal {
+            origin: &self.journal_keys().origin,
+            id: &id,
+            owner: &who.user,
+            size,
+            payload_sha256: &staged.payload_sha256,
+            meta_sha256: &hex(&sha256(req.meta.as_slice())),
+            envelope_sha256: &hex(&sha256(req.owner_envelope.as_slice())),
+        };
+        let signed = verify_signature(
+            account.keys.signing_key.as_slice(),
+            &seal.canonical(),
+            req.signature.as_slice(),
+        );
+        if !signed {
+            self.blobs.discard(&req.upload).await.ok();
+            return Err(VaultError::InvalidSignature);
+        }
         let parts = [
             (BlobPart::Meta, req.meta.as_slice()),
             (BlobPart::OwnerEnvelope, req.owner_envelope.as_slice()),
@@ -231,6 +282,8 @@ impl Vault {
             added_ms: self.clock.now_ms(),
             meta: req.meta,
             owner_envelope: req.owner_envelope,
+            payload_sha256: staged.payload_sha256,
+            signature: req.signature,
         };
         let quota = self.limits.quota();
         if let Err(e) = self.store(move |m| m.insert_document(&row, &quota)).await {
@@ -244,13 +297,11 @@ impl Vault {
         Ok(CommitResponse { id })
     }
 
-    fn take_staged(&self, who: &Principal, upload: &str) -> Result<u64, VaultError> {
+    fn take_staged(&self, who: &Principal, upload: &str) -> Result<Staged, VaultError> {
         let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
         match staged.get(upload) {
             Some(s) if s.owner == who.user => {
-                let size = s.size;
-                staged.remove(upload);
-                Ok(size)
+                staged.remove(upload).ok_or(VaultError::UploadNotFound)
             }
             _ => Err(VaultError::UploadNotFound),
         }

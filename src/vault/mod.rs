@@ -118,6 +118,8 @@ pub enum VaultError {
     GrantNotYetValid { from_ms: i64 },
     #[error("grant refused: {0}")]
     InvalidGrant(&'static str),
+    #[error("signature does not verify")]
+    InvalidSignature,
     #[error("enrolment code invalid or expired")]
     EnrolmentCodeInvalid,
     #[error("request not found")]
@@ -152,6 +154,9 @@ impl From<std::io::Error> for VaultError {
 struct Staged {
     owner: String,
     size: u64,
+    /// The id the document will have.
+    document: String,
+    payload_sha256: String,
 }
 
 /// The vault service.

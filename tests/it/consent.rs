@@ -314,7 +314,30 @@ fn the_server_refuses_a_grant_whose_signature_does_not_verify() {
     let session = client.session().unwrap();
     let card = client.mediator(&session, "f.benali").unwrap();
     let (key, _) = client.describe(&session, &c.tax).unwrap();
+    let record: serde_json::Value = serde_json::from_str(
+        &agent(&c.d)
+            .get(format!("{}/v1/documents/{}", c.d.url, c.tax))
+            .header("Authorization", format!("Bearer {}", c.mme.token()))
+            .call()
+            .unwrap()
+            .into_body()
+            .read_to_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let meta = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        record["meta"].as_str().unwrap(),
+    )
+    .unwrap();
+    let digest = format!(
+        "{}.{}",
+        record["payload_sha256"].as_str().unwrap(),
+        coffre::crypto::hex(&coffre::crypto::sha256(&meta))
+    );
     let grant = Grant {
+        origin: "localhost/journal/v1".into(),
+        digests: vec![digest],
         id: "1".repeat(32),
         citizen: "mme.b".into(),
         mediator: "f.benali".into(),
@@ -379,6 +402,21 @@ fn the_server_refuses_a_grant_whose_signature_does_not_verify() {
         })
         .unwrap();
     assert_eq!(status_json(r).0, 404);
+    // Signed by her, but for another deployment, or for other bytes than the
+    // document's: refused.
+    for change in [
+        |g: &mut Grant| g.origin = "coffre.example/journal/v1".into(),
+        |g: &mut Grant| g.digests[0] = format!("{}.{}", "0".repeat(64), "0".repeat(64)),
+    ] {
+        let mut other = grant.clone();
+        change(&mut other);
+        let sig = session.identity().sign(&other.canonical());
+        let (status, body) = post(sig.to_vec(), &other);
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+    }
     // Nothing was stored; the genuine one is accepted.
     assert_eq!(c.mme.ok(&["--json", "grants"]).trim(), "[]");
     let (status, _) = post(signed.to_vec(), &grant);

@@ -144,10 +144,13 @@ async fn orphans_left_by_a_crash_are_collected() {
 
 #[tokio::test]
 async fn a_journal_that_cannot_be_written_serves_nothing() {
-    use coffre::api::{CommitRequest, Role};
+    use coffre::api::{CommitRequest, DocumentSeal, Role};
+    use coffre::crypto::identity::Identity;
+    use coffre::crypto::{hex, sha256};
     use coffre::vault::Principal;
     let w = world();
-    let (req, _) = registration("alice");
+    let pass = SecretString::from("passphrase!".to_owned());
+    let (req, identity, _) = coffre::client::account::registration("alice", &pass).unwrap();
     w.vault.register(req).await.unwrap();
     let alice = Principal {
         user: "alice".into(),
@@ -159,18 +162,54 @@ async fn a_journal_that_cannot_be_written_serves_nothing() {
     )]);
     let up = w.vault.upload(&alice, body).await.unwrap();
     let sealed = b"age-encryption.org/v1\nsealed".to_vec();
+    let sealed_sha256 = hex(&sha256(&sealed));
+    let seal = DocumentSeal {
+        origin: "test.example/journal/v1",
+        id: &up.document,
+        owner: "alice",
+        size: up.size,
+        payload_sha256: &up.payload_sha256,
+        meta_sha256: &sealed_sha256,
+        envelope_sha256: &sealed_sha256,
+    };
+    let request = |signature: Vec<u8>| CommitRequest {
+        upload: up.upload.clone(),
+        meta: sealed.clone().into(),
+        owner_envelope: sealed.clone().into(),
+        signature: signature.into(),
+    };
+    // Signed by another key: refused, and the upload is gone.
+    let forged = Identity::generate().sign(&seal.canonical());
+    assert!(matches!(
+        w.vault.commit(&alice, request(forged.to_vec())).await,
+        Err(VaultError::InvalidSignature)
+    ));
+    let up = w
+        .vault
+        .upload(
+            &alice,
+            futures_util::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+                b"age-encryption.org/v1\n-> X25519 payload",
+            ))]),
+        )
+        .await
+        .unwrap();
+    let seal = DocumentSeal {
+        id: &up.document,
+        ..seal
+    };
     let doc = w
         .vault
         .commit(
             &alice,
             CommitRequest {
-                upload: up.upload,
-                meta: sealed.clone().into(),
-                owner_envelope: sealed.into(),
+                upload: up.upload.clone(),
+                ..request(identity.sign(&seal.canonical()).to_vec())
             },
         )
         .await
         .unwrap();
+    assert_eq!(doc.id, up.document);
     assert!(w.vault.content(&alice, &doc.id).await.is_ok());
     let before = w.vault.audit().await.unwrap().size;
     w.vault.inject_journal_fault(true);

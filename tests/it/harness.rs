@@ -287,11 +287,16 @@ impl User {
 
     /// Points this person at a restarted daemon (new port), keeping the session.
     pub fn follow(&mut self, d: &Daemon) {
+        self.point_to(&d.url);
+    }
+
+    /// Points this person at another address (a proxy), keeping the session.
+    pub fn point_to(&mut self, url: &str) {
         let path = self.home.path().join("session.json");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            std::fs::write(&path, text.replace(&self.url, &d.url)).unwrap();
+            std::fs::write(&path, text.replace(&self.url, url)).unwrap();
         }
-        self.url = d.url.clone();
+        self.url = url.to_owned();
     }
 
     /// The bearer token of the open session (for raw HTTP tests).

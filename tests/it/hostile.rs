@@ -163,3 +163,185 @@ fn keys_without_proof_of_possession_are_refused() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["code"], "bad_request");
 }
+
+/// A document the server makes up: a "tax notice" sealed to `recipient`, which the
+/// server can do with public keys alone. Returns (meta, envelope, payload) as the
+/// API carries them.
+fn forged_document(recipient: &str, plaintext: &[u8]) -> (String, String, Vec<u8>) {
+    use base64::Engine;
+    use coffre::crypto::document::DocumentKey;
+    let key = DocumentKey::generate();
+    let mut payload = Vec::new();
+    let summary = key.encrypt_stream(plaintext, &mut payload).unwrap();
+    let meta = coffre::api::DocumentMeta {
+        title: "Avis d'imposition 2025".into(),
+        category: coffre::api::Category::Tax,
+        issued: None,
+        expires: None,
+        mime: "application/pdf".into(),
+        size: summary.bytes,
+        sha256: coffre::crypto::hex(&summary.sha256),
+    };
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    (
+        b64(&key.seal_meta(&meta)),
+        b64(&key.envelope_to(recipient).unwrap()),
+        payload,
+    )
+}
+
+/// The server swaps a shared document for one of its own making, for the mediator's
+/// eyes only: her client must refuse it, since the citizen never signed it.
+#[test]
+fn a_mediator_is_never_shown_a_document_the_citizen_did_not_sign() {
+    let d = Daemon::start();
+    let p = Proxy::start(&d);
+    let (mut social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    social.point_to(&p.url);
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let tax = mme.add(
+        &random_file(files.path(), "avis.pdf", 5000),
+        &["--title", "Avis"],
+    );
+    mme.ok(&[
+        "share",
+        &tax,
+        "--to",
+        "f.benali",
+        "--for",
+        "1h",
+        "--safety-code",
+        &code,
+    ]);
+    // Honest: she sees it, with the citizen's safety code to compare.
+    let out = social.ok(&["shared"]);
+    assert!(out.contains("Avis"), "{out}");
+    let mme_code = serde_json::from_str::<serde_json::Value>(&mme.ok(&["--json", "whoami"]))
+        .unwrap()["safety_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(out.contains(&mme_code), "{out}");
+    social.bytes(&["get", &tax, "-o", "-"]);
+
+    let recipient = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(social.home.path().join("session.json")).unwrap(),
+    )
+    .unwrap()["keys"]["age_recipient"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (meta, envelope, payload) = forged_document(&recipient, b"faux avis: payez ici");
+    p.set(move |_, path, status, body| {
+        if path.ends_with("/content") {
+            return (status, payload.clone());
+        }
+        if path.starts_with("/v1/documents/") || path.starts_with("/v1/shared") {
+            let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let docs = match v.as_array_mut() {
+                Some(a) => a.iter_mut().collect::<Vec<_>>(),
+                None => vec![&mut v],
+            };
+            for doc in docs {
+                doc["meta"] = meta.clone().into();
+                doc["envelope"] = envelope.clone().into();
+            }
+            return (status, serde_json::to_vec(&v).unwrap());
+        }
+        (status, body)
+    });
+    let out = social.ok(&["--json", "shared"]);
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed[0]["title"], serde_json::Value::Null, "{out}");
+    assert_eq!(listed[0]["verified"], false, "{out}");
+    let err = social.fails(&["get", &tax, "-o", "-"], 1);
+    assert!(err.contains("[invalid_signature]"), "{err}");
+}
+
+/// The server stretches a grant (a year instead of an hour) or widens its purpose:
+/// the mediator's client checks the citizen's signature and refuses.
+#[test]
+fn a_mediator_is_never_shown_a_grant_the_citizen_did_not_sign() {
+    let d = Daemon::start();
+    let p = Proxy::start(&d);
+    let (mut social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    social.point_to(&p.url);
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let tax = mme.add(&random_file(files.path(), "avis.pdf", 500), &[]);
+    mme.ok(&[
+        "share",
+        &tax,
+        "--to",
+        "f.benali",
+        "--for",
+        "1h",
+        "--safety-code",
+        &code,
+    ]);
+    p.set(|_, path, status, body| {
+        if path.starts_with("/v1/grants") {
+            let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            for g in v.as_array_mut().unwrap() {
+                let e = g["grant"]["expires_ms"].as_i64().unwrap();
+                g["grant"]["expires_ms"] = (e + 364 * 86_400_000).into();
+            }
+            return (status, serde_json::to_vec(&v).unwrap());
+        }
+        (status, body)
+    });
+    let err = social.fails(&["get", &tax, "-o", "-"], 1);
+    assert!(err.contains("[invalid_signature]"), "{err}");
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&social.ok(&["--json", "shared"])).unwrap();
+    assert_eq!(listed[0]["verified"], false);
+}
+
+/// The server slips a document of its own making into the citizen's vault (it can
+/// seal anything to her public key): her client shows it as unreadable and refuses
+/// to open it, since she never signed it.
+#[test]
+fn a_citizen_is_never_shown_a_document_she_did_not_deposit() {
+    let d = Daemon::start();
+    let p = Proxy::start(&d);
+    let mme = behind(&d, &p, "mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let tax = mme.add(
+        &random_file(files.path(), "avis.pdf", 500),
+        &["--title", "Vrai"],
+    );
+    let recipient = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(mme.home.path().join("session.json")).unwrap(),
+    )
+    .unwrap()["keys"]["age_recipient"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (meta, envelope, payload) = forged_document(&recipient, b"faux");
+    p.set(move |_, path, status, body| {
+        if path.ends_with("/content") {
+            return (status, payload.clone());
+        }
+        if path.starts_with("/v1/documents") {
+            let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let docs = match v.as_array_mut() {
+                Some(a) => a.iter_mut().collect::<Vec<_>>(),
+                None => vec![&mut v],
+            };
+            for doc in docs {
+                doc["meta"] = meta.clone().into();
+                doc["envelope"] = envelope.clone().into();
+            }
+            return (status, serde_json::to_vec(&v).unwrap());
+        }
+        (status, body)
+    });
+    let list = mme.list();
+    assert_eq!(list[0]["title"], serde_json::Value::Null, "{list:?}");
+    let err = mme.fails(&["get", &tax, "-o", "-"], 1);
+    assert!(err.contains("[invalid_signature]"), "{err}");
+}

@@ -63,7 +63,8 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
         .send_json(serde_json::json!({
             "upload": "00000000000000000000000000000000",
             "meta": "YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==",
-            "owner_envelope": "YWdlLWVuY3J5cHRpb24ub3JnL3YxCg=="
+            "owner_envelope": "YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==",
+            "signature": ""
         }))
         .unwrap();
     refused(r, 404, "upload_not_found");

@@ -43,6 +43,8 @@ pub struct LimitsConfig {
     pub vault_quota_documents: u64,
     pub max_json_kib: u64,
     pub max_connections: usize,
+    /// Open connections from one address (a public computer room shares one).
+    pub max_connections_per_ip: usize,
     pub login_failures_per_account: usize,
     pub login_failures_per_ip: usize,
     pub login_window_secs: u64,
@@ -54,8 +56,12 @@ pub struct LimitsConfig {
 pub struct TimeoutsConfig {
     /// TLS handshake.
     pub handshake_secs: u64,
-    /// Reading a request's headers.
+    /// Reading a request's headers; also how long a new connection may stay silent
+    /// before its first byte.
     pub header_read_secs: u64,
+    /// Longest silence of a connection with no request in flight (between
+    /// keep-alive requests, or an HTTP/2 connection without streams).
+    pub idle_secs: u64,
     /// Longest silence while an upload body streams in.
     pub body_idle_secs: u64,
     /// Whole request, for everything but uploads and downloads.
@@ -96,6 +102,7 @@ impl Default for LimitsConfig {
             vault_quota_documents: l.vault_quota_documents,
             max_json_kib: 1024,
             max_connections: 512,
+            max_connections_per_ip: 64,
             login_failures_per_account: l.login_failures_per_account,
             login_failures_per_ip: l.login_failures_per_ip,
             login_window_secs: l.login_window.as_secs(),
@@ -109,6 +116,7 @@ impl Default for TimeoutsConfig {
         TimeoutsConfig {
             handshake_secs: 10,
             header_read_secs: 10,
+            idle_secs: 30,
             body_idle_secs: 30,
             request_secs: 60,
             shutdown_secs: 20,
@@ -177,7 +185,12 @@ impl Config {
             return Err(ConfigError::Invalid("log.format is text or json".into()));
         }
         let l = &self.limits;
-        if l.max_document_mib == 0 || l.vault_quota_mib == 0 || l.max_connections == 0 {
+        if l.max_document_mib == 0
+            || l.vault_quota_mib == 0
+            || l.max_connections == 0
+            || l.max_connections_per_ip == 0
+            || self.timeouts.idle_secs == 0
+        {
             return Err(ConfigError::Invalid("limits must be positive".into()));
         }
         Ok(())

@@ -23,6 +23,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// Asks the client to come back after `seconds` (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after_s = Some(seconds);
+        self
+    }
+
     /// An error in the language of the request being served.
     pub fn new(code: ErrorCode) -> ApiError {
         ApiError {

@@ -3,6 +3,7 @@
 //! Nothing reachable from here decrypts: the server stores and refuses; it handles
 //! ciphertext, hashes and ids only (enforced by the tidy test).
 
+mod conn;
 mod error;
 mod init;
 mod metrics;
@@ -40,6 +41,11 @@ const GRANT_SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How often orphans are collected while running, and how old they must be.
 const ORPHAN_SWEEP_EVERY: Duration = Duration::from_secs(600);
 const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
+/// Connections being told "unavailable" at once; past this, extra ones are closed.
+const MAX_REFUSALS_IN_FLIGHT: usize = 64;
+/// How long a refused connection may take (handshake and one answer).
+const REFUSAL_DEADLINE: Duration = Duration::from_secs(3);
+const REFUSAL_RETRY_AFTER_SECS: u64 = 5;
 /// Largest request head (request line and headers) accepted, in bytes.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
@@ -127,14 +133,14 @@ impl Server {
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
         let graceful = GracefulShutdown::new();
         let slots = Arc::new(Semaphore::new(self.config.limits.max_connections));
+        let refusals = Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT));
+        let per_address = conn::PerAddress::new(self.config.limits.max_connections_per_ip);
         let sweeper = tokio::spawn(sweep_orphans(Arc::clone(&self.vault)));
         let expirer = tokio::spawn(sweep_grants(Arc::clone(&self.vault)));
         tokio::pin!(shutdown);
         loop {
-            let permit = tokio::select! {
-                p = Arc::clone(&slots).acquire_owned() => p.map_err(std::io::Error::other)?,
-                _ = &mut shutdown => break,
-            };
+            // Accept whatever comes: a full server answers "unavailable" at once
+            // rather than leaving clients in the backlog.
             let (tcp, peer) = tokio::select! {
                 accepted = self.listener.accept() => match accepted {
                     Ok(pair) => pair,
@@ -146,10 +152,22 @@ impl Server {
                 },
                 _ = &mut shutdown => break,
             };
+            let permit = Arc::clone(&slots).try_acquire_owned().ok();
+            let place = permit.as_ref().and_then(|_| per_address.enter(peer.ip()));
+            let (Some(permit), Some(place)) = (permit, place) else {
+                if let Ok(refusing) = Arc::clone(&refusals).try_acquire_owned() {
+                    let refusal = self.refusal(tcp);
+                    tokio::spawn(async move {
+                        refusal.await;
+                        drop(refusing);
+                    });
+                }
+                continue;
+            };
             let conn = self.connection(tcp, peer, graceful.watcher());
             tokio::spawn(async move {
                 conn.await;
-                drop(permit);
+                drop((permit, place));
             });
         }
         sweeper.abort();
@@ -176,16 +194,32 @@ impl Server {
         let app = self.app.clone();
         let handshake = Duration::from_secs(self.config.timeouts.handshake_secs);
         let header_read = Duration::from_secs(self.config.timeouts.header_read_secs);
+        let idle = Duration::from_secs(self.config.timeouts.idle_secs);
         async move {
             let tls = match tokio::time::timeout(handshake, acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
                 Err(_) => return tracing::debug!("TLS handshake timed out"),
             };
-            let app = app.map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ClientAddr(peer));
-                req
-            });
+            let activity = conn::Activity::new();
+            let io = conn::Watched {
+                inner: tls,
+                activity: Arc::clone(&activity),
+            };
+            let counting = Arc::clone(&activity);
+            let app = app
+                .map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ClientAddr(peer));
+                    req
+                })
+                .map_future(move |answer| {
+                    let in_flight = counting.request();
+                    async move {
+                        let answer = answer.await;
+                        drop(in_flight);
+                        answer
+                    }
+                });
             let service = TowerToHyperService::new(app);
             let mut builder = Builder::new(TokioExecutor::new());
             builder
@@ -198,10 +232,43 @@ impl Server {
                 .timer(TokioTimer::new())
                 .max_header_list_size(MAX_HEAD_BYTES as u32);
             let conn = builder
-                .serve_connection_with_upgrades(TokioIo::new(tls), service)
+                .serve_connection_with_upgrades(TokioIo::new(io), service)
                 .into_owned();
-            if let Err(e) = watcher.watch(conn).await {
-                tracing::debug!(error = %e, "connection ended with an error");
+            tokio::select! {
+                served = watcher.watch(conn) => if let Err(e) = served {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                },
+                _ = activity.idle(header_read, idle) => tracing::debug!("idle connection closed"),
+            }
+        }
+    }
+
+    /// A connection the server has no room for: after the TLS handshake, every
+    /// request on it gets 503 `unavailable` with `Retry-After`, then it is closed.
+    fn refusal(&self, tcp: TcpStream) -> impl Future<Output = ()> + Send + 'static {
+        let acceptor = self.acceptor.clone();
+        async move {
+            let refuse = async move {
+                let tls = acceptor.accept(tcp).await.ok()?;
+                let service = hyper::service::service_fn(|_req| async {
+                    let answer = error::ApiError::new(crate::api::ErrorCode::Unavailable)
+                        .retry_after(REFUSAL_RETRY_AFTER_SECS);
+                    Ok::<_, std::convert::Infallible>(axum::response::IntoResponse::into_response(
+                        answer,
+                    ))
+                });
+                let mut builder = Builder::new(TokioExecutor::new());
+                builder.http1().keep_alive(false);
+                builder
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await
+                    .ok()
+            };
+            if tokio::time::timeout(REFUSAL_DEADLINE, refuse)
+                .await
+                .is_err()
+            {
+                tracing::debug!("refused connection timed out");
             }
         }
     }

@@ -5,6 +5,7 @@
 mod accounts;
 mod cli;
 mod concurrency;
+mod connections;
 mod consent;
 mod documents;
 mod domain;

@@ -1,0 +1,149 @@
+//! Hostile clients at the connection level: connections that say nothing, stay
+//! idle, or come in numbers. Each test plays the attack from the review of issue 7.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+
+use crate::harness::Daemon;
+
+type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+/// A TCP connection to the daemon from `from` (any 127.0.0.0/8 address).
+pub fn tcp_from(d: &Daemon, from: IpAddr) -> TcpStream {
+    let to: SocketAddr = d.url.trim_start_matches("https://").parse().unwrap();
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.bind(&SocketAddr::new(from, 0).into()).unwrap();
+    socket.connect(&to.into()).unwrap();
+    socket.into()
+}
+
+/// A TLS connection, handshake done, offering `alpn`.
+pub fn tls_from(d: &Daemon, from: IpAddr, alpn: &[u8]) -> Tls {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(d.ca()).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp_from(d, from));
+    while tls.conn.is_handshaking() {
+        tls.conn.complete_io(&mut tls.sock).unwrap();
+    }
+    tls
+}
+
+/// Seconds until the server closes the connection, or `None` if it is still open
+/// after `wait`.
+fn closed_within(tls: &mut Tls, wait: Duration) -> Option<f64> {
+    let start = Instant::now();
+    tls.sock
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    while start.elapsed() < wait {
+        match tls.read(&mut buf) {
+            Ok(0) => return Some(start.elapsed().as_secs_f64()),
+            Ok(_) => {}
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return Some(start.elapsed().as_secs_f64()),
+        }
+    }
+    None
+}
+
+const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+fn addr(last: u8) -> IpAddr {
+    IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, last))
+}
+
+const QUICK: &str = "[timeouts]\nheader_read_secs = 1\nidle_secs = 2\n";
+
+#[test]
+fn a_connection_that_says_nothing_is_closed() {
+    let d = Daemon::start_with(Some(QUICK));
+    let mut silent = tls_from(&d, LOCAL, b"http/1.1");
+    let t = closed_within(&mut silent, Duration::from_secs(6));
+    assert!(t.is_some_and(|t| t < 4.0), "still open: {t:?}");
+}
+
+#[test]
+fn idle_keep_alive_and_http2_connections_are_closed() {
+    let d = Daemon::start_with(Some(QUICK));
+    // HTTP/1.1: one request, then silence on a kept-alive connection.
+    let mut h1 = tls_from(&d, LOCAL, b"http/1.1");
+    h1.write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    h1.flush().unwrap();
+    let t = closed_within(&mut h1, Duration::from_secs(8));
+    assert!(t.is_some_and(|t| t < 5.0), "HTTP/1.1 still open: {t:?}");
+    // HTTP/2: the preface and settings, then no stream at all.
+    let mut h2 = tls_from(&d, LOCAL, b"h2");
+    h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .unwrap();
+    h2.flush().unwrap();
+    let t = closed_within(&mut h2, Duration::from_secs(8));
+    assert!(t.is_some_and(|t| t < 5.0), "HTTP/2 still open: {t:?}");
+}
+
+/// One address cannot take every connection; a full server answers at once
+/// (503 with Retry-After) instead of leaving clients waiting in the backlog.
+#[test]
+fn one_address_cannot_fill_the_server_and_a_full_server_answers_at_once() {
+    let d = Daemon::start_with(Some(
+        "[limits]\nmax_connections = 8\nmax_connections_per_ip = 3\n",
+    ));
+    let mut held: Vec<Tls> = (0..3).map(|_| tls_from(&d, addr(2), b"http/1.1")).collect();
+    // A fourth from the same address is turned away at once...
+    let mut fourth = tls_from(&d, addr(2), b"http/1.1");
+    let start = Instant::now();
+    fourth
+        .write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = fourth.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after"),
+        "{answer}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(2));
+    // ...while another address is served.
+    let r = crate::harness::agent(&d)
+        .get(format!("{}/v1/health", d.url))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Fill the server from several addresses: the next client, whoever it is,
+    // hears "unavailable" within a second rather than hanging.
+    for i in 3..8 {
+        held.push(tls_from(&d, addr(i), b"http/1.1"));
+    }
+    let start = Instant::now();
+    let mut late = tls_from(&d, addr(20), b"http/1.1");
+    late.write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = late.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(held);
+}

@@ -41,6 +41,13 @@ const GRANT_SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How often orphans are collected while running, and how old they must be.
 const ORPHAN_SWEEP_EVERY: Duration = Duration::from_secs(600);
 const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
+/// HTTP/2: streams per connection and flow-control windows, small, so that one
+/// connection cannot make the server buffer much (a JSON body is read whole).
+const H2_MAX_STREAMS: u32 = 8;
+const H2_STREAM_WINDOW_BYTES: u32 = 64 * 1024;
+const H2_CONNECTION_WINDOW_BYTES: u32 = 256 * 1024;
+/// All JSON bodies being buffered at once, across connections.
+const BODY_BUDGET_BYTES: usize = 32 * 1024 * 1024;
 /// Connections being told "unavailable" at once; past this, extra ones are closed.
 const MAX_REFUSALS_IN_FLIGHT: usize = 64;
 /// How long a refused connection may take (handshake and one answer).
@@ -112,6 +119,8 @@ impl Server {
             request_timeout: Duration::from_secs(config.timeouts.request_secs),
             admin_digest,
             metrics: metrics::Metrics::new(),
+            body_budget: routes::BodyBudget::new(BODY_BUDGET_BYTES),
+            max_json_bytes: config.limits.max_json_kib * 1024,
         });
         let max_json = (config.limits.max_json_kib * 1024) as usize;
         let listener = TcpListener::bind(config.listen).await?;
@@ -230,7 +239,12 @@ impl Server {
             builder
                 .http2()
                 .timer(TokioTimer::new())
-                .max_header_list_size(MAX_HEAD_BYTES as u32);
+                .max_header_list_size(MAX_HEAD_BYTES as u32)
+                .max_concurrent_streams(H2_MAX_STREAMS)
+                .initial_stream_window_size(H2_STREAM_WINDOW_BYTES)
+                .initial_connection_window_size(H2_CONNECTION_WINDOW_BYTES)
+                .max_send_buf_size(H2_STREAM_WINDOW_BYTES as usize)
+                .max_pending_accept_reset_streams(H2_MAX_STREAMS as usize);
             let conn = builder
                 .serve_connection_with_upgrades(TokioIo::new(io), service)
                 .into_owned();

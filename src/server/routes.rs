@@ -38,6 +38,39 @@ pub struct AppState {
     /// SHA-256 of the operator token.
     pub admin_digest: [u8; 32],
     pub metrics: super::metrics::Metrics,
+    pub body_budget: BodyBudget,
+    /// Largest JSON body, in bytes.
+    pub max_json_bytes: u64,
+}
+
+/// Bytes of JSON bodies all requests may hold in memory at once: past it, a new
+/// body waits a little, then is refused with 503, so memory stays bounded whatever
+/// the number of connections and streams.
+pub struct BodyBudget {
+    kib: tokio::sync::Semaphore,
+    total_kib: u32,
+}
+
+/// How long a JSON body waits for room in the budget.
+const BODY_BUDGET_WAIT: Duration = Duration::from_secs(5);
+
+impl BodyBudget {
+    pub fn new(bytes: usize) -> BodyBudget {
+        let total_kib = (bytes / 1024).min(u32::MAX as usize) as u32;
+        BodyBudget {
+            kib: tokio::sync::Semaphore::new(total_kib as usize),
+            total_kib,
+        }
+    }
+
+    /// Room for a body of `bytes` (as announced, or the largest allowed).
+    async fn reserve(&self, bytes: u64) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        let kib = bytes.div_ceil(1024).clamp(1, u64::from(self.total_kib)) as u32;
+        match tokio::time::timeout(BODY_BUDGET_WAIT, self.kib.acquire_many(kib)).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::new(ErrorCode::Unavailable).retry_after(5)),
+        }
+    }
 }
 
 type Shared = State<Arc<AppState>>;
@@ -60,10 +93,20 @@ tokio::task_local! {
 /// A JSON body whose rejections are our JSON errors.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let max = state.max_json_bytes;
+        let _room = state
+            .body_budget
+            .reserve(announced.unwrap_or(max).min(max))
+            .await?;
         Json::<T>::from_request(req, state)
             .await
             .map(|Json(v)| ApiJson(v))

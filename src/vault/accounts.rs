@@ -83,7 +83,7 @@ impl Vault {
         let auth = req.passphrase.auth_key.0.clone();
         let recovery = req.recovery.auth_key.0.clone();
         let (auth_hash, recovery_hash) = self
-            .hashing(move || (srv::hash_secret(&auth), srv::hash_secret(&recovery)))
+            .hashing(move |h| (h.hash_secret(&auth), h.hash_secret(&recovery)))
             .await?;
         let internal = |_| VaultError::Internal("hashing failed".into());
         let account = AccountRecord {
@@ -169,46 +169,52 @@ impl Vault {
         stored_hash: impl Fn(&AccountRecord) -> String,
     ) -> Result<AccountRecord, VaultError> {
         let now = self.clock.now_ms();
-        let (user_key, ip_key) = (format!("user:{user}"), format!("ip:{ip}"));
-        for (attempts, key) in [
-            (&self.account_attempts, &user_key),
-            (&self.ip_attempts, &ip_key),
-        ] {
-            attempts
-                .check(key, now)
-                .map_err(|retry_after_s| VaultError::TooManyAttempts { retry_after_s })?;
+        let recovery = action == Action::Recovery;
+        let (user_key, ip_key) = if recovery {
+            (format!("recovery:{user}"), format!("recovery-ip:{ip}"))
+        } else {
+            (format!("user:{user}"), format!("ip:{ip}"))
+        };
+        // Counted before the slow verification, so concurrent attempts cannot all
+        // slip under the limit; forgiven below if the secret is right.
+        let too_many = |retry_after_s| VaultError::TooManyAttempts { retry_after_s };
+        self.ip_attempts.reserve(&ip_key, now).map_err(too_many)?;
+        let per_account = if recovery {
+            self.recovery_backoff.reserve(&user_key, now)
+        } else {
+            self.account_attempts.reserve(&user_key, now)
+        };
+        if let Err(wait) = per_account {
+            self.ip_attempts.forgive(&ip_key, now);
+            return Err(too_many(wait));
         }
         let name = user.to_owned();
         let account = self.store(move |m| m.account(&name)).await?;
         let hash = account.as_ref().map(&stored_hash);
         let ok = self
-            .hashing(move || match hash {
-                Some(h) => srv::verify_secret(&h, &secret),
+            .hashing(move |h| match hash {
+                Some(stored) => h.verify_secret(&stored, &secret),
                 None => {
-                    srv::verify_nothing(&secret);
+                    h.verify_nothing(&secret);
                     false
                 }
             })
             .await?;
         match account {
             Some(account) if ok => {
+                self.ip_attempts.forgive(&ip_key, now);
                 self.account_attempts.clear(&user_key);
+                self.recovery_backoff.clear(&user_key);
                 Ok(account)
             }
             Some(_) => {
-                self.account_attempts.fail(&user_key, now);
-                self.ip_attempts.fail(&ip_key, now);
                 let denied = Entry::new(user, action, Phase::Denied)
                     .by(ActorKind::Anonymous, None)
                     .with(json!({ "ip": ip, "reason": "bad_credentials" }));
                 self.record_after(denied).await;
                 Err(VaultError::BadCredentials)
             }
-            None => {
-                self.account_attempts.fail(&user_key, now);
-                self.ip_attempts.fail(&ip_key, now);
-                Err(VaultError::BadCredentials)
-            }
+            None => Err(VaultError::BadCredentials),
         }
     }
 
@@ -344,9 +350,9 @@ impl Vault {
         let auth = pass.auth_key.0.clone();
         let recovery_auth = recovery.as_ref().map(|r| r.auth_key.0.clone());
         let (auth_hash, recovery_hash) = self
-            .hashing(move || {
-                let r = recovery_auth.map(|k| srv::hash_secret(&k));
-                (srv::hash_secret(&auth), r)
+            .hashing(move |h| {
+                let r = recovery_auth.map(|k| h.hash_secret(&k));
+                (h.hash_secret(&auth), r)
             })
             .await?;
         let internal = |_| VaultError::Internal("hashing failed".into());

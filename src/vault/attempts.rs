@@ -1,7 +1,14 @@
 //! Failed-attempt limits for login and recovery, per account and per IP address.
 //!
-//! A key (account or address) that has failed `max` times within `window_ms` is
-//! refused until the oldest of those failures leaves the window.
+//! Every attempt is *reserved* (counted as a failure) before its slow verification
+//! and forgiven if it succeeds, so concurrent attempts cannot all slip under the
+//! limit. Two shapes:
+//! - [`Attempts`]: a key (account or address) that has failed `max` times within
+//!   `window_ms` is refused until the oldest of those failures leaves the window
+//!   (passphrases can be guessed: a lock is right);
+//! - [`Backoff`]: after `free` failures, each further attempt must wait a delay that
+//!   doubles, up to a ceiling, and is never a lock (recovery: a kit cannot be
+//!   guessed, so others must not be able to lock a citizen out of it).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -42,6 +49,40 @@ impl Attempts {
         Err((wait_ms as u64).div_ceil(1000))
     }
 
+    /// Counts an attempt as failed before it is verified; `Err(retry_after_seconds)`
+    /// (and nothing counted) while `key` is locked out.
+    pub fn reserve(&self, key: &str, now_ms: i64) -> Result<(), u64> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_KEYS {
+            let horizon = now_ms - self.window_ms;
+            map.retain(|_, t| t.back().is_some_and(|last| *last > horizon));
+        }
+        let times = map.entry(key.to_owned()).or_default();
+        while times.front().is_some_and(|t| *t <= now_ms - self.window_ms) {
+            times.pop_front();
+        }
+        if times.len() >= self.max {
+            let oldest = times.front().copied().unwrap_or(now_ms);
+            let wait_ms = (oldest + self.window_ms - now_ms).max(1000);
+            return Err((wait_ms as u64).div_ceil(1000));
+        }
+        times.push_back(now_ms);
+        Ok(())
+    }
+
+    /// Takes back one reservation made at `at_ms` (the attempt succeeded).
+    pub fn forgive(&self, key: &str, at_ms: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(times) = map.get_mut(key) {
+            if let Some(i) = times.iter().rposition(|t| *t == at_ms) {
+                times.remove(i);
+            }
+            if times.is_empty() {
+                map.remove(key);
+            }
+        }
+    }
+
     pub fn fail(&self, key: &str, now_ms: i64) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_KEYS {
@@ -57,6 +98,55 @@ impl Attempts {
 
     pub fn clear(&self, key: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key);
+    }
+}
+
+/// Failures that slow a key down without ever locking it.
+pub struct Backoff {
+    free: u32,
+    ceiling_ms: i64,
+    state: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+impl Backoff {
+    /// `free` failures without delay, then 1 s, 2 s, 4 s… up to `ceiling_ms`.
+    pub fn new(free: u32, ceiling_ms: i64) -> Backoff {
+        Backoff {
+            free,
+            ceiling_ms,
+            state: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn delay_ms(&self, failures: u32) -> i64 {
+        match failures.checked_sub(self.free) {
+            None => 0,
+            Some(extra) => (1000i64 << extra.min(30)).min(self.ceiling_ms),
+        }
+    }
+
+    /// Counts an attempt before it is verified; `Err(retry_after_seconds)` (nothing
+    /// counted) while the delay since the last failure has not passed.
+    pub fn reserve(&self, key: &str, now_ms: i64) -> Result<(), u64> {
+        let mut map = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_KEYS {
+            let horizon = now_ms - self.ceiling_ms;
+            map.retain(|_, (_, last)| *last > horizon);
+        }
+        let (failures, last) = map.entry(key.to_owned()).or_insert((0, 0));
+        let ready_at = *last + self.delay_ms(*failures);
+        if *failures >= self.free && now_ms < ready_at {
+            return Err(((ready_at - now_ms) as u64).div_ceil(1000));
+        }
+        *failures += 1;
+        *last = now_ms;
+        Ok(())
+    }
+
+    /// The attempt succeeded: the key starts afresh.
+    pub fn clear(&self, key: &str) {
+        let mut map = self.state.lock().unwrap_or_else(|p| p.into_inner());
         map.remove(key);
     }
 }
@@ -77,5 +167,32 @@ mod tests {
         assert!(a.check("u", 60_001).is_ok());
         a.clear("u");
         assert!(a.check("u", 11).is_ok());
+    }
+
+    #[test]
+    fn reservations_count_before_verification() {
+        let a = Attempts::new(2, 60_000);
+        assert!(a.reserve("u", 1).is_ok());
+        assert!(a.reserve("u", 1).is_ok());
+        assert_eq!(a.reserve("u", 1), Err(60));
+        a.forgive("u", 1);
+        assert!(a.reserve("u", 2).is_ok());
+    }
+
+    #[test]
+    fn backoff_slows_and_never_locks() {
+        let b = Backoff::new(2, 8_000);
+        assert!(b.reserve("k", 0).is_ok());
+        assert!(b.reserve("k", 0).is_ok());
+        assert_eq!(b.reserve("k", 0), Err(1));
+        assert!(b.reserve("k", 1_000).is_ok());
+        assert_eq!(b.reserve("k", 2_000), Err(1));
+        assert!(b.reserve("k", 3_000).is_ok());
+        assert!(b.reserve("k", 7_000).is_ok());
+        // The delay stops growing at the ceiling.
+        assert!(b.reserve("k", 15_000).is_ok());
+        assert_eq!(b.reserve("k", 15_000), Err(8));
+        b.clear("k");
+        assert!(b.reserve("k", 15_000).is_ok());
     }
 }

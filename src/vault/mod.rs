@@ -17,13 +17,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
-
 use crate::api::Quota;
-use crate::crypto::server::ServerSecret;
+use crate::crypto::server::{HashPool, Hashing, ServerSecret};
+
+/// Threads doing the server's Argon2id work (each keeps 19 MiB).
+const HASHING_THREADS: usize = 2;
 use crate::storage::{BlobStore, MetadataStore, StoreError};
 pub use access::{Action, Caller, Principal};
-use attempts::Attempts;
+use attempts::{Attempts, Backoff};
+
+/// Longest delay repeated failed recoveries impose on an account (never a lock).
+const RECOVERY_DELAY_CEILING_MS: i64 = 60_000;
 use clock::Clock;
 
 /// Limits a deployment sets (see `deploy/coffred.toml`).
@@ -168,11 +172,12 @@ pub struct Vault {
     limits: Limits,
     account_attempts: Attempts,
     ip_attempts: Attempts,
+    recovery_backoff: Backoff,
     /// Entries a mediator's repeated calls could flood a citizen's journal with
     /// (refusals, listings): at most one per key and minute.
     throttle: Attempts,
     /// Bounds concurrent Argon2id runs (19 MiB each).
-    hashing: Semaphore,
+    hashing: HashPool,
     staged: Mutex<HashMap<String, Staged>>,
     journal: Arc<journal::JournalKeys>,
     journal_fault: std::sync::atomic::AtomicBool,
@@ -191,13 +196,17 @@ impl Vault {
         Vault {
             account_attempts: Attempts::new(limits.login_failures_per_account, window_ms),
             ip_attempts: Attempts::new(limits.login_failures_per_ip, window_ms),
+            recovery_backoff: Backoff::new(
+                limits.login_failures_per_account as u32,
+                RECOVERY_DELAY_CEILING_MS,
+            ),
             throttle: Attempts::new(1, 60_000),
             meta,
             blobs,
             secret,
             clock,
             limits,
-            hashing: Semaphore::new(2),
+            hashing: HashPool::new(HASHING_THREADS),
             staged: Mutex::new(HashMap::new()),
             journal: Arc::new(journal),
             journal_fault: std::sync::atomic::AtomicBool::new(false),
@@ -235,18 +244,14 @@ impl Vault {
             .map_err(VaultError::from)
     }
 
-    /// Runs CPU-heavy hashing off the async threads, at most two at a time.
+    /// Runs Argon2id work on the hashing pool (two threads, memory reused).
     async fn hashing<T: Send + 'static>(
         &self,
-        f: impl FnOnce() -> T + Send + 'static,
+        f: impl FnOnce(&mut Hashing) -> T + Send + 'static,
     ) -> Result<T, VaultError> {
-        let _permit = self
-            .hashing
-            .acquire()
+        self.hashing
+            .run(f)
             .await
-            .map_err(|e| VaultError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| VaultError::Internal(e.to_string()))
+            .ok_or_else(|| VaultError::Internal("hashing pool stopped".into()))
     }
 }

@@ -187,3 +187,67 @@ fn sessions_end_at_logout_on_the_server_too() {
     assert_eq!(status, 401);
     assert_eq!(body["error"]["code"], "unauthenticated");
 }
+
+/// 40 wrong logins at once on one account: the limit (5) holds under concurrency,
+/// because an attempt is counted before its (slow) verification, not after.
+#[test]
+fn the_attempt_limit_holds_under_concurrency() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    let url = format!("{}/v1/sessions", d.url);
+    let agent = crate::harness::agent(&d);
+    let wrong = serde_json::json!({ "user": "alice", "auth_key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" });
+    let threads: Vec<_> = (0..40)
+        .map(|_| {
+            let (agent, url, body) = (agent.clone(), url.clone(), wrong.clone());
+            std::thread::spawn(move || {
+                let r = agent.post(&url).send_json(&body).unwrap();
+                let (_, v) = crate::harness::status_json(r);
+                v["error"]["code"].as_str().unwrap_or("").to_owned()
+            })
+        })
+        .collect();
+    let codes: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let evaluated = codes.iter().filter(|c| *c == "bad_credentials").count();
+    let refused = codes.iter().filter(|c| *c == "too_many_attempts").count();
+    assert_eq!((evaluated, refused), (5, 35), "{codes:?}");
+}
+
+/// Wrong logins and wrong kits sent by someone else do not lock the citizen out of
+/// recovery: recovery has its own counters, and repeated failures only slow it down
+/// (delays that grow, never a lock).
+#[test]
+fn others_cannot_lock_a_citizen_out_of_recovery() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    let kit = alice.register();
+    let mut mallory = d.user("alice");
+    mallory.passphrase = "wrong wrong wrong".into();
+    for _ in 0..8 {
+        mallory.fails(&["login", "alice"], 1);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let forged = dir.path().join("kit.txt");
+    let other = d.user("zed");
+    let other_kit = other.register();
+    std::fs::copy(&other_kit, &forged).unwrap();
+    let text = std::fs::read_to_string(&forged)
+        .unwrap()
+        .replace("zed", "alice");
+    std::fs::write(&forged, text).unwrap();
+    for _ in 0..6 {
+        let err = mallory.fails(&["recover", "alice", "--kit", forged.to_str().unwrap()], 1);
+        assert!(
+            err.contains("[bad_recovery_kit]") || err.contains("[too_many_attempts]"),
+            "{err}"
+        );
+    }
+    // Login is locked for a while (a passphrase can be guessed)...
+    let err = alice.fails(&["login", "alice"], 1);
+    assert!(err.contains("[too_many_attempts]"), "{err}");
+    // ...recovery with the real kit is not: at most a short, growing delay.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let fresh = d.user("alice");
+    fresh.ok(&["recover", "alice", "--kit", kit.to_str().unwrap()]);
+}

@@ -22,8 +22,8 @@ pub fn tcp_from(d: &Daemon, from: IpAddr) -> TcpStream {
     socket.into()
 }
 
-/// A TLS connection, handshake done, offering `alpn`.
-pub fn tls_from(d: &Daemon, from: IpAddr, alpn: &[u8]) -> Tls {
+/// A TLS client configuration trusting the daemon, offering `alpn`.
+pub fn client_config(d: &Daemon, alpn: &[u8]) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     for c in CertificateDer::pem_file_iter(d.ca()).unwrap() {
         roots.add(c.unwrap()).unwrap();
@@ -35,8 +35,13 @@ pub fn tls_from(d: &Daemon, from: IpAddr, alpn: &[u8]) -> Tls {
         .with_root_certificates(roots)
         .with_no_client_auth();
     config.alpn_protocols = vec![alpn.to_vec()];
+    Arc::new(config)
+}
+
+/// A TLS connection, handshake done, offering `alpn`.
+pub fn tls_from(d: &Daemon, from: IpAddr, alpn: &[u8]) -> Tls {
     let name = ServerName::try_from("127.0.0.1").unwrap();
-    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let conn = rustls::ClientConnection::new(client_config(d, alpn), name).unwrap();
     let mut tls = rustls::StreamOwned::new(conn, tcp_from(d, from));
     while tls.conn.is_handshaking() {
         tls.conn.complete_io(&mut tls.sock).unwrap();

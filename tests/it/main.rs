@@ -17,5 +17,6 @@ mod leaving;
 mod limits;
 mod malformed;
 mod merkle_vectors;
+mod pressure;
 mod proxy;
 mod tidy;

@@ -5,7 +5,13 @@
 //!
 //! It reuses the integration suite's harness, so it drives the very daemon binary
 //! the tests drive: `cargo bench --bench pressure`.
-#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 #[path = "../tests/it/connections.rs"]
 mod connections;

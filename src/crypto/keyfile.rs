@@ -25,6 +25,16 @@ pub fn target(path: &Path) -> Target {
 
 /// Writes `bytes` to `path` with mode 0600, replacing any previous file.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_durable(path, bytes, 0o600)
+}
+
+/// Writes a public file (0644) as durably as a private one: a certificate.
+pub fn write_public(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_durable(path, bytes, 0o644)
+}
+
+/// Writes under a temporary name, fsyncs, renames, fsyncs the directory.
+fn write_durable(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let path = match target(path) {
         Target::Stream => return OpenOptions::new().write(true).open(path)?.write_all(bytes),
         Target::File(p) => p,
@@ -46,7 +56,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let mut f = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600)
+            .mode(mode)
             .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;

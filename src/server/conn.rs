@@ -1,8 +1,9 @@
 //! What keeps hostile clients from holding connections: a watchdog that closes a
 //! connection when it has been silent too long with no request in flight (before
 //! its first byte, between keep-alive requests, on an HTTP/2 connection without
-//! streams), a cap on connections per address, and a quick "unavailable" for
-//! clients that come when the server is full.
+//! streams), a cap on connections per address, room made for a newcomer by closing
+//! the connection idle the longest, and a quick "unavailable" for clients that come
+//! when every connection is busy.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,6 +14,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::Notify;
 
 /// When a connection last moved a byte, and whether a request is in flight.
 pub struct Activity {
@@ -35,6 +37,12 @@ impl Activity {
     fn touch(&self) {
         let now = self.start.elapsed().as_millis() as u64;
         self.last_ms.store(now, Ordering::Relaxed);
+    }
+
+    /// Since when the connection has been idle (no request in flight), if it is.
+    fn idle_since(&self) -> Option<Instant> {
+        (self.inflight.load(Ordering::SeqCst) == 0)
+            .then(|| self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))
     }
 
     /// Counts a request in flight until the guard is dropped.
@@ -114,6 +122,72 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The open connections, so that a newcomer can take the place of the one idle the
+/// longest when the server is full.
+#[derive(Default)]
+pub struct Registry {
+    next: AtomicU64,
+    live: Mutex<HashMap<u64, Live>>,
+}
+
+/// A live connection: its activity, and how to ask it to close.
+type Live = (Arc<Activity>, Arc<Notify>);
+
+impl Registry {
+    pub fn new() -> Arc<Registry> {
+        Arc::new(Registry::default())
+    }
+
+    pub fn join(self: &Arc<Registry>, activity: &Arc<Activity>) -> Member {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let evict = Arc::new(Notify::new());
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        live.insert(id, (Arc::clone(activity), Arc::clone(&evict)));
+        Member {
+            id,
+            evict,
+            registry: Arc::clone(self),
+        }
+    }
+
+    /// Asks the connection idle the longest to close; false if every one is busy.
+    pub fn evict_idle(&self) -> bool {
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        let oldest = live
+            .iter()
+            .filter_map(|(id, (a, _))| a.idle_since().map(|t| (t, *id)))
+            .min();
+        match oldest.and_then(|(_, id)| live.remove(&id)) {
+            Some((_, evict)) => {
+                evict.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A connection's entry in the [`Registry`], removed on drop.
+pub struct Member {
+    id: u64,
+    evict: Arc<Notify>,
+    registry: Arc<Registry>,
+}
+
+impl Member {
+    /// Resolves when the server needs this connection's place.
+    pub async fn evicted(&self) {
+        self.evict.notified().await;
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        let mut live = self.registry.live.lock().unwrap_or_else(|p| p.into_inner());
+        live.remove(&self.id);
     }
 }
 

@@ -48,6 +48,8 @@ const H2_STREAM_WINDOW_BYTES: u32 = 64 * 1024;
 const H2_CONNECTION_WINDOW_BYTES: u32 = 256 * 1024;
 /// All JSON bodies being buffered at once, across connections.
 const BODY_BUDGET_BYTES: usize = 32 * 1024 * 1024;
+/// How long a newcomer waits for the place of an evicted idle connection.
+const EVICTION_WAIT: Duration = Duration::from_millis(500);
 /// Connections being told "unavailable" at once; past this, extra ones are closed.
 const MAX_REFUSALS_IN_FLIGHT: usize = 64;
 /// How long a refused connection may take (handshake and one answer).
@@ -144,6 +146,7 @@ impl Server {
         let slots = Arc::new(Semaphore::new(self.config.limits.max_connections));
         let refusals = Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT));
         let per_address = conn::PerAddress::new(self.config.limits.max_connections_per_ip);
+        let registry = conn::Registry::new();
         let sweeper = tokio::spawn(sweep_orphans(Arc::clone(&self.vault)));
         let expirer = tokio::spawn(sweep_grants(Arc::clone(&self.vault)));
         tokio::pin!(shutdown);
@@ -161,19 +164,26 @@ impl Server {
                 },
                 _ = &mut shutdown => break,
             };
-            let permit = Arc::clone(&slots).try_acquire_owned().ok();
-            let place = permit.as_ref().and_then(|_| per_address.enter(peer.ip()));
-            let (Some(permit), Some(place)) = (permit, place) else {
-                if let Ok(refusing) = Arc::clone(&refusals).try_acquire_owned() {
-                    let refusal = self.refusal(tcp);
-                    tokio::spawn(async move {
-                        refusal.await;
-                        drop(refusing);
-                    });
-                }
+            let Some(place) = per_address.enter(peer.ip()) else {
+                self.refuse(tcp, &refusals);
                 continue;
             };
-            let conn = self.connection(tcp, peer, graceful.watcher());
+            let permit = match Arc::clone(&slots).try_acquire_owned() {
+                Ok(p) => Some(p),
+                // Full: the connection idle the longest gives its place.
+                Err(_) if registry.evict_idle() => {
+                    tokio::time::timeout(EVICTION_WAIT, Arc::clone(&slots).acquire_owned())
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                }
+                Err(_) => None,
+            };
+            let Some(permit) = permit else {
+                self.refuse(tcp, &refusals);
+                continue;
+            };
+            let conn = self.connection(tcp, peer, graceful.watcher(), &registry);
             tokio::spawn(async move {
                 conn.await;
                 drop((permit, place));
@@ -198,7 +208,9 @@ impl Server {
         tcp: TcpStream,
         peer: SocketAddr,
         watcher: hyper_util::server::graceful::Watcher,
+        registry: &Arc<conn::Registry>,
     ) -> impl Future<Output = ()> + Send + 'static {
+        let registry = Arc::clone(registry);
         let acceptor = self.acceptor.clone();
         let app = self.app.clone();
         let handshake = Duration::from_secs(self.config.timeouts.handshake_secs);
@@ -211,6 +223,7 @@ impl Server {
                 Err(_) => return tracing::debug!("TLS handshake timed out"),
             };
             let activity = conn::Activity::new();
+            let member = registry.join(&activity);
             let io = conn::Watched {
                 inner: tls,
                 activity: Arc::clone(&activity),
@@ -253,7 +266,19 @@ impl Server {
                     tracing::debug!(error = %e, "connection ended with an error");
                 },
                 _ = activity.idle(header_read, idle) => tracing::debug!("idle connection closed"),
+                _ = member.evicted() => tracing::debug!("idle connection closed to make room"),
             }
+        }
+    }
+
+    /// Answers "unavailable" on `tcp` if few refusals are under way, else closes it.
+    fn refuse(&self, tcp: TcpStream, refusals: &Arc<Semaphore>) {
+        if let Ok(refusing) = Arc::clone(refusals).try_acquire_owned() {
+            let refusal = self.refusal(tcp);
+            tokio::spawn(async move {
+                refusal.await;
+                drop(refusing);
+            });
         }
     }
 

@@ -44,7 +44,7 @@ fn write_self_signed(cert: &Path, key: &Path) -> Result<(), ServerError> {
         .map_err(|e| ServerError::Init(format!("self-signed certificate: {e}")))?;
     let key_pem = Zeroizing::new(made.signing_key.serialize_pem());
     write_private_file(key, key_pem.as_bytes())?;
-    std::fs::write(cert, made.cert.pem())
+    crate::crypto::keyfile::write_public(cert, made.cert.pem().as_bytes())
         .map_err(|e| ServerError::Init(format!("{}: {e}", cert.display())))?;
     Ok(())
 }

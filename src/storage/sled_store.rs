@@ -46,7 +46,12 @@ pub struct SledStore {
     dir: PathBuf,
     requested: AtomicU64,
     flushed: Mutex<u64>,
+    /// Files under `blobs/` already fsynced.
+    synced_blobs: Mutex<HashSet<PathBuf>>,
 }
+
+/// Where sled 0.34 writes nodes too large for its log.
+const BLOB_DIR: &str = "blobs";
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
@@ -115,6 +120,7 @@ impl SledStore {
             dir: dir.to_path_buf(),
             requested: AtomicU64::new(0),
             flushed: Mutex::new(0),
+            synced_blobs: Mutex::new(HashSet::new()),
         };
         store.make_durable()?;
         Ok(store)
@@ -134,12 +140,35 @@ impl SledStore {
         Ok(())
     }
 
+    /// fsyncs every file sled writes: the database file, its snapshots and config,
+    /// and the large nodes it writes as separate files under `blobs/` (sled itself
+    /// never fsyncs those, nor that directory: after a power cut they could come back
+    /// truncated and take acknowledged writes with them). Blobs are written once and
+    /// never changed, so each is fsynced once.
     fn fsync_files(&self) -> Result<(), StoreError> {
         for entry in std::fs::read_dir(&self.dir)? {
             let path = entry?.path();
             if path.is_file() {
                 File::open(&path)?.sync_all()?;
             }
+        }
+        let blobs = self.dir.join(BLOB_DIR);
+        if blobs.is_dir() {
+            let mut synced = self.synced_blobs.lock().unwrap_or_else(|p| p.into_inner());
+            let mut present = HashSet::new();
+            let mut new_blob = false;
+            for entry in std::fs::read_dir(&blobs)? {
+                let path = entry?.path();
+                if !synced.contains(&path) {
+                    File::open(&path)?.sync_all()?;
+                    new_blob = true;
+                }
+                present.insert(path);
+            }
+            if new_blob || present.len() != synced.len() {
+                File::open(&blobs)?.sync_all()?;
+            }
+            *synced = present;
         }
         File::open(&self.dir)?.sync_all()?;
         Ok(())

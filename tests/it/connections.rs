@@ -105,22 +105,38 @@ fn idle_keep_alive_and_http2_connections_are_closed() {
     assert!(t.is_some_and(|t| t < 5.0), "HTTP/2 still open: {t:?}");
 }
 
-/// One address cannot take every connection; a full server answers at once
-/// (503 with Retry-After) instead of leaving clients waiting in the backlog.
+/// A request that stays in flight: a body announced and never sent.
+fn busy(d: &Daemon, from: IpAddr) -> Tls {
+    let mut tls = tls_from(d, from, b"http/1.1");
+    tls.write_all(
+        b"POST /v1/prelogin HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    )
+    .unwrap();
+    tls.flush().unwrap();
+    tls
+}
+
+fn health_on(tls: &mut Tls) -> String {
+    tls.write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = tls.read_to_string(&mut answer);
+    answer
+}
+
+/// One address cannot take every connection; a server full of idle connections
+/// closes the one idle the longest for a newcomer; a server whose every connection
+/// is busy answers at once (503 with Retry-After) instead of leaving clients
+/// waiting in the backlog.
 #[test]
 fn one_address_cannot_fill_the_server_and_a_full_server_answers_at_once() {
     let d = Daemon::start_with(Some(
         "[limits]\nmax_connections = 8\nmax_connections_per_ip = 3\n",
     ));
-    let mut held: Vec<Tls> = (0..3).map(|_| tls_from(&d, addr(2), b"http/1.1")).collect();
+    let held: Vec<Tls> = (0..3).map(|_| tls_from(&d, addr(2), b"http/1.1")).collect();
     // A fourth from the same address is turned away at once...
-    let mut fourth = tls_from(&d, addr(2), b"http/1.1");
     let start = Instant::now();
-    fourth
-        .write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    let _ = fourth.read_to_string(&mut answer);
+    let answer = health_on(&mut tls_from(&d, addr(2), b"http/1.1"));
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(
         answer.to_ascii_lowercase().contains("retry-after"),
@@ -128,27 +144,23 @@ fn one_address_cannot_fill_the_server_and_a_full_server_answers_at_once() {
     );
     assert!(start.elapsed() < Duration::from_secs(2));
     // ...while another address is served.
-    let r = crate::harness::agent(&d)
-        .get(format!("{}/v1/health", d.url))
-        .call()
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    // Fill the server from several addresses: the next client, whoever it is,
-    // hears "unavailable" within a second rather than hanging.
-    for i in 3..8 {
-        held.push(tls_from(&d, addr(i), b"http/1.1"));
-    }
+    assert!(health_on(&mut tls_from(&d, LOCAL, b"http/1.1")).starts_with("HTTP/1.1 200"));
+    // A server full of idle connections makes room for a newcomer.
+    let idle: Vec<Tls> = (3..8).map(|i| tls_from(&d, addr(i), b"http/1.1")).collect();
+    let answer = health_on(&mut tls_from(&d, addr(20), b"http/1.1"));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop((held, idle));
+    std::thread::sleep(Duration::from_millis(300));
+    // Every connection busy: the next client hears "unavailable" within a second.
+    let busy: Vec<Tls> = (30..38).map(|i| busy(&d, addr(i))).collect();
+    std::thread::sleep(Duration::from_millis(300));
     let start = Instant::now();
-    let mut late = tls_from(&d, addr(20), b"http/1.1");
-    late.write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    let _ = late.read_to_string(&mut answer);
+    let answer = health_on(&mut tls_from(&d, addr(40), b"http/1.1"));
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(
         start.elapsed() < Duration::from_secs(1),
         "{:?}",
         start.elapsed()
     );
-    drop(held);
+    drop(busy);
 }

@@ -34,11 +34,38 @@ impl Daemon {
             std::fs::write(&p, text).unwrap();
             p
         });
-        Daemon::launch(dir, data, config_path)
+        Daemon::launch(dir, data, config_path, None)
     }
 
-    fn launch(dir: std::sync::Arc<TempDir>, data: PathBuf, config: Option<PathBuf>) -> Daemon {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffred"));
+    /// Starts under `strace`, tracing every write, fsync, rename and unlink of the
+    /// daemon and its threads (file descriptors shown with their paths) into `trace`.
+    pub fn start_traced(trace: &Path) -> Daemon {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let data = dir.path().join("data");
+        Daemon::launch(dir, data, None, Some(trace.to_path_buf()))
+    }
+
+    fn launch(
+        dir: std::sync::Arc<TempDir>,
+        data: PathBuf,
+        config: Option<PathBuf>,
+        trace: Option<PathBuf>,
+    ) -> Daemon {
+        let mut cmd = match &trace {
+            None => Command::new(env!("CARGO_BIN_EXE_coffred")),
+            Some(t) => {
+                let mut c = Command::new("strace");
+                c.args(["-f", "-qq", "-y", "-s", "0", "-o"])
+                    .arg(t)
+                    .args([
+                        "-e",
+                        "trace=write,pwrite64,writev,pwritev,pwritev2,fsync,fdatasync,\
+                         unlink,unlinkat,rename,renameat,renameat2",
+                    ])
+                    .arg(env!("CARGO_BIN_EXE_coffred"));
+                c
+            }
+        };
         cmd.arg("--data")
             .arg(&data)
             .arg("--listen")
@@ -118,7 +145,7 @@ impl Daemon {
     pub fn restart(mut self) -> Daemon {
         self.crash();
         let dir = std::sync::Arc::clone(&self._dir);
-        Daemon::launch(dir, self.data.clone(), self.config.clone())
+        Daemon::launch(dir, self.data.clone(), self.config.clone(), None)
     }
 
     /// A new person with an empty `COFFRE_HOME`.

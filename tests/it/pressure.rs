@@ -107,7 +107,7 @@ pub fn pressure(
     // Idle connections, from addresses other than the health checker's.
     let mut held = Vec::new();
     for i in 0..idle {
-        let from = IpAddr::V4(Ipv4Addr::new(127, 0, 1 + (i / 60) as u8, 2));
+        let from = IpAddr::V4(Ipv4Addr::new(127, 0, 1, 2 + (i / 60) as u8));
         held.push(std::panic::catch_unwind(|| tls_from(d, from, b"http/1.1")).ok());
     }
     let stop = Arc::new(AtomicBool::new(false));
@@ -133,23 +133,34 @@ pub fn pressure(
             slowest
         })
     };
+    // Anonymous registrations, from many addresses (a flood does not come from
+    // one), each on its own connection.
     let bodies = registration_bodies(registrations);
     let registrar = {
-        let (agent, url) = (agent(d), format!("{}/v1/accounts", d.url));
-        std::thread::spawn(move || {
-            let threads: Vec<_> = bodies
-                .into_iter()
-                .map(|body| {
-                    let (agent, url) = (agent.clone(), url.clone());
-                    std::thread::spawn(move || {
-                        agent
-                            .post(&url)
-                            .send_json(&body)
-                            .map(|r| r.status() == 201)
-                            .unwrap_or(false)
-                    })
+        let threads: Vec<_> = bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| {
+                let from = IpAddr::V4(Ipv4Addr::new(127, 0, 3, 2 + (i / 40) as u8));
+                let tls = std::panic::catch_unwind(|| tls_from(d, from, b"http/1.1")).ok();
+                std::thread::spawn(move || {
+                    let Some(mut tls) = tls else { return false };
+                    let body = serde_json::to_vec(&body).unwrap();
+                    let head = format!(
+                        "POST /v1/accounts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    use std::io::{Read, Write};
+                    if tls.write_all(head.as_bytes()).and_then(|_| tls.write_all(&body)).is_err() {
+                        return false;
+                    }
+                    let mut answer = Vec::new();
+                    let _ = tls.read_to_end(&mut answer);
+                    answer.starts_with(b"HTTP/1.1 201")
                 })
-                .collect();
+            })
+            .collect();
+        std::thread::spawn(move || {
             threads
                 .into_iter()
                 .map(|t| t.join().unwrap_or(false))

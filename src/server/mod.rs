@@ -292,9 +292,9 @@ impl Server {
                 let service = hyper::service::service_fn(|_req| async {
                     let answer = error::ApiError::new(crate::api::ErrorCode::Unavailable)
                         .retry_after(REFUSAL_RETRY_AFTER_SECS);
-                    Ok::<_, std::convert::Infallible>(axum::response::IntoResponse::into_response(
-                        answer,
-                    ))
+                    let mut answer = axum::response::IntoResponse::into_response(answer);
+                    routes::set_security_headers(answer.headers_mut());
+                    Ok::<_, std::convert::Infallible>(answer)
                 });
                 let mut builder = Builder::new(TokioExecutor::new());
                 builder.http1().keep_alive(false);

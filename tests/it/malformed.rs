@@ -213,3 +213,44 @@ fn slow_clients_are_cut_off() {
     );
     assert!(alice.list().is_empty());
 }
+
+/// Every answer, success or error, JSON or bytes, carries the headers a browser
+/// needs to keep it out of caches, sniffing, referrers, frames and scripts.
+#[test]
+fn every_answer_carries_the_security_headers() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    let files = tempfile::tempdir().unwrap();
+    let id = alice.add(
+        &crate::harness::random_file(files.path(), "a.pdf", 100),
+        &[],
+    );
+    let http = agent(&d);
+    let bearer = format!("Bearer {}", alice.token());
+    let answers = [
+        http.get(format!("{}/v1/health", d.url)).call().unwrap(),
+        http.get(format!("{}/v1/nowhere", d.url)).call().unwrap(),
+        http.get(format!("{}/v1/documents", d.url)).call().unwrap(),
+        http.get(format!("{}/v1/documents", d.url))
+            .header("Authorization", &bearer)
+            .call()
+            .unwrap(),
+        http.get(format!("{}/v1/documents/{id}/content", d.url))
+            .header("Authorization", &bearer)
+            .call()
+            .unwrap(),
+    ];
+    for r in answers {
+        let h = r.headers();
+        let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert_eq!(get("cache-control"), "no-store", "{r:?}");
+        assert_eq!(get("x-content-type-options"), "nosniff");
+        assert_eq!(get("referrer-policy"), "no-referrer");
+        assert!(get("strict-transport-security").starts_with("max-age="));
+        assert_eq!(
+            get("content-security-policy"),
+            "default-src 'none'; frame-ancestors 'none'"
+        );
+    }
+}

@@ -144,6 +144,7 @@ impl Grant {
             && self.documents.iter().all(|d| hex32(d))
             && sorted
             && self.purpose.chars().count() <= MAX_PURPOSE_CHARS
+            && super::plain_text(&self.purpose, false)
             && self.not_before_ms < self.expires_ms
             && self.expires_ms - self.not_before_ms <= MAX_GRANT_MS + 60_000
     }

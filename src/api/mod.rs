@@ -62,6 +62,23 @@ pub enum Role {
     Mediator,
 }
 
+/// Characters that change how text is shown rather than being shown: controls (C0,
+/// DEL, C1: terminal escape sequences), bidirectional overrides and isolates, and
+/// zero-width characters. Clients print them as visible escapes; the server refuses
+/// them in the names and texts it stores in clear.
+pub fn hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Text fit to be stored and shown as is: no [`hidden_char`], except line breaks
+/// where `lines` allows them.
+pub fn plain_text(s: &str, lines: bool) -> bool {
+    s.chars().all(|c| !hidden_char(c) || (lines && c == '\n'))
+}
+
 /// The public half of an account's keys.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicKeys {

@@ -18,9 +18,10 @@ pub struct Out {
 }
 
 impl Out {
-    /// A sentence from the catalogue, with its placeholders filled.
+    /// A sentence from the catalogue, with its placeholders filled (the values made
+    /// safe for a terminal).
     pub fn say(&self, key: Text, args: &[(&str, &str)]) {
-        println!("{}", render(text(key, self.lang), args));
+        println!("{}", self.text(key, args));
     }
 
     /// A JSON value on one line.
@@ -37,18 +38,22 @@ impl Out {
         let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
         for (label, (_, value)) in labels.iter().zip(rows) {
             let pad = width - label.chars().count();
-            println!("{label}{} : {value}", " ".repeat(pad));
+            println!("{label}{} : {}", " ".repeat(pad), safe(value, false));
         }
     }
 
     /// A table with a header row; columns padded to their widest cell.
     pub fn table(&self, header: &[Text], rows: &[Vec<String>]) {
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| safe(c, false)).collect())
+            .collect();
         let head: Vec<String> = header
             .iter()
             .map(|h| text(*h, self.lang).to_owned())
             .collect();
         let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
-        for row in rows {
+        for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
             }
@@ -88,7 +93,7 @@ impl Out {
 
     /// An error: one sentence and its code, or the JSON error object.
     pub fn error(&self, err: &ClientError) {
-        let message = err.message(self.lang);
+        let message = safe(&err.message(self.lang), true);
         let code = err.code();
         if self.json {
             let body = serde_json::json!({"error": {"code": code.as_str(), "message": message}});
@@ -121,19 +126,22 @@ impl Out {
         OffsetDateTime::now_utc().to_offset(self.offset)
     }
 
-    /// A sentence from the catalogue, filled, as a string.
+    /// A sentence from the catalogue, filled, as a string (values made safe).
     pub fn text(&self, key: Text, args: &[(&str, &str)]) -> String {
-        render(text(key, self.lang), args)
+        let safe_args: Vec<(&str, String)> =
+            args.iter().map(|(k, v)| (*k, safe(v, true))).collect();
+        let args: Vec<(&str, &str)> = safe_args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        render(text(key, self.lang), &args)
     }
 
-    /// Writes text to a file (a receipt), replacing it.
+    /// Writes text to a file (a receipt), replacing it; made safe like the screen.
     pub fn to_file(&self, path: &std::path::Path, content: &str) -> Result<(), ClientError> {
-        std::fs::write(path, content).map_err(|e| ClientError::file(path, e))
+        std::fs::write(path, safe(content, true)).map_err(|e| ClientError::file(path, e))
     }
 
-    /// Prints text as is.
+    /// Prints text, made safe for a terminal (line breaks kept).
     pub fn raw(&self, content: &str) {
-        print!("{content}");
+        print!("{}", safe(content, true));
     }
 
     /// A timestamp for machines (RFC 3339, UTC).
@@ -198,6 +206,23 @@ impl Out {
     }
 }
 
+/// Text from elsewhere (titles, names, purposes, the server's messages) as it may be
+/// shown on a terminal: control characters (C0, DEL, C1: escape sequences that can
+/// write the clipboard or fake a prompt), bidirectional overrides and isolates (which
+/// reorder what is shown, to spoof a name) and zero-width characters are written as
+/// visible `\u{…}` escapes. Line breaks are kept only where asked.
+pub fn safe(text: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if crate::api::hidden_char(c) && !(keep_newlines && c == '\n') {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 struct Bar(indicatif::ProgressBar);
 
 impl Progress for Bar {
@@ -220,5 +245,31 @@ impl Progress for Bar {
 
     fn finish(&self) {
         self.0.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe;
+
+    #[test]
+    fn escapes_and_overrides_are_shown_not_obeyed() {
+        assert_eq!(
+            safe("Avis\u{1b}]52;c;ZXZpbA==\u{7}", false),
+            "Avis\\u{1b}]52;c;ZXZpbA==\\u{7}"
+        );
+        assert_eq!(safe("a\u{9b}31m", false), "a\\u{9b}31m");
+        assert_eq!(
+            safe("f.benali\u{202e}exe.pdf", false),
+            "f.benali\\u{202e}exe.pdf"
+        );
+        assert_eq!(safe("zéro\u{200b}largeur", false), "zéro\\u{200b}largeur");
+        assert_eq!(safe("deux\nlignes", true), "deux\nlignes");
+        assert_eq!(safe("deux\nlignes", false), "deux\\u{a}lignes");
+        // Plain French and Arabic text is untouched.
+        assert_eq!(
+            safe("Attestation CAF — مرحبا", false),
+            "Attestation CAF — مرحبا"
+        );
     }
 }

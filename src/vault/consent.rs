@@ -33,10 +33,13 @@ const MAX_ENVELOPE_BYTES: usize = 16 * 1024;
 /// Longest name, structure or message, in characters.
 const MAX_TEXT_CHARS: usize = 200;
 
+/// A name or a message stored in clear: not too long, and nothing in it that changes
+/// how text is shown (escapes, bidi overrides, zero-width characters); a message
+/// (`allow_empty`) may also hold line breaks.
 fn text_ok(s: &str, allow_empty: bool) -> bool {
     (allow_empty || !s.trim().is_empty())
         && s.chars().count() <= MAX_TEXT_CHARS
-        && !s.chars().any(|c| c.is_control() && c != '\n')
+        && crate::api::plain_text(s, allow_empty)
 }
 
 /// The state of a grant at an instant.

@@ -345,3 +345,63 @@ fn a_citizen_is_never_shown_a_document_she_did_not_deposit() {
     let err = mme.fails(&["get", &tax, "-o", "-"], 1);
     assert!(err.contains("[invalid_signature]"), "{err}");
 }
+
+/// Text from others (a title the citizen typed, a server's error message) never
+/// drives the reader's terminal: escape sequences and bidi overrides are shown as
+/// visible escapes, and the server refuses them in the names it stores.
+#[test]
+fn untrusted_text_never_drives_a_terminal() {
+    let d = Daemon::start();
+    let p = Proxy::start(&d);
+    let (mut social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    // OSC 52 writes the clipboard; U+202E reverses what follows.
+    let evil = "Avis\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{202e}fdp.exe";
+    let tax = mme.add(&random_file(files.path(), "a.pdf", 100), &["--title", evil]);
+    mme.ok(&[
+        "share",
+        &tax,
+        "--to",
+        "f.benali",
+        "--for",
+        "1h",
+        "--safety-code",
+        &code,
+    ]);
+    let clean = |out: &str| {
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}') && !out.contains('\u{7}'),
+            "{out:?}"
+        );
+        assert!(
+            out.contains("\\u{1b}]52") && out.contains("\\u{202e}"),
+            "{out:?}"
+        );
+    };
+    clean(&mme.ok(&["list"]));
+    clean(&social.ok(&["shared"]));
+    clean(&mme.ok(&["journal"]));
+    // A hostile server's error message.
+    social.point_to(&p.url);
+    p.set(|_, path, status, body| {
+        if path.starts_with("/v1/shared") {
+            let v = serde_json::json!({"error": {"code": "not_found",
+                "message": "Session expirée.\u{1b}[2J\u{1b}[HMot de passe : "}});
+            return (404, serde_json::to_vec(&v).unwrap());
+        }
+        (status, body)
+    });
+    let err = social.fails(&["shared"], 1);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    // The server refuses hidden characters in the names it keeps.
+    let r = crate::harness::agent(&d)
+        .post(format!("{}/v1/admin/mediators", d.url))
+        .header("Authorization", format!("Bearer {}", d.admin_token()))
+        .send_json(serde_json::json!({
+            "user": "eve.m", "name": "Fatima\u{202e}ilaneB", "structure": "CCAS"
+        }))
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}

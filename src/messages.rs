@@ -539,6 +539,22 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "La signature ne correspond pas : ce document ou ce partage n'est pas celui que la personne a signé. Ne vous y fiez pas et prévenez le service.",
             "The signature does not match: this document or share is not the one the person signed. Do not rely on it and warn the service.",
         ),
+        IdTooShort => (
+            "Identifiant trop court : donnez-en au moins les {min} premiers caractères.",
+            "Identifier too short: give at least its first {min} characters.",
+        ),
+        IsADirectory => (
+            "« {path} » est un dossier, pas un fichier.",
+            "\"{path}\" is a folder, not a file.",
+        ),
+        NotWritable => (
+            "Impossible d'écrire dans « {path} » : vous n'en avez pas le droit. Choisissez un autre endroit.",
+            "Cannot write to \"{path}\": permission denied. Choose another place.",
+        ),
+        RequestAnswered => (
+            "Cette demande a déjà reçu une réponse : un partage l'a satisfaite.",
+            "This request was already answered: a share fulfilled it.",
+        ),
         NothingToAccept => (
             "Le journal n'a pas changé : il n'y a rien à accepter.",
             "The journal has not changed: there is nothing to accept.",

@@ -250,6 +250,8 @@ pub enum RequestState {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AccessRequestView {
     pub id: String,
+    /// The citizen asked (what the mediator who asked needs to see).
+    pub citizen: String,
     pub mediator: String,
     pub mediator_name: String,
     pub mediator_structure: String,
@@ -290,7 +292,7 @@ mod tests {
             recipient: "age1xyz".into(),
             documents: vec!["a".repeat(32), "b".repeat(32)],
             digests: vec![format!("{}.{}", "1".repeat(64), "2".repeat(64)); 2],
-            purpose: "RSA\nligne 2 « é »".into(),
+            purpose: "RSA : dossier « é »".into(),
             not_before_ms: 1,
             expires_ms: 2,
             created_ms: 1,
@@ -311,6 +313,11 @@ mod tests {
         let mut injected = g.clone();
         injected.mediator = "x\ncitizen:y".into();
         assert!(!injected.well_formed());
+        for hidden in ["RSA\nligne 2", "RSA\u{202e}", "\u{1b}[2J"] {
+            let mut purpose = g.clone();
+            purpose.purpose = hidden.into();
+            assert!(!purpose.well_formed(), "{hidden:?}");
+        }
         let mut too_long = g;
         too_long.expires_ms = too_long.not_before_ms + MAX_GRANT_MS + 3_600_000;
         assert!(!too_long.well_formed());

@@ -115,6 +115,10 @@ codes! {
     ConfirmationRequired => "confirmation_required",
     UsageError => "usage_error",
     NothingToAccept => "nothing_to_accept",
+    IdTooShort => "id_too_short",
+    IsADirectory => "is_a_directory",
+    NotWritable => "not_writable",
+    RequestAnswered => "request_answered",
 }
 
 impl Serialize for ErrorCode {

@@ -19,10 +19,11 @@ pub(super) fn enrol(
     kit_path: Option<PathBuf>,
 ) -> Result<(), ClientError> {
     let user = normalise(user);
+    let path = kit_path.unwrap_or_else(|| super::default_kit_path(ctx, &user));
+    super::check_kit_path(&path)?;
     let pass = input::new_passphrase("COFFRE_PASSPHRASE", ctx.out.lang)?;
     let enrolled = ctx.client.enrol(code, &user, &pass, &today(&ctx.out))?;
     let code = safety_code(&enrolled.session.user, &enrolled.session.keys);
-    let path = kit_path.unwrap_or_else(|| super::default_kit_path(ctx, &user));
     if ctx.out.json {
         save_kit(ctx, &path, &enrolled.kit)?;
         ctx.out.json(&json!({"user": user, "safety_code": code}));
@@ -113,9 +114,17 @@ pub(super) fn grants(ctx: &Context) -> Result<(), ClientError> {
         grants
             .iter()
             .map(|g| {
+                // Who is on the other side: the mediator for a citizen, the citizen
+                // for a mediator.
+                let other = match session.role {
+                    crate::api::Role::Citizen => {
+                        format!("{} ({})", g.mediator_name, g.mediator_structure)
+                    }
+                    crate::api::Role::Mediator => g.grant.citizen.clone(),
+                };
                 vec![
                     g.grant.id[..8].to_owned(),
-                    format!("{} ({})", g.mediator_name, g.mediator_structure),
+                    other,
                     g.grant.documents.len().to_string(),
                     g.grant.purpose.clone(),
                     ctx.out.instant(g.grant.expires_ms),
@@ -128,7 +137,7 @@ pub(super) fn grants(ctx: &Context) -> Result<(), ClientError> {
         Text::NoGrants,
         &[
             Text::ColumnGrant,
-            Text::ColumnMediator,
+            counterpart_column(session.role),
             Text::ColumnDocuments,
             Text::ColumnPurpose,
             Text::ColumnUntil,
@@ -329,6 +338,14 @@ fn request_state_text(state: RequestState) -> Text {
     }
 }
 
+/// The column naming the other party: the mediator, or (for a mediator) the citizen.
+fn counterpart_column(role: crate::api::Role) -> Text {
+    match role {
+        crate::api::Role::Citizen => Text::ColumnMediator,
+        crate::api::Role::Mediator => Text::ColumnCitizen,
+    }
+}
+
 pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
     let session = ctx.client.session()?;
     let list = ctx.client.requests(&session)?;
@@ -337,6 +354,7 @@ pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
             .map(|r| {
                 json!({
                     "request": r.id,
+                    "citizen": r.citizen,
                     "mediator": r.mediator,
                     "mediator_name": r.mediator_name,
                     "structure": r.mediator_structure,
@@ -356,9 +374,15 @@ pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
     let rows = || -> Vec<Vec<String>> {
         list.iter()
             .map(|r| {
+                let other = match session.role {
+                    crate::api::Role::Citizen => {
+                        format!("{} ({})", r.mediator_name, r.mediator_structure)
+                    }
+                    crate::api::Role::Mediator => r.citizen.clone(),
+                };
                 vec![
                     r.id[..8].to_owned(),
-                    format!("{} ({})", r.mediator_name, r.mediator_structure),
+                    other,
                     category_label(r.category, ctx.out.lang).to_owned(),
                     r.message.clone(),
                     ctx.out.date(r.created_ms),
@@ -371,7 +395,7 @@ pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
         Text::NoRequests,
         &[
             Text::ColumnRequest,
-            Text::ColumnMediator,
+            counterpart_column(session.role),
             Text::ColumnCategory,
             Text::ColumnMessage,
             Text::ColumnDate,

@@ -283,9 +283,11 @@ fn context(json: bool, offset: UtcOffset) -> Result<Context, (Out, ClientError)>
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     // Read before any thread starts (the time crate refuses later).
     let offset = UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC);
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let json = args.iter().skip(1).any(|a| a == "--json");
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(e),
+        Err(e) => return usage_error(e, json),
     };
     let ctx = match context(cli.json, offset) {
         Ok(ctx) => ctx,
@@ -307,7 +309,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
 
 /// Help and version go out as clap writes them; a usage error gets a sentence in
 /// the user's language and the stable code, with clap's detail below.
-fn usage_error(e: clap::Error) -> i32 {
+fn usage_error(e: clap::Error, json: bool) -> i32 {
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
         || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
@@ -316,10 +318,21 @@ fn usage_error(e: clap::Error) -> i32 {
         return e.exit_code();
     }
     let out = Out {
-        json: false,
+        json,
         lang: lang_from_env(),
         offset: UtcOffset::UTC,
     };
+    if json {
+        // Scripts get the JSON error object, clap's detail inside it.
+        let detail = e.render().to_string();
+        let detail = detail.trim();
+        let message = format!(
+            "{} {detail}",
+            crate::messages::error_text(ErrorCode::UsageError, out.lang)
+        );
+        out.error(&ClientError::local_message(ErrorCode::UsageError, &message));
+        return 2;
+    }
     out.error(&ClientError::local(ErrorCode::UsageError, &[]));
     let _ = e.print();
     2
@@ -462,6 +475,29 @@ fn default_kit_path(ctx: &Context, user: &str) -> PathBuf {
         .join(format!("kit-de-recuperation-{user}.txt"))
 }
 
+/// Checks, before any account is made, that the kit can be written at `path`: an
+/// account whose kit could not be saved would have no way back.
+pub(super) fn check_kit_path(path: &Path) -> Result<(), ClientError> {
+    if path.is_dir() {
+        return Err(ClientError::file(
+            path,
+            std::io::Error::from(std::io::ErrorKind::IsADirectory),
+        ));
+    }
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    keyfile::private_dir(&dir).map_err(|e| ClientError::file(&dir, e))?;
+    let probe = dir.join(format!(
+        ".coffre-probe-{}",
+        crate::crypto::hex(&crate::crypto::random_bytes::<6>())
+    ));
+    keyfile::write_private(&probe, b"").map_err(|e| ClientError::file(path, e))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 fn save_kit(ctx: &Context, path: &Path, kit: &str) -> Result<(), ClientError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         keyfile::private_dir(dir).map_err(|e| ClientError::file(dir, e))?;
@@ -476,9 +512,10 @@ fn save_kit(ctx: &Context, path: &Path, kit: &str) -> Result<(), ClientError> {
 
 fn register(ctx: &Context, user: &str, kit_path: Option<PathBuf>) -> Result<(), ClientError> {
     let user = normalise(user);
+    let path = kit_path.unwrap_or_else(|| default_kit_path(ctx, &user));
+    check_kit_path(&path)?;
     let pass = input::new_passphrase("COFFRE_PASSPHRASE", ctx.out.lang)?;
     let enrolled = ctx.client.register(&user, &pass, &today(&ctx.out))?;
-    let path = kit_path.unwrap_or_else(|| default_kit_path(ctx, &user));
     if !ctx.out.json {
         ctx.out.say(Text::Registered, &[("user", &user)]);
     }
@@ -565,7 +602,12 @@ fn add(ctx: &Context, file: &Path, doc: NewDocument) -> Result<(), ClientError> 
             .add(&session, std::io::stdin(), None, doc, progress.as_ref())?
     } else {
         let f = File::open(file).map_err(|e| ClientError::file(file, e))?;
-        let size = f.metadata().map_err(|e| ClientError::file(file, e))?.len();
+        let meta = f.metadata().map_err(|e| ClientError::file(file, e))?;
+        if meta.is_dir() {
+            let e = std::io::Error::from(std::io::ErrorKind::IsADirectory);
+            return Err(ClientError::file(file, e));
+        }
+        let size = meta.len();
         ctx.client
             .add(&session, f, Some(size), doc, progress.as_ref())?
     };
@@ -741,13 +783,14 @@ fn recover(
         Ok(_) => input::new_passphrase("COFFRE_NEW_PASSPHRASE", ctx.out.lang)?,
         Err(_) => input::new_passphrase("COFFRE_PASSPHRASE", ctx.out.lang)?,
     };
+    let path = new_kit.unwrap_or_else(|| default_kit_path(ctx, &user));
+    check_kit_path(&path)?;
     let enrolled = ctx
         .client
         .recover(&user, &kit_text, &pass, &today(&ctx.out))?;
     if !ctx.out.json {
         ctx.out.say(Text::Recovered, &[]);
     }
-    let path = new_kit.unwrap_or_else(|| default_kit_path(ctx, &enrolled.session.user));
     save_kit(ctx, &path, &enrolled.kit)?;
     if ctx.out.json {
         ctx.out

@@ -142,11 +142,15 @@ impl Client {
             nonce: hex(&random_bytes::<16>()),
         };
         let signature = session.identity().sign(&grant.canonical());
+        let request = match &draft.request {
+            Some(r) => Some(self.resolve_request(session, r)?),
+            None => None,
+        };
         let req = GrantRequest {
             grant,
             signature: signature.to_vec().into(),
             envelopes,
-            request: draft.request,
+            request,
         };
         let created = self
             .http
@@ -312,6 +316,12 @@ impl Client {
     pub fn admin_disable(&self, token: &str, user: &str) -> Result<(), ClientError> {
         self.http
             .post_empty(&format!("/v1/admin/mediators/{user}/disable"), token)
+            .map_err(|e| match e.code() {
+                ErrorCode::MediatorNotFound => {
+                    ClientError::local(ErrorCode::MediatorNotFound, &[("value", user)])
+                }
+                _ => e,
+            })
     }
 
     pub fn admin_journal_verify(

@@ -44,6 +44,9 @@ pub enum ClientError {
         code: ErrorCode,
         args: Vec<(&'static str, String)>,
     },
+    /// A local refusal whose sentence is already written (with a detail in it).
+    #[error("{code}: {message}")]
+    Said { code: ErrorCode, message: String },
     #[error("{}: {source}", path.as_deref().map(|p| p.display().to_string()).unwrap_or_default())]
     Io {
         path: Option<PathBuf>,
@@ -62,13 +65,28 @@ impl ClientError {
         }
     }
 
+    /// A local refusal with its whole sentence.
+    pub fn local_message(code: ErrorCode, message: &str) -> ClientError {
+        ClientError::Said {
+            code,
+            message: message.to_owned(),
+        }
+    }
+
     /// An I/O error on a named file.
     pub fn file(path: &Path, source: std::io::Error) -> ClientError {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            return ClientError::local(
-                ErrorCode::FileNotFound,
-                &[("path", &path.display().to_string())],
-            );
+        let shown = path.display().to_string();
+        match source.kind() {
+            std::io::ErrorKind::NotFound => {
+                return ClientError::local(ErrorCode::FileNotFound, &[("path", &shown)])
+            }
+            std::io::ErrorKind::IsADirectory => {
+                return ClientError::local(ErrorCode::IsADirectory, &[("path", &shown)])
+            }
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                return ClientError::local(ErrorCode::NotWritable, &[("path", &shown)])
+            }
+            _ => {}
         }
         ClientError::Io {
             path: Some(path.to_path_buf()),
@@ -79,7 +97,9 @@ impl ClientError {
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ClientError::Api { code, .. } | ClientError::Local { code, .. } => *code,
+            ClientError::Api { code, .. }
+            | ClientError::Local { code, .. }
+            | ClientError::Said { code, .. } => *code,
             ClientError::Unreachable { .. } => ErrorCode::ServerUnreachable,
             ClientError::Tls(_) => ErrorCode::TlsError,
             ClientError::Protocol(_) => ErrorCode::ProtocolError,
@@ -98,6 +118,7 @@ impl ClientError {
             ClientError::Api { code, message, .. } if *code != ErrorCode::Unknown => {
                 message.clone()
             }
+            ClientError::Said { message, .. } => message.clone(),
             ClientError::Local { args, .. } => {
                 let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 render(template, &args)
@@ -135,8 +156,12 @@ pub(crate) fn unique_prefix(
     not_found: ErrorCode,
 ) -> Result<String, ClientError> {
     let prefix = prefix.trim().to_ascii_lowercase();
-    if prefix.len() < MIN_ID_PREFIX || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ClientError::local(not_found, &[]));
+    }
+    if prefix.len() < MIN_ID_PREFIX {
+        let min = MIN_ID_PREFIX.to_string();
+        return Err(ClientError::local(ErrorCode::IdTooShort, &[("min", &min)]));
     }
     let mut matching = candidates.into_iter().filter(|c| c.starts_with(&prefix));
     match (matching.next(), matching.next()) {

@@ -102,9 +102,16 @@ impl RecoveryKey {
                 info.server = s.trim().to_owned();
             } else if let Some(j) = line.strip_prefix(JOURNAL_LABEL) {
                 info.journal = j.trim().to_owned();
-            } else if line.starts_with("AGE-SECRET-KEY-1") {
+            } else if line.to_ascii_uppercase().starts_with("AGE-SECRET-KEY-1") {
+                // Copied by hand, a key may come back in lower case (Bech32 allows
+                // either, not a mix) or with spaces.
+                let typed: String = line
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_ascii_uppercase();
                 key = Some(
-                    x25519::Identity::from_str(line)
+                    x25519::Identity::from_str(&typed)
                         .map_err(|_| CryptoError::Malformed("recovery key"))?,
                 );
             }
@@ -135,6 +142,12 @@ mod tests {
         let opened = back.open_identity(&env).unwrap();
         assert_eq!(opened.public_keys(), id.public_keys());
         assert!(RecoveryKey::from_kit("pas un kit").is_err());
+        let lower = kit
+            .to_string()
+            .to_lowercase()
+            .replace("clé du journal", "x");
+        let (again, _) = RecoveryKey::from_kit(&lower).unwrap();
+        assert_eq!(again.auth_key(), rk.auth_key());
         assert!(RecoveryKey::generate().open_identity(&env).is_err());
     }
 }

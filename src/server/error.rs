@@ -69,7 +69,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         AdminUnauthorized | AdminTokenRequired => StatusCode::UNAUTHORIZED,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-        UserExists => StatusCode::CONFLICT,
+        UserExists | RequestAnswered => StatusCode::CONFLICT,
         PayloadTooLarge | DocumentTooLarge | QuotaExceeded => StatusCode::PAYLOAD_TOO_LARGE,
         UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
@@ -147,6 +147,7 @@ impl From<VaultError> for ApiError {
             VaultError::InvalidSignature => ApiError::new(C::InvalidSignature),
             VaultError::EnrolmentCodeInvalid => ApiError::new(C::EnrolmentCodeInvalid),
             VaultError::RequestNotFound => ApiError::new(C::RequestNotFound),
+            VaultError::RequestAnswered => ApiError::new(C::RequestAnswered),
             VaultError::AdminUnauthorized => ApiError::new(C::AdminUnauthorized),
             VaultError::Unavailable(detail) => {
                 tracing::error!(%detail, "storage unavailable");

@@ -631,6 +631,7 @@ impl Vault {
             let profile = self.profile_of(&r.mediator).await?;
             out.push(AccessRequestView {
                 id: r.id,
+                citizen: r.citizen,
                 mediator: r.mediator,
                 mediator_name: profile.name,
                 mediator_structure: profile.structure,
@@ -671,7 +672,12 @@ impl Vault {
         let key = id.to_owned();
         let record = self.store(move |m| m.request(&key)).await?;
         match record {
-            Some(r) if r.citizen == who.user && r.state == RequestState::Pending => {}
+            Some(r) if r.citizen == who.user => match r.state {
+                RequestState::Pending => {}
+                // Declining twice is what she meant the first time.
+                RequestState::Declined => return Ok(()),
+                RequestState::Fulfilled => return Err(VaultError::RequestAnswered),
+            },
             _ => return Err(VaultError::RequestNotFound),
         }
         let key = id.to_owned();

@@ -128,6 +128,8 @@ pub enum VaultError {
     EnrolmentCodeInvalid,
     #[error("request not found")]
     RequestNotFound,
+    #[error("request already answered")]
+    RequestAnswered,
     #[error("operator token refused")]
     AdminUnauthorized,
     #[error("storage unavailable: {0}")]

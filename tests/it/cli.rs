@@ -80,3 +80,100 @@ fn messages_follow_the_language() {
     let err = alice.fails(&["list"], 1);
     assert!(err.contains("Vous n'êtes pas connecté"), "{err}");
 }
+
+/// What a new user met in the review of issue 7, each checked as she would meet it.
+#[test]
+fn the_bugs_a_new_user_met_are_gone() {
+    let d = Daemon::start();
+    let (social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS");
+    let mme = d.user("mme.b");
+    // A kit path that cannot be written: refused before any account exists.
+    let err = mme.fails(&["register", "mme.b", "--recovery-kit", "/proc/kit.txt"], 1);
+    assert!(!err.contains("os error"), "{err}");
+    let mme_kit = mme.home.path().join("kit.txt");
+    mme.ok(&[
+        "register",
+        "mme.b",
+        "--recovery-kit",
+        mme_kit.to_str().unwrap(),
+    ]);
+    let files = tempfile::tempdir().unwrap();
+    let doc = mme.add(&random_file(files.path(), "a.pdf", 100), &[]);
+    // A request answered with the 8-character id `coffre requests` shows.
+    social.ok(&["request", "mme.b", "--category", "tax"]);
+    let listed = mme.ok(&["requests"]);
+    let short = listed
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(short.len(), 8, "{listed}");
+    mme.ok(&[
+        "share",
+        &doc,
+        "--to",
+        "f.benali",
+        "--for",
+        "1h",
+        "--safety-code",
+        &code,
+        "--request",
+        &short,
+    ]);
+    // The mediator's lists name the citizen, not herself.
+    for what in ["grants", "requests"] {
+        let out = social.ok(&[what]);
+        assert!(out.contains("mme.b"), "{what}: {out}");
+        assert!(!out.contains("Fatima Benali"), "{what}: {out}");
+    }
+    // Declining twice, and declining an answered request, say what happened.
+    social.ok(&["request", "mme.b", "--category", "health"]);
+    let reqs: Vec<serde_json::Value> =
+        serde_json::from_str(&mme.ok(&["--json", "requests"])).unwrap();
+    let pending = reqs.iter().find(|r| r["state"] == "pending").unwrap()["request"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answered = reqs.iter().find(|r| r["state"] == "fulfilled").unwrap()["request"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mme.ok(&["decline", &pending]);
+    mme.ok(&["decline", &pending]);
+    let err = mme.fails(&["decline", &answered], 1);
+    assert!(err.contains("[request_answered]"), "{err}");
+    // An id prefix too short says so.
+    let err = mme.fails(&["get", &doc[..3], "-o", "-"], 1);
+    assert!(err.contains("[id_too_short]"), "{err}");
+    // Disabling an unknown mediator names her.
+    let out = d
+        .user("op")
+        .command(&["admin", "mediator", "disable", "personne"])
+        .env("COFFRE_ADMIN_TOKEN", d.admin_token())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("« personne »") && !err.contains("{value}"),
+        "{err}"
+    );
+    // --json usage errors are JSON.
+    let out = mme.run(&["--json", "frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(v["error"]["code"], "usage_error");
+    // A folder where a file is expected: a sentence, not an OS message.
+    let err = mme.fails(&["add", files.path().to_str().unwrap()], 1);
+    assert!(
+        err.contains("[is_a_directory]") && !err.contains("os error"),
+        "{err}"
+    );
+    // A recovery key copied in lower case is accepted.
+    let lower = std::fs::read_to_string(&mme_kit).unwrap().to_lowercase();
+    std::fs::write(&mme_kit, lower).unwrap();
+    let fresh = d.user("mme.b");
+    fresh.ok(&["recover", "mme.b", "--kit", mme_kit.to_str().unwrap()]);
+}

@@ -121,9 +121,17 @@ impl Daemon {
         kib / 1024.0
     }
 
-    /// SIGKILL: a crash.
+    /// SIGKILL: a crash. Under strace, the traced daemon is killed first (strace
+    /// killed alone would let it run on, detached).
     pub fn crash(&mut self) {
         if let Some(mut c) = self.child.take() {
+            let children = format!("/proc/{0}/task/{0}/children", c.id());
+            for pid in std::fs::read_to_string(children)
+                .unwrap_or_default()
+                .split_whitespace()
+            {
+                let _ = Command::new("kill").args(["-KILL", pid]).status();
+            }
             c.kill().unwrap();
             c.wait().unwrap();
         }

@@ -160,7 +160,7 @@ impl Daemon {
     pub fn user(&self, name: &str) -> User {
         User {
             name: name.to_owned(),
-            home: tempfile::tempdir().unwrap(),
+            home: std::sync::Arc::new(tempfile::tempdir().unwrap()),
             url: self.url.clone(),
             ca: self.ca(),
             passphrase: PASS.to_owned(),
@@ -241,10 +241,11 @@ impl Drop for Daemon {
     }
 }
 
-/// A person with a client state directory.
+/// A person with a client state directory (clones share it).
+#[derive(Clone)]
 pub struct User {
     pub name: String,
-    pub home: TempDir,
+    pub home: std::sync::Arc<TempDir>,
     pub url: String,
     pub ca: PathBuf,
     pub passphrase: String,

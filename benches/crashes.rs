@@ -172,7 +172,10 @@ fn verify(d: &Daemon, alice: &User, model: &Model, full: bool) -> Vec<String> {
             lost.push(format!("document {title} ({id}) is missing"));
         } else if full {
             let out = alice.run(&["get", id, "-o", "-"]);
-            if !out.status.success() || sha(&out.stdout) != *digest {
+            if !out.status.success() {
+                let err = String::from_utf8_lossy(&out.stderr);
+                lost.push(format!("document {title} ({id}) cannot be read: {err}"));
+            } else if sha(&out.stdout) != *digest {
                 lost.push(format!("document {title} ({id}) has other bytes"));
             }
         }

@@ -20,11 +20,21 @@ pub struct MediatorDraft {
     pub structure: String,
 }
 
-/// A one-time enrolment code, handed to the mediator out of band.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A one-time enrolment code, handed to the mediator out of band. Its `Debug`
+/// leaves out the code.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct EnrolmentCode {
     pub code: String,
     pub expires_ms: i64,
+}
+
+impl std::fmt::Debug for EnrolmentCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolmentCode")
+            .field("code", &"[redacted]")
+            .field("expires_ms", &self.expires_ms)
+            .finish()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,10 +57,20 @@ pub struct MediatorSummary {
 }
 
 /// A mediator turning an enrolment code into an account (keys made on the device).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Its `Debug` leaves out the code.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct EnrolRequest {
     pub code: String,
     pub account: RegisterRequest,
+}
+
+impl std::fmt::Debug for EnrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolRequest")
+            .field("code", &"[redacted]")
+            .field("account", &self.account)
+            .finish()
+    }
 }
 
 /// What a citizen's client learns of a mediator before sharing.
@@ -298,6 +318,15 @@ mod tests {
             created_ms: 1,
             nonce: "f".repeat(32),
         }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let code = EnrolmentCode {
+            code: "K7QM-3XRT-9PHD".into(),
+            expires_ms: 1,
+        };
+        assert!(!format!("{code:?}").contains("K7QM"));
     }
 
     #[test]

@@ -144,8 +144,8 @@ pub struct LoginRequest {
     pub auth_key: Bytes,
 }
 
-/// Answer to a successful login or registration.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Answer to a successful login or registration. Its `Debug` leaves out the token.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SessionResponse {
     pub user: String,
     pub role: Role,
@@ -156,6 +156,27 @@ pub struct SessionResponse {
     pub keys: PublicKeys,
     pub wrapped_identity: WrappedIdentity,
     pub kdf: KdfParams,
+    /// The key the device seals its session file with (the server forgets it at
+    /// logout or expiry).
+    pub session_key: Bytes,
+}
+
+impl std::fmt::Debug for SessionResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionResponse")
+            .field("user", &self.user)
+            .field("role", &self.role)
+            .field("token", &"[redacted]")
+            .field("expires_ms", &self.expires_ms)
+            .field("session_key", &self.session_key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The session's sealing key, fetched by the device at each command.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SessionKeyResponse {
+    pub session_key: Bytes,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -110,7 +110,7 @@ impl Client {
 
     fn open(&self, response: &SessionResponse, identity: Identity) -> Result<Session, ClientError> {
         check_keys(&identity, &response.keys)?;
-        let session = Session::new(self.http.base(), response, identity);
+        let session = Session::new(self.http.base(), response, identity)?;
         session.save(&self.home)?;
         Ok(session)
     }
@@ -206,7 +206,25 @@ impl Client {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        Session::load(&self.home, self.http.base(), now)
+        let sealed = Session::load(&self.home, self.http.base(), now)?;
+        // The key that opens the identity lives on the server, for the session's
+        // life only: a session that ended leaves a file that opens nothing.
+        let key: Result<crate::api::SessionKeyResponse, ClientError> = self
+            .http
+            .get_json("/v1/sessions/current/key", sealed.token());
+        match key {
+            Ok(k) => sealed.open(k.session_key.as_slice()),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    ErrorCode::Unauthenticated | ErrorCode::SessionExpired
+                ) =>
+            {
+                Session::forget(&self.home)?;
+                Err(ClientError::local(ErrorCode::SessionExpired, &[]))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Ends the session on the server and forgets it here.

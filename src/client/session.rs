@@ -1,8 +1,11 @@
-//! The client's local state in `COFFRE_HOME`: the open session and its key cache.
+//! The client's local state in `COFFRE_HOME`: the open session.
 //!
 //! `session.json` (0600) holds the server URL, the user, the bearer token and the
-//! unwrapped identity bundle, so that commands after `coffre login` need no
-//! passphrase. `coffre logout` (or an expired session) removes it.
+//! identity **sealed** under a per-session key (XChaCha20-Poly1305) that only the
+//! server keeps: the device asks for it at each command, and the server forgets it at
+//! logout or expiry. So the file never holds a private key in the clear, and a copy
+//! of it taken later (a stolen disk, a backup, the next user of a shared computer)
+//! opens nothing once the session has ended. `coffre logout` also deletes the file.
 
 use std::path::{Path, PathBuf};
 
@@ -10,9 +13,10 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::ClientError;
-use crate::api::{ErrorCode, PublicKeys, Role};
+use crate::api::{ErrorCode, PublicKeys, Role, WrappedIdentity};
 use crate::crypto::identity::Identity;
 use crate::crypto::keyfile;
+use crate::crypto::passphrase::SessionKey;
 
 const FILE: &str = "session.json";
 
@@ -25,6 +29,12 @@ pub struct Session {
     pub keys: PublicKeys,
     token: Zeroizing<String>,
     identity: Identity,
+    sealing: SessionKey,
+}
+
+/// A session file read back, its identity still sealed.
+pub struct Sealed {
+    file: SessionFile,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -35,13 +45,12 @@ struct SessionFile {
     expires_ms: i64,
     keys: PublicKeys,
     token: String,
-    identity: String,
+    sealed_identity: WrappedIdentity,
 }
 
 impl Drop for SessionFile {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.token);
-        zeroize::Zeroize::zeroize(&mut self.identity);
     }
 }
 
@@ -58,8 +67,10 @@ impl Session {
         server: &str,
         response: &crate::api::SessionResponse,
         identity: Identity,
-    ) -> Session {
-        Session {
+    ) -> Result<Session, ClientError> {
+        let sealing = SessionKey::from_bytes(response.session_key.as_slice())
+            .ok_or_else(|| ClientError::Protocol("session key".into()))?;
+        Ok(Session {
             server: server.to_owned(),
             user: response.user.clone(),
             role: response.role,
@@ -67,7 +78,8 @@ impl Session {
             keys: response.keys.clone(),
             token: Zeroizing::new(response.token.clone()),
             identity,
-        }
+            sealing,
+        })
     }
 
     pub fn token(&self) -> &str {
@@ -78,7 +90,8 @@ impl Session {
         &self.identity
     }
 
-    /// Writes the session file (0600), replacing any previous one.
+    /// Writes the session file (0600), replacing any previous one; the identity in
+    /// it is sealed under the session key, which is not written.
     pub fn save(&self, home: &Path) -> Result<(), ClientError> {
         keyfile::private_dir(home).map_err(|e| ClientError::file(home, e))?;
         let file = SessionFile {
@@ -88,7 +101,7 @@ impl Session {
             expires_ms: self.expires_ms,
             keys: self.keys.clone(),
             token: self.token.to_string(),
-            identity: self.identity.to_bundle().to_string(),
+            sealed_identity: self.sealing.wrap(&self.identity, &self.user),
         };
         let json = Zeroizing::new(
             serde_json::to_vec_pretty(&file).map_err(|e| ClientError::Protocol(e.to_string()))?,
@@ -97,8 +110,8 @@ impl Session {
         keyfile::write_private(&p, &json).map_err(|e| ClientError::file(&p, e))
     }
 
-    /// The session for `server`, if one is open and not expired.
-    pub fn load(home: &Path, server: &str, now_ms: i64) -> Result<Session, ClientError> {
+    /// The session file for `server`, if one is there and not expired.
+    pub fn load(home: &Path, server: &str, now_ms: i64) -> Result<Sealed, ClientError> {
         let p = path(home);
         let bytes = match std::fs::read(&p) {
             Ok(b) => Zeroizing::new(b),
@@ -113,15 +126,7 @@ impl Session {
             Self::forget(home)?;
             return Err(ClientError::local(ErrorCode::SessionExpired, &[]));
         }
-        Ok(Session {
-            server: file.server.clone(),
-            user: file.user.clone(),
-            role: file.role,
-            expires_ms: file.expires_ms,
-            keys: file.keys.clone(),
-            token: Zeroizing::new(file.token.clone()),
-            identity: Identity::from_bundle(&file.identity)?,
-        })
+        Ok(Sealed { file })
     }
 
     /// Removes the session file (absent is fine).
@@ -131,5 +136,31 @@ impl Session {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ClientError::file(&p, e)),
             _ => Ok(()),
         }
+    }
+}
+
+impl Sealed {
+    pub fn token(&self) -> &str {
+        &self.file.token
+    }
+
+    /// Opens the identity with the session key the server handed back.
+    pub fn open(self, key: &[u8]) -> Result<Session, ClientError> {
+        let sealing = SessionKey::from_bytes(key)
+            .ok_or_else(|| ClientError::Protocol("session key".into()))?;
+        let identity = sealing
+            .unwrap(&self.file.sealed_identity, &self.file.user)
+            .map_err(|_| not_logged_in())?;
+        let f = &self.file;
+        Ok(Session {
+            server: f.server.clone(),
+            user: f.user.clone(),
+            role: f.role,
+            expires_ms: f.expires_ms,
+            keys: f.keys.clone(),
+            token: Zeroizing::new(f.token.clone()),
+            identity,
+            sealing,
+        })
     }
 }

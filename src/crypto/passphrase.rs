@@ -91,23 +91,78 @@ fn wrap_aad(user: &str, kdf: KdfParams) -> Vec<u8> {
     aad
 }
 
+/// The key that seals the identity in this device's session file. The server makes
+/// it at login and hands it back on request while the session lasts; it forgets it at
+/// logout or expiry, after which the file opens nothing. No Debug, no Clone; wiped.
+pub struct SessionKey(Zeroizing<[u8; 32]>);
+
+const SESSION_AAD_LABEL: &[u8] = b"coffre/session-wrap/v1";
+
+fn session_aad(user: &str) -> Vec<u8> {
+    let mut aad = SESSION_AAD_LABEL.to_vec();
+    aad.push(0);
+    aad.extend_from_slice(user.as_bytes());
+    aad
+}
+
+impl SessionKey {
+    pub fn from_bytes(bytes: &[u8]) -> Option<SessionKey> {
+        let key: [u8; 32] = bytes.try_into().ok()?;
+        Some(SessionKey(Zeroizing::new(key)))
+    }
+
+    pub fn wrap(&self, identity: &Identity, user: &str) -> WrappedIdentity {
+        seal_identity(&self.0, identity, &session_aad(user))
+    }
+
+    pub fn unwrap(&self, wrapped: &WrappedIdentity, user: &str) -> Result<Identity, CryptoError> {
+        open_identity(&self.0, wrapped, &session_aad(user))
+    }
+}
+
+fn seal_identity(key: &[u8; 32], identity: &Identity, aad: &[u8]) -> WrappedIdentity {
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let bundle = identity.to_bundle();
+    let payload = Payload {
+        msg: bundle.as_bytes(),
+        aad,
+    };
+    // Encryption into a Vec cannot fail for inputs of this size.
+    let ciphertext = cipher.encrypt(&nonce, payload).unwrap_or_default();
+    WrappedIdentity {
+        nonce: nonce.to_vec().into(),
+        ciphertext: ciphertext.into(),
+    }
+}
+
+fn open_identity(
+    key: &[u8; 32],
+    wrapped: &WrappedIdentity,
+    aad: &[u8],
+) -> Result<Identity, CryptoError> {
+    if wrapped.nonce.len() != 24 {
+        return Err(CryptoError::WrongPassphrase);
+    }
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let nonce = XNonce::from_slice(wrapped.nonce.as_slice());
+    let payload = Payload {
+        msg: wrapped.ciphertext.as_slice(),
+        aad,
+    };
+    let plain = Zeroizing::new(
+        cipher
+            .decrypt(nonce, payload)
+            .map_err(|_| CryptoError::WrongPassphrase)?,
+    );
+    let text = std::str::from_utf8(&plain).map_err(|_| CryptoError::WrongPassphrase)?;
+    Identity::from_bundle(text)
+}
+
 impl Kek {
     /// Seals an identity for storage on the server.
     pub fn wrap(&self, identity: &Identity, user: &str, kdf: KdfParams) -> WrappedIdentity {
-        let cipher = XChaCha20Poly1305::new((&*self.0).into());
-        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let bundle = identity.to_bundle();
-        let aad = wrap_aad(user, kdf);
-        let payload = Payload {
-            msg: bundle.as_bytes(),
-            aad: &aad,
-        };
-        // Encryption into a Vec cannot fail for inputs of this size.
-        let ciphertext = cipher.encrypt(&nonce, payload).unwrap_or_default();
-        WrappedIdentity {
-            nonce: nonce.to_vec().into(),
-            ciphertext: ciphertext.into(),
-        }
+        seal_identity(&self.0, identity, &wrap_aad(user, kdf))
     }
 
     /// Opens an identity envelope; fails on a wrong passphrase or any tampering,
@@ -118,23 +173,7 @@ impl Kek {
         user: &str,
         kdf: KdfParams,
     ) -> Result<Identity, CryptoError> {
-        if wrapped.nonce.len() != 24 {
-            return Err(CryptoError::WrongPassphrase);
-        }
-        let cipher = XChaCha20Poly1305::new((&*self.0).into());
-        let nonce = XNonce::from_slice(wrapped.nonce.as_slice());
-        let aad = wrap_aad(user, kdf);
-        let payload = Payload {
-            msg: wrapped.ciphertext.as_slice(),
-            aad: &aad,
-        };
-        let plain = Zeroizing::new(
-            cipher
-                .decrypt(nonce, payload)
-                .map_err(|_| CryptoError::WrongPassphrase)?,
-        );
-        let text = std::str::from_utf8(&plain).map_err(|_| CryptoError::WrongPassphrase)?;
-        Identity::from_bundle(text)
+        open_identity(&self.0, wrapped, &wrap_aad(user, kdf))
     }
 }
 

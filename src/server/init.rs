@@ -31,6 +31,26 @@ fn init_err(path: &Path, e: std::io::Error) -> ServerError {
     ServerError::Init(format!("{}: {e}", path.display()))
 }
 
+/// Refuses a data directory that others than its owner may enter: it holds the
+/// deployment secret, the operator token and the journal key.
+fn refuse_shared(root: &Path) -> Result<(), ServerError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(root)
+        .map_err(|e| init_err(root, e))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(ServerError::Init(format!(
+            "{} is open to other users (mode {:o}): it holds the deployment's secrets; \
+             run `chmod 700 {}` and start again",
+            root.display(),
+            mode & 0o777,
+            root.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Writes a new secret file (0600); never replaces an existing one.
 pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), ServerError> {
     if path.exists() {
@@ -49,6 +69,7 @@ impl DataDir {
             let path = root.join(sub);
             keyfile::private_dir(&path).map_err(|e| init_err(&path, e))?;
         }
+        refuse_shared(root)?;
         Ok(DataDir {
             root: root.to_path_buf(),
         })

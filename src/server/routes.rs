@@ -175,6 +175,7 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/accounts", post(register))
         .route("/v1/sessions", post(login))
         .route("/v1/sessions/current", axum::routing::delete(logout))
+        .route("/v1/sessions/current/key", get(session_key))
         .route("/v1/account", get(whoami))
         .route("/v1/account/passphrase", put(change_passphrase))
         .route("/v1/account/export", post(note_export))
@@ -317,6 +318,11 @@ async fn login(
 async fn logout(State(s): Shared, who: Authed) -> Result<StatusCode, ApiError> {
     s.vault.logout(&who.principal, &who.token).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn session_key(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
+    let session_key = s.vault.session_key(&who.token).await?;
+    Ok(Json(crate::api::SessionKeyResponse { session_key }))
 }
 
 async fn whoami(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {

@@ -96,6 +96,10 @@ pub struct SessionRecord {
     pub user: String,
     pub created_ms: i64,
     pub expires_ms: i64,
+    /// The key that seals the identity in the device's session file; forgotten
+    /// with the record at logout or expiry.
+    #[serde(default)]
+    pub wrap_key: Bytes,
 }
 
 /// A document's record.

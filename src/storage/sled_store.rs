@@ -692,6 +692,7 @@ mod tests {
                 user: user.into(),
                 created_ms: 0,
                 expires_ms: exp,
+                wrap_key: Bytes::default(),
             };
             s.put_session(&[1; 32], &rec("alice", 10)).unwrap();
             s.put_session(&[2; 32], &rec("alice", 1000)).unwrap();

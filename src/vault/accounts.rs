@@ -221,10 +221,12 @@ impl Vault {
     async fn open_session(&self, account: &AccountRecord) -> Result<SessionResponse, VaultError> {
         let (token, digest) = srv::new_token();
         let now = self.clock.now_ms();
+        let wrap_key = crate::api::Bytes(crate::crypto::random_bytes::<32>().to_vec());
         let record = SessionRecord {
             user: account.user.clone(),
             created_ms: now,
             expires_ms: now + self.limits.session_lifetime.as_millis() as i64,
+            wrap_key: wrap_key.clone(),
         };
         let expires_ms = record.expires_ms;
         self.store(move |m| m.put_session(&digest, &record)).await?;
@@ -236,7 +238,20 @@ impl Vault {
             keys: account.keys.clone(),
             wrapped_identity: account.wrapped_identity.clone(),
             kdf: account.kdf,
+            session_key: wrap_key,
         })
+    }
+
+    /// The key that seals the device's copy of the identity, while the session lasts.
+    pub async fn session_key(&self, token: &str) -> Result<crate::api::Bytes, VaultError> {
+        let digest = srv::token_digest(token);
+        let session = self.store(move |m| m.session(&digest)).await?;
+        match session {
+            Some(s) if s.expires_ms > self.clock.now_ms() && s.wrap_key.len() == 32 => {
+                Ok(s.wrap_key)
+            }
+            _ => Err(VaultError::Unauthenticated),
+        }
     }
 
     /// The principal behind a bearer token.

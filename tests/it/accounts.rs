@@ -251,3 +251,49 @@ fn others_cannot_lock_a_citizen_out_of_recovery() {
     let fresh = d.user("alice");
     fresh.ok(&["recover", "alice", "--kit", kit.to_str().unwrap()]);
 }
+
+/// The session file never holds a private key in the clear, and once the session
+/// ended (logout or expiry), a copy of it taken before opens nothing.
+#[test]
+fn a_session_file_opens_nothing_once_the_session_ended() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    let file = alice.home.path().join("session.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.to_ascii_uppercase().contains("AGE-SECRET-KEY"),
+        "{text}"
+    );
+    let copy = std::fs::read(&file).unwrap();
+    alice.ok(&["list"]);
+    alice.ok(&["logout"]);
+    // Someone restores the file taken before the logout.
+    std::fs::write(&file, &copy).unwrap();
+    let err = alice.fails(&["list"], 1);
+    assert!(
+        err.contains("[session_expired]") || err.contains("[not_logged_in]"),
+        "{err}"
+    );
+    assert!(!file.exists(), "the useless file is removed");
+}
+
+/// A data directory that other users can enter is refused at start, with a message
+/// that says how to fix it.
+#[test]
+fn a_shared_data_directory_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut d = Daemon::start();
+    d.stop();
+    std::fs::set_permissions(&d.data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffred"))
+        .arg("--data")
+        .arg(&d.data)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("chmod 700"), "{err}");
+}

@@ -278,8 +278,9 @@ fn a_disabled_mediator_loses_access_at_once() {
     let list = c.d.admin(&["--json", "mediator", "list"]);
     assert!(list.contains("\"state\":\"active\""), "{list}");
     c.d.admin(&["mediator", "disable", "f.benali"]);
+    // Her session ended with her account: her device's session file opens nothing.
     let err = c.social.fails(&["get", &c.caf, "-o", "-"], 1);
-    assert!(err.contains("[unauthenticated]"), "{err}");
+    assert!(err.contains("[session_expired]"), "{err}");
     let err = c.social.fails(&["login", "f.benali"], 1);
     assert!(err.contains("Ce compte a été désactivé"), "{err}");
     assert!(err.contains("[account_disabled]"), "{err}");

@@ -16,8 +16,12 @@ fn has(entries: &[serde_json::Value], action: &str, outcome: &str, actor_kind: &
         .any(|e| e["action"] == action && e["outcome"] == outcome && e["actor_kind"] == actor_kind)
 }
 
+/// Copies a data directory as a backup tool would, keeping it private (coffred
+/// refuses a data directory open to others).
 fn copy_dir(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let target = to.join(e.file_name());

@@ -435,7 +435,13 @@ pub struct ProvedEntry {
 pub struct JournalPage {
     pub size: u64,
     pub entries: Vec<ProvedEntry>,
+    /// Where the next page starts (a sequence number), when there is more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<u64>,
 }
+
+/// Most entries in one journal page.
+pub const MAX_JOURNAL_PAGE: u64 = 256;
 
 /// What the full audit found.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -236,10 +236,7 @@ impl Client {
             Some(p) if incremental && p.head.is_some() => p.entries,
             _ => 0,
         };
-        let page: JournalPage = self.http.get_json(
-            &format!("/v1/journal/entries?size={}&from={from}", cp.size),
-            session.token(),
-        )?;
+        let page = self.entries(session, cp.size, from)?;
         f.page = Some(&page);
         let start = Start::new(from, pinned.as_ref());
         let entries = verify_page(session, &page, &cp, start, pinned.as_ref(), &f)?;
@@ -336,10 +333,7 @@ impl Client {
         if cp.origin != origin {
             return Err(f.fail(ErrorCode::JournalTampered, "checkpoint origin"));
         }
-        let page: JournalPage = self.http.get_json(
-            &format!("/v1/journal/entries?size={}&from=0", cp.size),
-            session.token(),
-        )?;
+        let page = self.entries(session, cp.size, 0)?;
         let entries = verify_page(session, &page, &cp, Start::new(0, None), None, &f)?;
         let now: std::collections::HashSet<String> =
             entries.iter().map(|e| Seen::of(e).hash).collect();
@@ -397,6 +391,34 @@ impl Client {
         save(&self.home, &path, &state)?;
         self.sync_journal(session, false)?;
         Ok(kept)
+    }
+
+    /// This account's entries from sequence number `from` in the tree of `size`
+    /// leaves, page after page, as one page.
+    fn entries(&self, session: &Session, size: u64, from: u64) -> Result<JournalPage, ClientError> {
+        let mut all = JournalPage {
+            size,
+            entries: Vec::new(),
+            next: None,
+        };
+        let mut at = from;
+        loop {
+            let page: JournalPage = self.http.get_json(
+                &format!("/v1/journal/entries?size={size}&from={at}"),
+                session.token(),
+            )?;
+            all.size = page.size;
+            all.entries.extend(page.entries);
+            // A tree of `size` leaves holds no more entries than that.
+            if all.entries.len() as u64 > size {
+                return Err(ClientError::Protocol("journal page".into()));
+            }
+            match page.next {
+                Some(n) if n > at => at = n,
+                Some(_) => return Err(ClientError::Protocol("journal page".into())),
+                None => return Ok(all),
+            }
+        }
     }
 
     /// The new checkpoint must extend the pinned one: same or larger size, and a

@@ -523,6 +523,7 @@ struct SizeQuery {
     size: Option<u64>,
     #[serde(default)]
     from: u64,
+    limit: Option<u64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -569,7 +570,9 @@ async fn journal_entries(
 ) -> Result<impl IntoResponse, ApiError> {
     let q = query(q)?;
     Ok(Json(
-        s.vault.journal_page(&who.principal, q.size, q.from).await?,
+        s.vault
+            .journal_page(&who.principal, q.size, q.from, q.limit)
+            .await?,
     ))
 }
 

@@ -20,6 +20,31 @@ use crate::crypto::{hex, sha256, Sha256Stream};
 use crate::journal::leaf::{Action as JAction, ActorKind, Phase};
 use crate::storage::{BlobPart, BlobReader, DocumentRow};
 
+/// Uploads one account may have pending at once (staged, or still arriving).
+const MAX_PENDING_UPLOADS: usize = 4;
+
+/// An upload arriving, counted until it is staged or abandoned.
+struct PendingUpload<'a> {
+    vault: &'a Vault,
+    owner: String,
+}
+
+impl Drop for PendingUpload<'_> {
+    fn drop(&mut self) {
+        let mut arriving = self
+            .vault
+            .arriving
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = arriving.get_mut(&self.owner) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                arriving.remove(&self.owner);
+            }
+        }
+    }
+}
+
 /// Largest sealed metadata or envelope accepted.
 const MAX_SEALED_BYTES: usize = 64 * 1024;
 /// After a limit is hit, how much more of the body is read (and dropped) so the
@@ -125,24 +150,34 @@ impl Vault {
             self.drain(&mut body, 0).await;
             return Err(VaultError::QuotaExceeded);
         }
-        let room = quota.bytes.saturating_sub(account.usage.bytes);
+        // Staged uploads count against the quota, and only a few may be pending
+        // (staged or arriving) at once.
+        let Some(_pending) = self.begin_upload(&who.user) else {
+            self.drain(&mut body, 0).await;
+            return Err(VaultError::QuotaExceeded);
+        };
+        let staged_bytes = self.staged_bytes(&who.user);
+        let room = quota
+            .bytes
+            .saturating_sub(account.usage.bytes)
+            .saturating_sub(staged_bytes);
         let max = self.limits.max_document_bytes.min(room);
         let upload = new_id();
         let result = self.receive(&upload, body, max).await;
         match result {
             Ok((size, payload_sha256)) => {
-                let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
-                let owner = who.user.clone();
                 let document = new_id();
-                staged.insert(
-                    upload.clone(),
-                    Staged {
-                        owner,
-                        size,
-                        document: document.clone(),
-                        payload_sha256: payload_sha256.clone(),
-                    },
-                );
+                let entry = Staged {
+                    owner: who.user.clone(),
+                    size,
+                    document: document.clone(),
+                    payload_sha256: payload_sha256.clone(),
+                };
+                if !self.stage_within(&upload, entry, account.usage.bytes, quota.bytes) {
+                    // Others of hers finished first: no room left for this one.
+                    self.blobs.discard(&upload).await.ok();
+                    return Err(VaultError::QuotaExceeded);
+                }
                 Ok(UploadResponse {
                     upload,
                     size,
@@ -162,6 +197,21 @@ impl Vault {
                 })
             }
         }
+    }
+
+    /// Records a staged upload if her stored and staged bytes stay within `quota`.
+    fn stage_within(&self, upload: &str, entry: Staged, used: u64, quota: u64) -> bool {
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        let now_staged: u64 = staged
+            .values()
+            .filter(|s| s.owner == entry.owner)
+            .map(|s| s.size)
+            .sum();
+        if used + now_staged + entry.size > quota {
+            return false;
+        }
+        staged.insert(upload.to_owned(), entry);
+        true
     }
 
     /// Writes the body to a staged blob, enforcing the age magic, the size limit and
@@ -297,6 +347,38 @@ impl Vault {
         Ok(CommitResponse { id })
     }
 
+    /// Bytes `owner` has staged and not committed.
+    fn staged_bytes(&self, owner: &str) -> u64 {
+        let staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        staged
+            .values()
+            .filter(|s| s.owner == owner)
+            .map(|s| s.size)
+            .sum()
+    }
+
+    /// A place for one more pending upload of `owner` (staged or arriving), if she
+    /// has fewer than [`MAX_PENDING_UPLOADS`].
+    fn begin_upload(&self, owner: &str) -> Option<PendingUpload<'_>> {
+        let staged = self
+            .staged
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .filter(|s| s.owner == owner)
+            .count();
+        let mut arriving = self.arriving.lock().unwrap_or_else(|p| p.into_inner());
+        let n = arriving.entry(owner.to_owned()).or_insert(0);
+        if staged + *n >= MAX_PENDING_UPLOADS {
+            return None;
+        }
+        *n += 1;
+        Some(PendingUpload {
+            vault: self,
+            owner: owner.to_owned(),
+        })
+    }
+
     fn take_staged(&self, who: &Principal, upload: &str) -> Result<Staged, VaultError> {
         let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
         match staged.get(upload) {
@@ -311,9 +393,13 @@ impl Vault {
         who.require(Role::Citizen)?;
         let owner = who.user.clone();
         let rows = self.store(move |m| m.documents_of(&owner)).await?;
-        let entry =
-            Entry::new(&who.user, JAction::List, Phase::Done).with(json!({ "count": rows.len() }));
-        self.record_after(entry).await;
+        // Her own listings, like a mediator's, at most once a minute: every command
+        // lists, and a journal of nothing but listings would hide what matters.
+        if self.may_journal(&format!("own-list/{}", who.user)) {
+            let entry = Entry::new(&who.user, JAction::List, Phase::Done)
+                .with(json!({ "count": rows.len() }));
+            self.record_after(entry).await;
+        }
         Ok(rows.into_iter().map(row_to_record).collect())
     }
 

@@ -333,7 +333,11 @@ impl Vault {
         who: &super::Principal,
         size: Option<u64>,
         from: u64,
+        limit: Option<u64>,
     ) -> Result<JournalPage, VaultError> {
+        let limit = limit
+            .unwrap_or(crate::api::MAX_JOURNAL_PAGE)
+            .clamp(1, crate::api::MAX_JOURNAL_PAGE);
         let name = who.user.clone();
         let account = self.store(move |m| m.account(&name)).await?;
         let subject = subject_tag(&self.secret, &who.user, account.as_ref());
@@ -342,12 +346,18 @@ impl Vault {
             let size = size.unwrap_or(current).min(current);
             let nodes = StoreNodes(m);
             let mut entries = Vec::new();
-            for index in m
+            let mut next = None;
+            for (seq, index) in m
                 .journal_entries_of(&subject)?
                 .into_iter()
+                .enumerate()
                 .skip(from as usize)
             {
                 if index >= size {
+                    break;
+                }
+                if entries.len() as u64 == limit {
+                    next = Some(seq as u64);
                     break;
                 }
                 let record = m
@@ -361,7 +371,11 @@ impl Vault {
                     proof: proof.iter().map(|h| h.to_vec().into()).collect(),
                 });
             }
-            Ok(JournalPage { size, entries })
+            Ok(JournalPage {
+                size,
+                entries,
+                next,
+            })
         })
         .await
     }

@@ -181,6 +181,8 @@ pub struct Vault {
     /// Bounds concurrent Argon2id runs (19 MiB each).
     hashing: HashPool,
     staged: Mutex<HashMap<String, Staged>>,
+    /// Uploads still arriving, per owner.
+    arriving: Mutex<HashMap<String, usize>>,
     journal: Arc<journal::JournalKeys>,
     journal_fault: std::sync::atomic::AtomicBool,
 }
@@ -210,6 +212,7 @@ impl Vault {
             limits,
             hashing: HashPool::new(HASHING_THREADS),
             staged: Mutex::new(HashMap::new()),
+            arriving: Mutex::new(HashMap::new()),
             journal: Arc::new(journal),
             journal_fault: std::sync::atomic::AtomicBool::new(false),
         }

@@ -72,3 +72,41 @@ fn byte_quota_is_enforced_by_the_server() {
     assert_eq!(status, 413);
     assert_eq!(json["error"]["code"], "quota_exceeded");
 }
+
+/// Uploads staged and never committed count against the quota, and an account can
+/// have only a few at once: 8 staged uploads of 900 KiB used to sit past a 2 MiB
+/// quota for an hour.
+#[test]
+fn staged_uploads_count_against_the_quota() {
+    let d = Daemon::start_with(Some("[limits]\nvault_quota_mib = 2\n"));
+    let alice = d.user("alice");
+    alice.register();
+    let http = agent(&d);
+    let bearer = format!("Bearer {}", alice.token());
+    let mut body = b"age-encryption.org/v1\n".to_vec();
+    body.resize(900 * 1024, b'x');
+    let mut accepted = 0;
+    for _ in 0..8 {
+        let r = http
+            .post(format!("{}/v1/uploads", d.url))
+            .header("Authorization", &bearer)
+            .content_type("application/octet-stream")
+            .send(&body[..])
+            .unwrap();
+        let (status, v) = status_json(r);
+        match status {
+            201 | 200 => accepted += 1,
+            _ => assert_eq!(v["error"]["code"], "quota_exceeded", "{v}"),
+        }
+    }
+    assert_eq!(accepted, 2);
+    let staged = std::fs::read_dir(d.data.join("blobs/staging"))
+        .unwrap()
+        .count();
+    assert_eq!(staged, 2);
+    // What is staged leaves no room for a document past the quota either.
+    let dir = tempfile::tempdir().unwrap();
+    let f = random_file(dir.path(), "c.pdf", 400 * 1024);
+    let err = alice.fails(&["add", f.to_str().unwrap()], 1);
+    assert!(err.contains("[quota_exceeded]"), "{err}");
+}

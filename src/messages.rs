@@ -134,6 +134,7 @@ pub enum Text {
     PromptNewPassphrase,
     PromptConfirm,
     PromptAcceptChange,
+    ExportReadableWarning,
     CitizenSafetyCode,
     ChangeIntro,
     ChangeOld,
@@ -326,6 +327,10 @@ fn text_pair(key: Text) -> (&'static str, &'static str) {
         PromptAcceptChange => (
             "N'acceptez que si le service vous a prévenu de ce changement. Tapez ACCEPTER pour confirmer : ",
             "Accept only if the service told you of this change. Type ACCEPT to confirm: ",
+        ),
+        ExportReadableWarning => (
+            "Attention : manifest.json et journal.json sont en clair. Quiconque a ce dossier peut y lire les titres de vos documents, les noms des médiateurs et les adresses de connexion.",
+            "Warning: manifest.json and journal.json are in the clear. Whoever has this folder can read your documents' titles, the mediators' names and the connection addresses.",
         ),
         CitizenSafetyCode => (
             "Code de sécurité de {citizen} : {code} (comparez-le avec celui affiché sur son écran)",

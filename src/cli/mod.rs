@@ -160,7 +160,13 @@ enum Command {
         action: Option<JournalAction>,
     },
     /// Exporte tout votre coffre dans un dossier, au format ouvert age.
-    Export { dir: PathBuf },
+    Export {
+        dir: PathBuf,
+        /// Écrit aussi la liste et l'historique en clair (lisibles par quiconque a
+        /// le dossier : titres, noms, adresses).
+        #[arg(long)]
+        lisible: bool,
+    },
     /// Supprime votre coffre et détruit vos clés (définitif).
     DeleteAccount {
         /// Confirme sans question (pour les scripts).
@@ -408,7 +414,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
         Command::Journal {
             action: Some(JournalAction::AcceptChange { yes }),
         } => journal::accept_change(ctx, yes),
-        Command::Export { dir } => export(ctx, &dir),
+        Command::Export { dir, lisible } => export(ctx, &dir, lisible),
         Command::DeleteAccount { yes } => delete_account(ctx, yes),
         Command::Revoke { grant } => consent::revoke(ctx, &grant),
         Command::Receipt { grant, output } => consent::receipt(ctx, &grant, output.as_deref()),
@@ -822,15 +828,20 @@ fn export_key(ctx: &Context, output: &Path) -> Result<(), ClientError> {
     Ok(())
 }
 
-fn export(ctx: &Context, dir: &Path) -> Result<(), ClientError> {
+fn export(ctx: &Context, dir: &Path, readable: bool) -> Result<(), ClientError> {
     let session = verified_session(ctx)?;
     let pass = input::passphrase(ctx.out.lang)?;
     // The export's identity file is protected by this passphrase: make sure it is
     // the right one (a fresh login checks it) before writing anything.
     let session = ctx.client.login(&session.user, &pass)?;
     let progress = ctx.out.progress();
-    let report = ctx.client.export(&session, dir, &pass, progress.as_ref())?;
+    let report = ctx
+        .client
+        .export(&session, dir, &pass, progress.as_ref(), readable)?;
     let shown = report.dir.display().to_string();
+    if readable && !ctx.out.json {
+        ctx.out.say(Text::ExportReadableWarning, &[]);
+    }
     if ctx.out.json {
         ctx.out
             .json(&json!({"dir": shown, "documents": report.documents}));

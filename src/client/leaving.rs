@@ -1,7 +1,6 @@
 //! Leaving: the export (an open format the stock `age` CLI decrypts, with a hash
 //! manifest and the verified journal) and the deletion of the account.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -10,7 +9,7 @@ use super::account::Client;
 use super::{ClientError, Progress, Session};
 use crate::api::{ConfirmRequest, DeletionReport, DocumentRecord, ErrorCode};
 use crate::crypto::document::DocumentKey;
-use crate::crypto::{hex, keyfile, sha256, SecretString};
+use crate::crypto::{hex, keyfile, sha256, HashingWriter, SecretString};
 
 /// What an export wrote.
 #[derive(Clone, Debug)]
@@ -29,9 +28,16 @@ Ce dossier contient tous vos documents, chiffrés au format ouvert age\n\
       payload.age       le document chiffré\n\
       meta.age          son titre, sa catégorie, ses dates (chiffrés)\n\
       owner.age         sa clé, chiffrée pour vous\n\
-  manifest.json         la liste des documents et leurs empreintes SHA-256\n\
+  manifest.json.age     la liste des documents (titres, catégories, dates,\n\
+                        empreintes), chiffrée avec votre phrase de passe\n\
+  journal.json.age      l'historique vérifié de votre coffre, avec de quoi le\n\
+                        revérifier (point de contrôle signé, clé, preuves),\n\
+                        chiffré avec votre phrase de passe\n\
   SHA256SUMS            les empreintes de chaque fichier (sha256sum -c SHA256SUMS)\n\
-  journal.json          l'historique vérifié de votre coffre\n\
+\n\
+Pour lire la liste ou l'historique : age -d manifest.json.age\n\
+(demande votre phrase de passe). Un export fait avec --lisible contient\n\
+manifest.json et journal.json en clair : quiconque a le dossier peut les lire.\n\
 \n\
 Pour ouvrir un document avec l'outil age :\n\
   age -d -o identity.txt identity.age        (demande votre phrase de passe)\n\
@@ -52,6 +58,7 @@ impl Client {
         dir: &Path,
         pass: &SecretString,
         progress: &dyn Progress,
+        readable: bool,
     ) -> Result<ExportReport, ClientError> {
         let occupied = std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())
@@ -85,9 +92,11 @@ impl Client {
             "server": session.server,
             "documents": manifest,
         });
+        let proof = self.journal_proof_material(session)?;
         let journal_json = json!({
             "format": "coffre-journal-export/v1",
             "verifier_key": self.pinned_key(&session.user)?,
+            "checkpoint": proof.checkpoint,
             "entries": journal.iter().map(|e| json!({
                 "seq": e.leaf.seq,
                 "index": e.index,
@@ -96,13 +105,24 @@ impl Client {
                 "phase": e.leaf.phase.as_str(),
                 "actor_kind": e.leaf.actor_kind.as_str(),
                 "leaf": base64_of(&e.leaf.encode()),
+                "inclusion_proof": proof.proofs.get(&e.index),
                 "details": e.details,
             })).collect::<Vec<_>>(),
         });
+        // Titles, categories, names, purposes and addresses are sealed to her
+        // passphrase unless she asks for a plainly readable copy.
         for (name, value) in [("manifest.json", manifest), ("journal.json", journal_json)] {
-            let bytes = serde_json::to_vec_pretty(&value)
-                .map_err(|e| ClientError::Protocol(e.to_string()))?;
-            sums.push((name.into(), write_file(&dir.join(name), &bytes)?));
+            let bytes = zeroize::Zeroizing::new(
+                serde_json::to_vec_pretty(&value)
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?,
+            );
+            let (name, bytes) = if readable {
+                (name.to_owned(), bytes.to_vec())
+            } else {
+                let sealed = crate::crypto::identity::seal_with_passphrase(&bytes, pass)?;
+                (format!("{name}.age"), sealed)
+            };
+            sums.push((name.clone(), write_file(&dir.join(&name), &bytes)?));
         }
         sums.push((
             "LISEZMOI.txt".into(),
@@ -210,41 +230,50 @@ impl Client {
     }
 }
 
+/// What lets an exported journal be checked again without the service: the signed
+/// checkpoint the entries were verified against, and each entry's inclusion proof.
+struct ProofMaterial {
+    checkpoint: String,
+    proofs: std::collections::HashMap<u64, Vec<String>>,
+}
+
+impl Client {
+    fn journal_proof_material(&self, session: &Session) -> Result<ProofMaterial, ClientError> {
+        let note: crate::api::CheckpointResponse = self
+            .http
+            .get_json("/v1/journal/checkpoint", session.token())?;
+        let size = note
+            .checkpoint
+            .lines()
+            .nth(1)
+            .and_then(|l| l.parse::<u64>().ok())
+            .unwrap_or(0);
+        let mut proofs = std::collections::HashMap::new();
+        let mut from = 0;
+        loop {
+            let page: crate::api::JournalPage = self.http.get_json(
+                &format!("/v1/journal/entries?size={size}&from={from}"),
+                session.token(),
+            )?;
+            for e in &page.entries {
+                proofs.insert(
+                    e.index,
+                    e.proof.iter().map(|h| base64_of(h.as_slice())).collect(),
+                );
+            }
+            match page.next {
+                Some(n) if n > from => from = n,
+                _ => break,
+            }
+        }
+        Ok(ProofMaterial {
+            checkpoint: note.checkpoint,
+            proofs,
+        })
+    }
+}
+
 fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// Hashes what passes through it.
-struct HashingWriter<W> {
-    inner: W,
-    hasher: sha2::Sha256,
-}
-
-impl<W: Write> HashingWriter<W> {
-    fn new(inner: W) -> Self {
-        use sha2::Digest;
-        HashingWriter {
-            inner,
-            hasher: sha2::Sha256::new(),
-        }
-    }
-
-    fn finish(self) -> [u8; 32] {
-        use sha2::Digest;
-        self.hasher.finalize().into()
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        use sha2::Digest;
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }

@@ -18,6 +18,37 @@ use crate::api::PublicKeys;
 const BUNDLE_HEADER: &str = "# coffre identity v1";
 const SIGNING_PREFIX: &str = "# coffre-ed25519-seed: ";
 
+/// Any bytes as an age file encrypted with a passphrase (scrypt): what an export
+/// seals its manifest and journal with. `age -d FILE` opens it.
+pub fn seal_with_passphrase(
+    bytes: &[u8],
+    passphrase: &super::SecretString,
+) -> Result<Vec<u8>, CryptoError> {
+    use std::io::Write;
+    let encryptor = age::Encryptor::with_user_passphrase(passphrase.clone());
+    let mut out = Vec::new();
+    let mut writer = encryptor.wrap_output(&mut out)?;
+    writer.write_all(bytes)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// Opens a file written by [`seal_with_passphrase`].
+pub fn open_with_passphrase(
+    file: &[u8],
+    passphrase: &super::SecretString,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    use std::io::Read;
+    let decryptor = age::Decryptor::new(file).map_err(|_| CryptoError::Decrypt)?;
+    let identity = age::scrypt::Identity::new(passphrase.clone());
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|_| CryptoError::WrongPassphrase)?;
+    let mut out = Zeroizing::new(Vec::new());
+    reader.read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// A citizen's or mediator's private keys. No Debug, no Clone; wiped on drop.
 pub struct Identity {
     age: x25519::Identity,
@@ -55,13 +86,7 @@ impl Identity {
         &self,
         passphrase: &super::SecretString,
     ) -> Result<Vec<u8>, CryptoError> {
-        use std::io::Write;
-        let encryptor = age::Encryptor::with_user_passphrase(passphrase.clone());
-        let mut out = Vec::new();
-        let mut writer = encryptor.wrap_output(&mut out)?;
-        writer.write_all(self.to_bundle().as_bytes())?;
-        writer.finish()?;
-        Ok(out)
+        seal_with_passphrase(self.to_bundle().as_bytes(), passphrase)
     }
 
     /// Opens a file written by [`Identity::to_passphrase_file`].

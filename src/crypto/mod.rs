@@ -72,9 +72,13 @@ impl Sha256Stream {
         sha2::Digest::update(&mut self.0, bytes);
     }
 
+    pub fn finish(self) -> [u8; 32] {
+        sha2::Digest::finalize(self.0).into()
+    }
+
     /// Lowercase hex of the digest.
     pub fn finish_hex(self) -> String {
-        hex(&sha2::Digest::finalize(self.0))
+        hex(&self.finish())
     }
 }
 
@@ -109,6 +113,23 @@ impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
+    }
+}
+
+impl<W> HashingWriter<W> {
+    /// A writer whose digest is read with [`HashingWriter::finish`].
+    pub fn new(inner: W) -> HashingWriter<W> {
+        HashingWriter {
+            inner,
+            hash: Sha256Stream::default(),
+            done: None,
+        }
+    }
+
+    /// The digest of everything written.
+    pub fn finish(mut self) -> [u8; 32] {
+        self.done = None;
+        std::mem::take(&mut self.hash).finish()
     }
 }
 

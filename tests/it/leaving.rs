@@ -41,9 +41,33 @@ fn export_then_delete_the_account() {
     let out = mme.ok(&["--json", "export", out_dir.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["documents"], 2);
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
-            .unwrap();
+    // Nothing readable rests in clear: no title, category, mediator or address.
+    for f in walk(&out_dir) {
+        let bytes = std::fs::read(&f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [
+            "Avis d'imposition",
+            "Carte d'identit",
+            "Fatima",
+            "CCAS",
+            "127.0.0.1",
+            "\"tax\"",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} in clear in {}",
+                f.display()
+            );
+        }
+    }
+    assert!(!out_dir.join("manifest.json").exists());
+    let pass = SecretString::from(PASS.to_owned());
+    let open = |name: &str| -> serde_json::Value {
+        let sealed = std::fs::read(out_dir.join(name)).unwrap();
+        let plain = coffre::crypto::identity::open_with_passphrase(&sealed, &pass).unwrap();
+        serde_json::from_slice(&plain).unwrap()
+    };
+    let manifest = open("manifest.json.age");
     let docs = manifest["documents"].as_array().unwrap();
     assert_eq!(docs.len(), 2);
     // Every file's hash is in SHA256SUMS, checkable by the stock tool.
@@ -93,14 +117,40 @@ fn export_then_delete_the_account() {
         };
         assert_eq!(plain.stdout, std::fs::read(original).unwrap());
     }
-    let journal: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("journal.json")).unwrap())
-            .unwrap();
+    let journal = open("journal.json.age");
     assert!(journal["entries"].as_array().unwrap().len() >= 4);
-    assert!(journal["verifier_key"]
-        .as_str()
-        .unwrap()
-        .starts_with("localhost/journal/v1+"));
+    let vkey = journal["verifier_key"].as_str().unwrap();
+    assert!(vkey.starts_with("localhost/journal/v1+"));
+    // The exported journal checks again without the service: the checkpoint verifies
+    // under the pinned key, and every entry is in its tree.
+    let cp =
+        coffre::journal::checkpoint::verify(journal["checkpoint"].as_str().unwrap(), vkey).unwrap();
+    for e in journal["entries"].as_array().unwrap() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).unwrap();
+        let leaf = b64(e["leaf"].as_str().unwrap());
+        let proof: Vec<Vec<u8>> = e["inclusion_proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| b64(h.as_str().unwrap()))
+            .collect();
+        let hash = coffre::journal::merkle::leaf_hash(&leaf);
+        coffre::journal::merkle::verify_inclusion(
+            e["index"].as_u64().unwrap(),
+            cp.size,
+            &hash,
+            &proof,
+            &cp.root,
+        )
+        .unwrap();
+    }
+    // A plainly readable copy, on request.
+    let readable = files.path().join("lisible");
+    let out = mme.ok(&["export", readable.to_str().unwrap(), "--lisible"]);
+    assert!(out.contains("Attention"), "{out}");
+    let text = std::fs::read_to_string(readable.join("manifest.json")).unwrap();
+    assert!(text.contains("Avis d'imposition 2025"));
     // A second export refuses to overwrite.
     let err = mme.fails(&["export", out_dir.to_str().unwrap()], 1);
     assert!(err.contains("[file_exists]"), "{err}");
@@ -143,4 +193,17 @@ fn export_then_delete_the_account() {
     let again = d.user("mme.b");
     again.register();
     assert!(again.list().is_empty());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -728,8 +728,12 @@ pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
             "{actor} downloaded \"{title}\"",
         ),
         "mediator_fetch.done.record" => (
-            "{actor} a ouvert la fiche de « {title} »",
-            "{actor} opened the record of \"{title}\"",
+            "{actor} a reçu la fiche de « {title} » (son titre et sa clé)",
+            "{actor} received the record of \"{title}\" (its title and key)",
+        ),
+        "mediator_fetch.failed" => (
+            "{actor} a commencé à télécharger « {title} » sans aller au bout",
+            "{actor} started downloading \"{title}\" but did not finish",
         ),
         "mediator_fetch.denied" => (
             "{actor} a voulu ouvrir « {title} » : refusé, le partage était terminé",

@@ -440,6 +440,15 @@ pub struct JournalPage {
     pub next: Option<u64>,
 }
 
+/// An inclusion proof for one leaf, public, for monitors and witnesses.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InclusionResponse {
+    pub index: u64,
+    pub size: u64,
+    pub leaf_hash: Bytes,
+    pub proof: Vec<Bytes>,
+}
+
 /// Most entries in one journal page.
 pub const MAX_JOURNAL_PAGE: u64 = 256;
 

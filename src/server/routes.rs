@@ -199,6 +199,7 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/journal/checkpoint", get(journal_checkpoint))
         .route("/v1/journal/consistency", get(journal_consistency))
         .route("/v1/journal/entries", get(journal_entries))
+        .route("/v1/journal/proof", get(journal_proof))
         .route("/v1/journal/accept-change", post(journal_accept_change))
         .route("/v1/admin/journal/verify", post(journal_verify))
         .route("/metrics", get(metrics))
@@ -402,15 +403,73 @@ async fn content(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let blob = s.vault.content(&who.principal, &id).await?;
-    let stream = ReaderStream::with_capacity(blob.reader, DOWNLOAD_CHUNK_BYTES);
+    let served = s.vault.content(&who.principal, &id).await?;
+    let len = served.len;
+    let stream = Delivering {
+        inner: ReaderStream::with_capacity(served.reader, DOWNLOAD_CHUNK_BYTES),
+        delivery: Some(served.delivery),
+        vault: Arc::clone(&s.vault),
+        left: len,
+    };
     let response = Response::builder()
         .header(header::CONTENT_TYPE, "application/octet-stream")
-        .header(header::CONTENT_LENGTH, blob.len)
+        .header(header::CONTENT_LENGTH, len)
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::from_stream(stream))
         .map_err(|e| ApiError::from(crate::vault::VaultError::Internal(e.to_string())))?;
     Ok(response)
+}
+
+/// A payload streaming out; when its last byte has been handed to the connection
+/// the download is journaled as done, and if the stream stops before (the client
+/// went away), as failed.
+struct Delivering {
+    inner: ReaderStream<Box<dyn tokio::io::AsyncRead + Send + Unpin>>,
+    delivery: Option<crate::vault::Delivery>,
+    vault: Arc<Vault>,
+    left: u64,
+}
+
+impl Delivering {
+    fn settle(&mut self, complete: bool) {
+        if let Some(d) = self.delivery.take() {
+            let vault = Arc::clone(&self.vault);
+            tokio::spawn(async move { vault.deliver(d, complete).await });
+        }
+    }
+}
+
+impl futures_util::Stream for Delivering {
+    type Item = std::io::Result<bytes::Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_next(cx);
+        match &polled {
+            std::task::Poll::Ready(Some(Ok(chunk))) => {
+                self.left = self.left.saturating_sub(chunk.len() as u64);
+                // hyper stops polling once Content-Length bytes are out.
+                if self.left == 0 {
+                    self.settle(true);
+                }
+            }
+            std::task::Poll::Ready(None) => {
+                let complete = self.left == 0;
+                self.settle(complete);
+            }
+            std::task::Poll::Ready(Some(Err(_))) => self.settle(false),
+            std::task::Poll::Pending => {}
+        }
+        polled
+    }
+}
+
+impl Drop for Delivering {
+    fn drop(&mut self) {
+        self.settle(false);
+    }
 }
 
 async fn delete(
@@ -561,6 +620,21 @@ async fn journal_consistency(
     Ok(Json(ConsistencyResponse {
         proof: proof.iter().map(|h| h.to_vec().into()).collect(),
     }))
+}
+
+#[derive(serde::Deserialize)]
+struct ProofQuery {
+    index: u64,
+    size: Option<u64>,
+}
+
+/// Public: a monitor checks that a leaf it was shown is in the signed tree.
+async fn journal_proof(
+    State(s): Shared,
+    q: Result<Query<ProofQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let q = query(q)?;
+    Ok(Json(s.vault.inclusion(q.index, q.size).await?))
 }
 
 async fn journal_entries(

@@ -88,8 +88,21 @@ impl Vault {
         };
         let digest = enrolment_digest(&code);
         let expires_ms = record.expires_ms;
+        let details = json!({
+            "mediator": record.user,
+            "actor_name": record.profile.name,
+            "structure": record.profile.structure,
+            "expires_ms": expires_ms,
+        });
+        let user = record.user.clone();
         self.store(move |m| m.put_enrolment(&digest, &record))
             .await?;
+        // The operator's own chain records every code issued (never the code).
+        let entry = Entry::new(OPERATOR_SUBJECT, Action::MediatorEnrolled, Phase::Done)
+            .by(ActorKind::Operator, None)
+            .on(&user)
+            .with(details);
+        self.record(entry).await?;
         Ok(EnrolmentCode { code, expires_ms })
     }
 
@@ -510,7 +523,7 @@ impl Vault {
         grants: &[GrantRecord],
     ) -> Result<(), VaultError> {
         let now = self.clock.now_ms();
-        let ended: Vec<String> = grants
+        let ended: Vec<&GrantRecord> = grants
             .iter()
             .filter(|r| !r.envelopes.is_empty())
             .filter(|r| {
@@ -519,18 +532,39 @@ impl Vault {
                     GrantState::Expired | GrantState::Revoked
                 )
             })
-            .map(|r| r.grant.id.clone())
             .collect();
         if ended.is_empty() {
             return Ok(());
         }
+        let ids: Vec<String> = ended.iter().map(|r| r.grant.id.clone()).collect();
         self.store(move |m| {
-            for id in &ended {
+            for id in &ids {
                 m.update_grant(id, &|r| r.envelopes.clear())?;
             }
             Ok(())
         })
-        .await
+        .await?;
+        // A withdrawal was journaled when it happened; an expiry is journaled when
+        // its envelopes are destroyed (once: a grant without envelopes is not met
+        // again here).
+        for r in ended
+            .iter()
+            .filter(|r| grant_state(r, now) == GrantState::Expired)
+        {
+            let profile = self.profile_of(&r.grant.mediator).await?;
+            let entry = Entry::new(&r.grant.citizen, Action::Expire, Phase::Done)
+                .by(ActorKind::System, None)
+                .on(&r.grant.id)
+                .with(json!({
+                    "grant": r.grant.id,
+                    "mediator": r.grant.mediator,
+                    "actor_name": profile.name,
+                    "structure": profile.structure,
+                    "expires_ms": r.grant.expires_ms,
+                }));
+            self.record_after(entry).await;
+        }
+        Ok(())
     }
 
     /// The expiry sweeper's pass: destroys the envelopes of every ended grant.

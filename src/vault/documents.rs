@@ -20,6 +20,25 @@ use crate::crypto::{hex, sha256, Sha256Stream};
 use crate::journal::leaf::{Action as JAction, ActorKind, Phase};
 use crate::storage::{BlobPart, BlobReader, DocumentRow};
 
+/// A payload on its way out, and the outcome to record once it has left.
+pub struct Served {
+    pub reader: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+    pub len: u64,
+    pub delivery: Delivery,
+}
+
+/// The outcome entry of a download, recorded when the stream ends
+/// ([`Vault::deliver`]).
+pub struct Delivery {
+    subject: String,
+    action: JAction,
+    kind: ActorKind,
+    actor: String,
+    object: String,
+    request: [u8; 16],
+    details: serde_json::Value,
+}
+
 /// Uploads one account may have pending at once (staged, or still arriving).
 const MAX_PENDING_UPLOADS: usize = 4;
 
@@ -501,8 +520,9 @@ impl Vault {
 
     /// The payload of a document, as a stream of ciphertext. The attempt is durable in
     /// the journal before the first byte leaves; if it cannot be written, nothing is
-    /// served.
-    pub async fn content(&self, who: &Principal, id: &str) -> Result<BlobReader, VaultError> {
+    /// served. The outcome ("downloaded", or "interrupted") is for whoever streams the
+    /// bytes to record once they have all left, or not ([`Delivery`]).
+    pub async fn content(&self, who: &Principal, id: &str) -> Result<Served, VaultError> {
         let access = self.readable(who, id, Action::ReadDocument).await?;
         let action = match access.grant {
             Some(_) => JAction::MediatorFetch,
@@ -518,15 +538,41 @@ impl Vault {
                 details.clone(),
             ))
             .await?;
-        let served = self.serve_payload(&attempt, &access.row).await;
-        let phase = if served.is_ok() {
-            Phase::Done
-        } else {
-            Phase::Failed
+        let kind = match who.role {
+            Role::Citizen => ActorKind::Citizen,
+            Role::Mediator => ActorKind::Mediator,
         };
-        let outcome = access_entry(who, &access, action, phase, details);
-        self.record_after(outcome.outcome(&attempt)).await;
-        served
+        let delivery = Delivery {
+            subject: access.row.owner.clone(),
+            action,
+            kind,
+            actor: who.user.clone(),
+            object: access.row.id.clone(),
+            request: attempt.request(),
+            details,
+        };
+        match self.serve_payload(&attempt, &access.row).await {
+            Ok(blob) => Ok(Served {
+                reader: blob.reader,
+                len: blob.len,
+                delivery,
+            }),
+            Err(e) => {
+                self.deliver(delivery, false).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Records how a download ended: every byte sent (`done`), or not (`failed`).
+    pub async fn deliver(&self, d: Delivery, complete: bool) {
+        let phase = if complete { Phase::Done } else { Phase::Failed };
+        let mut entry = Entry::new(&d.subject, d.action, phase)
+            .by(d.kind, Some(&d.actor))
+            .on(&d.object)
+            .with(d.details.clone());
+        entry.request = d.request;
+        self.record_after(entry).await;
     }
 
     /// The only place a payload is opened: it needs a journal receipt.

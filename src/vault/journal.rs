@@ -380,6 +380,35 @@ impl Vault {
         .await
     }
 
+    /// The leaf hash at `index` and its inclusion proof in the tree of `size` leaves
+    /// (the current size if `None`): public, for monitors.
+    pub async fn inclusion(
+        &self,
+        index: u64,
+        size: Option<u64>,
+    ) -> Result<crate::api::InclusionResponse, VaultError> {
+        let found = self
+            .store(move |m| {
+                let current = m.journal_size()?;
+                let size = size.unwrap_or(current);
+                if index >= size || size > current {
+                    return Ok(None);
+                }
+                let record = m
+                    .journal_entry(index)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("missing journal leaf {index}")))?;
+                let proof = merkle::inclusion_proof(&StoreNodes(m), index, size)?;
+                Ok(Some(crate::api::InclusionResponse {
+                    index,
+                    size,
+                    leaf_hash: merkle::leaf_hash(record.leaf.as_slice()).to_vec().into(),
+                    proof: proof.iter().map(|h| h.to_vec().into()).collect(),
+                }))
+            })
+            .await?;
+        found.ok_or_else(|| VaultError::BadRequest("no such leaf in that tree".into()))
+    }
+
     /// A consistency proof between two tree sizes.
     pub async fn consistency(&self, from: u64, to: u64) -> Result<Vec<Hash>, VaultError> {
         self.store(move |m| {

@@ -10,6 +10,7 @@ pub mod attempts;
 pub mod clock;
 mod consent;
 mod documents;
+pub use documents::{Delivery, Served};
 mod erasure;
 pub mod journal;
 

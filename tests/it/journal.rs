@@ -438,3 +438,105 @@ fn journal_entries_come_in_pages() {
     let (_, page) = crate::harness::status_json(r);
     assert!(page["entries"].as_array().unwrap().len() <= 256);
 }
+
+/// What the journal says is what happened: enrolment codes issued are in the
+/// operator's chain, an expiry is in the citizen's, a download reads "downloaded"
+/// only once every byte has left, and anyone can fetch an inclusion proof.
+#[test]
+fn the_journal_says_what_happened() {
+    let d = Daemon::start();
+    let (social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let tax = mme.add(
+        &random_file(files.path(), "a.pdf", 200_000),
+        &["--title", "Avis"],
+    );
+    mme.ok(&[
+        "share",
+        &tax,
+        "--to",
+        "f.benali",
+        "--for",
+        "1h",
+        "--safety-code",
+        &code,
+    ]);
+    social.bytes(&["get", &tax, "-o", "-"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let entries = journal(&mme);
+    let fetches: Vec<&serde_json::Value> = entries
+        .iter()
+        .filter(|e| e["action"] == "mediator_fetch" && e["outcome"] == "done")
+        .collect();
+    assert_eq!(
+        fetches.len(),
+        2,
+        "the record, then the content: {entries:?}"
+    );
+    let text = mme.ok(&["journal"]);
+    assert_eq!(text.matches("a téléchargé « Avis »").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("a reçu la fiche de « Avis »").count(),
+        1,
+        "{text}"
+    );
+    // A download cut short is not "downloaded".
+    let http = crate::harness::agent(&d);
+    let r = http
+        .get(format!("{}/v1/documents/{tax}/content", d.url))
+        .header("Authorization", format!("Bearer {}", social.token()))
+        .call()
+        .unwrap();
+    let mut body = r.into_body();
+    let mut reader = body.as_reader();
+    let mut first = [0u8; 10];
+    std::io::Read::read_exact(&mut reader, &mut first).unwrap();
+    drop(reader);
+    drop(body);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let entries = journal(&mme);
+    let last_fetch = entries
+        .iter()
+        .rev()
+        .find(|e| e["action"] == "mediator_fetch")
+        .unwrap();
+    assert_eq!(last_fetch["outcome"], "failed", "{entries:?}");
+    // The operator's chain holds the code issued (audited, never the code itself).
+    let audit = d.admin(&["--json", "journal", "verify"]);
+    assert!(audit.contains("\"ok\":true"), "{audit}");
+    // A public inclusion proof, checked against the public checkpoint.
+    let note: serde_json::Value = http
+        .get(format!("{}/v1/journal/checkpoint", d.url))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_json()
+        .unwrap();
+    let key: serde_json::Value = http
+        .get(format!("{}/v1/journal/key", d.url))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_json()
+        .unwrap();
+    let cp = coffre::journal::checkpoint::verify(
+        note["checkpoint"].as_str().unwrap(),
+        key["vkey"].as_str().unwrap(),
+    )
+    .unwrap();
+    let p: coffre::api::InclusionResponse = http
+        .get(format!(
+            "{}/v1/journal/proof?index=0&size={}",
+            d.url, cp.size
+        ))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_json()
+        .unwrap();
+    let proof: Vec<Vec<u8>> = p.proof.iter().map(|h| h.0.clone()).collect();
+    let hash: [u8; 32] = p.leaf_hash.as_slice().try_into().unwrap();
+    coffre::journal::merkle::verify_inclusion(0, cp.size, &hash, &proof, &cp.root).unwrap();
+}

@@ -356,7 +356,13 @@ impl Vault {
         };
         let quota = self.limits.quota();
         if let Err(e) = self.store(move |m| m.insert_document(&row, &quota)).await {
-            self.blobs.delete(&id).await.ok();
+            // A failed write may still have landed (the flush failed after it): the
+            // blob goes only when the record certainly does not exist; otherwise
+            // orphan collection decides later, against the store.
+            let key = id.clone();
+            if let Ok(None) = self.store(move |m| m.document(&key)).await {
+                self.blobs.delete(&id).await.ok();
+            }
             return Err(e);
         }
         let entry = Entry::new(&who.user, JAction::Upload, Phase::Done)

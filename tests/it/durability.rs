@@ -215,16 +215,7 @@ fn every_file_written_under_the_data_directory_is_fsynced() {
         &["--title", "Avis"],
     );
     commit_large_record(&d, &alice);
-    alice.ok(&[
-        "share",
-        &id,
-        "--to",
-        "f.benali",
-        "--for",
-        "1h",
-        "--safety-code",
-        &code,
-    ]);
+    alice.share_for_an_hour(&id, &code);
     let grant = serde_json::from_str::<Vec<serde_json::Value>>(&alice.ok(&["--json", "grants"]))
         .unwrap()[0]["grant"]
         .as_str()

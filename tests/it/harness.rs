@@ -320,6 +320,21 @@ impl User {
         v["id"].as_str().unwrap().to_owned()
     }
 
+    /// Shares a document with the mediator f.benali for an hour, her safety code
+    /// checked.
+    pub fn share_for_an_hour(&self, doc: &str, code: &str) {
+        self.ok(&[
+            "share",
+            doc,
+            "--to",
+            "f.benali",
+            "--for",
+            "1h",
+            "--safety-code",
+            code,
+        ]);
+    }
+
     pub fn list(&self) -> Vec<serde_json::Value> {
         serde_json::from_str(&self.ok(&["--json", "list"])).unwrap()
     }

@@ -190,6 +190,30 @@ fn forged_document(recipient: &str, plaintext: &[u8]) -> (String, String, Vec<u8
     )
 }
 
+/// From now on the hostile server shows, in place of every document (records, lists
+/// and contents), one of its own making sealed to `recipient`.
+fn serve_forgery(p: &Proxy, recipient: &str, plaintext: &[u8]) {
+    let (meta, envelope, payload) = forged_document(recipient, plaintext);
+    p.set(move |_, path, status, body| {
+        if path.ends_with("/content") {
+            return (status, payload.clone());
+        }
+        if path.starts_with("/v1/documents") || path.starts_with("/v1/shared") {
+            let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let docs = match v.as_array_mut() {
+                Some(a) => a.iter_mut().collect::<Vec<_>>(),
+                None => vec![&mut v],
+            };
+            for doc in docs {
+                doc["meta"] = meta.clone().into();
+                doc["envelope"] = envelope.clone().into();
+            }
+            return (status, serde_json::to_vec(&v).unwrap());
+        }
+        (status, body)
+    });
+}
+
 /// The server swaps a shared document for one of its own making, for the mediator's
 /// eyes only: her client must refuse it, since the citizen never signed it.
 #[test]
@@ -205,16 +229,7 @@ fn a_mediator_is_never_shown_a_document_the_citizen_did_not_sign() {
         &random_file(files.path(), "avis.pdf", 5000),
         &["--title", "Avis"],
     );
-    mme.ok(&[
-        "share",
-        &tax,
-        "--to",
-        "f.benali",
-        "--for",
-        "1h",
-        "--safety-code",
-        &code,
-    ]);
+    mme.share_for_an_hour(&tax, &code);
     // Honest: she sees it, with the citizen's safety code to compare.
     let out = social.ok(&["shared"]);
     assert!(out.contains("Avis"), "{out}");
@@ -233,25 +248,7 @@ fn a_mediator_is_never_shown_a_document_the_citizen_did_not_sign() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (meta, envelope, payload) = forged_document(&recipient, b"faux avis: payez ici");
-    p.set(move |_, path, status, body| {
-        if path.ends_with("/content") {
-            return (status, payload.clone());
-        }
-        if path.starts_with("/v1/documents/") || path.starts_with("/v1/shared") {
-            let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            let docs = match v.as_array_mut() {
-                Some(a) => a.iter_mut().collect::<Vec<_>>(),
-                None => vec![&mut v],
-            };
-            for doc in docs {
-                doc["meta"] = meta.clone().into();
-                doc["envelope"] = envelope.clone().into();
-            }
-            return (status, serde_json::to_vec(&v).unwrap());
-        }
-        (status, body)
-    });
+    serve_forgery(&p, &recipient, b"faux avis: payez ici");
     let out = social.ok(&["--json", "shared"]);
     let listed: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(listed[0]["title"], serde_json::Value::Null, "{out}");
@@ -272,16 +269,7 @@ fn a_mediator_is_never_shown_a_grant_the_citizen_did_not_sign() {
     mme.register();
     let files = tempfile::tempdir().unwrap();
     let tax = mme.add(&random_file(files.path(), "avis.pdf", 500), &[]);
-    mme.ok(&[
-        "share",
-        &tax,
-        "--to",
-        "f.benali",
-        "--for",
-        "1h",
-        "--safety-code",
-        &code,
-    ]);
+    mme.share_for_an_hour(&tax, &code);
     p.set(|_, path, status, body| {
         if path.starts_with("/v1/grants") {
             let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -321,25 +309,7 @@ fn a_citizen_is_never_shown_a_document_she_did_not_deposit() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (meta, envelope, payload) = forged_document(&recipient, b"faux");
-    p.set(move |_, path, status, body| {
-        if path.ends_with("/content") {
-            return (status, payload.clone());
-        }
-        if path.starts_with("/v1/documents") {
-            let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            let docs = match v.as_array_mut() {
-                Some(a) => a.iter_mut().collect::<Vec<_>>(),
-                None => vec![&mut v],
-            };
-            for doc in docs {
-                doc["meta"] = meta.clone().into();
-                doc["envelope"] = envelope.clone().into();
-            }
-            return (status, serde_json::to_vec(&v).unwrap());
-        }
-        (status, body)
-    });
+    serve_forgery(&p, &recipient, b"faux");
     let list = mme.list();
     assert_eq!(list[0]["title"], serde_json::Value::Null, "{list:?}");
     let err = mme.fails(&["get", &tax, "-o", "-"], 1);
@@ -360,16 +330,7 @@ fn untrusted_text_never_drives_a_terminal() {
     // OSC 52 writes the clipboard; U+202E reverses what follows.
     let evil = "Avis\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{202e}fdp.exe";
     let tax = mme.add(&random_file(files.path(), "a.pdf", 100), &["--title", evil]);
-    mme.ok(&[
-        "share",
-        &tax,
-        "--to",
-        "f.benali",
-        "--for",
-        "1h",
-        "--safety-code",
-        &code,
-    ]);
+    mme.share_for_an_hour(&tax, &code);
     let clean = |out: &str| {
         assert!(
             !out.contains('\u{1b}') && !out.contains('\u{202e}') && !out.contains('\u{7}'),

@@ -453,16 +453,7 @@ fn the_journal_says_what_happened() {
         &random_file(files.path(), "a.pdf", 200_000),
         &["--title", "Avis"],
     );
-    mme.ok(&[
-        "share",
-        &tax,
-        "--to",
-        "f.benali",
-        "--for",
-        "1h",
-        "--safety-code",
-        &code,
-    ]);
+    mme.share_for_an_hour(&tax, &code);
     social.bytes(&["get", &tax, "-o", "-"]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let entries = journal(&mme);

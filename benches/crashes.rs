@@ -260,7 +260,11 @@ fn main() {
                 round + 1,
                 lost.join("\n  ")
             );
+            d.crash();
             std::process::exit(1);
+        }
+        if (round + 1) % 20 == 0 {
+            eprintln!("  … {} crashes, nothing acknowledged lost", round + 1);
         }
     }
     let c = counts.lock().unwrap();

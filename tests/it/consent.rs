@@ -160,6 +160,16 @@ fn a_grant_ends_by_itself_at_its_expiry() {
         serde_json::from_str(&c.mme.ok(&["--json", "grants"])).unwrap();
     assert_eq!(grants[0]["grant"], created.grant.as_str());
     assert_eq!(grants[0]["state"], "expired");
+    // The expiry is in her journal, once, in plain words.
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_str(&c.mme.ok(&["--json", "journal"])).unwrap();
+    let expiries = entries.iter().filter(|e| e["action"] == "expire").count();
+    assert_eq!(expiries, 1, "{entries:?}");
+    let text = c.mme.ok(&["journal"]);
+    assert!(
+        text.contains("Un partage avec Fatima Benali (CCAS d'Albi) a expiré comme prévu"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -531,3 +531,43 @@ fn the_journal_says_what_happened() {
     let hash: [u8; 32] = p.leaf_hash.as_slice().try_into().unwrap();
     coffre::journal::merkle::verify_inclusion(0, cp.size, &hash, &proof, &cp.root).unwrap();
 }
+
+/// Every enrolment code the operator issues is in the operator's own chain.
+#[test]
+fn enrolment_codes_issued_are_journaled() {
+    let d = Daemon::start();
+    let subjects = || -> u64 {
+        let audit: serde_json::Value =
+            serde_json::from_str(&d.admin(&["--json", "journal", "verify"])).unwrap();
+        assert_eq!(audit["ok"], true, "{audit}");
+        audit["subjects"].as_u64().unwrap()
+    };
+    let size = || -> u64 {
+        let audit: serde_json::Value =
+            serde_json::from_str(&d.admin(&["--json", "journal", "verify"])).unwrap();
+        audit["size"].as_u64().unwrap()
+    };
+    assert_eq!(subjects(), 0);
+    d.admin(&[
+        "mediator",
+        "add",
+        "--name",
+        "A",
+        "--structure",
+        "S",
+        "--user",
+        "a.med",
+    ]);
+    assert_eq!((subjects(), size()), (1, 1));
+    d.admin(&[
+        "mediator",
+        "add",
+        "--name",
+        "B",
+        "--structure",
+        "S",
+        "--user",
+        "b.med",
+    ]);
+    assert_eq!((subjects(), size()), (1, 2));
+}

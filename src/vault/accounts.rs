@@ -385,8 +385,9 @@ impl Vault {
                 a.recovery_hash = h.clone();
             }
         });
+        // The account may have been deleted meanwhile: then there is no one to log in.
         let account = self
-            .store(move |m| {
+            .store_or(VaultError::Unauthenticated, move |m| {
                 m.update_account(&name, change.as_ref())?;
                 m.delete_sessions_of(&name)?;
                 m.account(&name)?.ok_or(StoreError::NotFound)

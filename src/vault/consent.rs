@@ -149,7 +149,7 @@ impl Vault {
         let name = user.to_owned();
         let now = self.clock.now_ms();
         let ended = self
-            .store(move |m| {
+            .store_or(VaultError::MediatorNotFound, move |m| {
                 let account = m.account(&name)?.filter(|a| a.role == Role::Mediator);
                 if account.is_none() {
                     return Err(StoreError::NotFound);
@@ -171,11 +171,7 @@ impl Vault {
                 }
                 Ok(ended)
             })
-            .await
-            .map_err(|e| match e {
-                VaultError::Unauthenticated => VaultError::MediatorNotFound,
-                other => other,
-            })?;
+            .await?;
         let entry = Entry::new(OPERATOR_SUBJECT, Action::MediatorDisabled, Phase::Done)
             .by(ActorKind::Operator, None)
             .on(user)
@@ -341,7 +337,7 @@ impl Vault {
             revoked_ms: None,
         };
         let grant_id = created.grant.clone();
-        self.store(move |m| {
+        self.store_or(VaultError::RequestNotFound, move |m| {
             match m.insert_grant(&record) {
                 Err(StoreError::Conflict) => return Ok(false),
                 other => other?,
@@ -434,7 +430,7 @@ impl Vault {
         }
         let key = id.to_owned();
         let now = self.clock.now_ms();
-        self.store(move |m| {
+        self.store_or(VaultError::GrantNotFound, move |m| {
             m.update_grant(&key, &|r| {
                 r.envelopes.clear();
                 r.revoked_ms.get_or_insert(now);
@@ -715,8 +711,10 @@ impl Vault {
             _ => return Err(VaultError::RequestNotFound),
         }
         let key = id.to_owned();
-        self.store(move |m| m.update_request(&key, &|q| q.state = RequestState::Declined))
-            .await?;
+        self.store_or(VaultError::RequestNotFound, move |m| {
+            m.update_request(&key, &|q| q.state = RequestState::Declined)
+        })
+        .await?;
         let entry = Entry::new(&who.user, Action::RequestDeclined, Phase::Done)
             .on(id)
             .with(json!({ "request": id }));

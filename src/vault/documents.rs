@@ -355,7 +355,12 @@ impl Vault {
             signature: req.signature,
         };
         let quota = self.limits.quota();
-        if let Err(e) = self.store(move |m| m.insert_document(&row, &quota)).await {
+        let inserted = self
+            .store_or(VaultError::Unauthenticated, move |m| {
+                m.insert_document(&row, &quota)
+            })
+            .await;
+        if let Err(e) = inserted {
             // A failed write may still have landed (the flush failed after it): the
             // blob goes only when the record certainly does not exist; otherwise
             // orphan collection decides later, against the store.

@@ -411,7 +411,8 @@ impl Vault {
 
     /// A consistency proof between two tree sizes.
     pub async fn consistency(&self, from: u64, to: u64) -> Result<Vec<Hash>, VaultError> {
-        self.store(move |m| {
+        let out_of_range = VaultError::BadRequest("no such tree sizes".into());
+        self.store_or(out_of_range, move |m| {
             let size = m.journal_size()?;
             if from > to || to > size {
                 return Err(StoreError::NotFound);

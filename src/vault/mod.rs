@@ -144,7 +144,11 @@ impl From<StoreError> for VaultError {
         match e {
             StoreError::QuotaExceeded => VaultError::QuotaExceeded,
             StoreError::Conflict => VaultError::Internal("unexpected conflict".into()),
-            StoreError::NotFound => VaultError::Unauthenticated,
+            // Where a missing record is an answer, the caller says which one
+            // ([`Vault::store_or`]); anywhere else it is a broken invariant.
+            StoreError::NotFound => {
+                VaultError::Internal("a record that must exist is missing".into())
+            }
             StoreError::Corrupt(m) => VaultError::Internal(m),
             StoreError::Backend(m) => VaultError::Unavailable(m),
         }
@@ -248,6 +252,20 @@ impl Vault {
             .await
             .map_err(|e| VaultError::Internal(e.to_string()))?
             .map_err(VaultError::from)
+    }
+
+    /// Like [`Vault::store`], with what a missing record means here.
+    async fn store_or<T: Send + 'static>(
+        &self,
+        missing: VaultError,
+        f: impl FnOnce(&dyn MetadataStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, VaultError> {
+        let meta = Arc::clone(&self.meta);
+        match tokio::task::spawn_blocking(move || f(meta.as_ref())).await {
+            Ok(Err(StoreError::NotFound)) => Err(missing),
+            Ok(other) => other.map_err(VaultError::from),
+            Err(e) => Err(VaultError::Internal(e.to_string())),
+        }
     }
 
     /// Runs Argon2id work on the hashing pool (two threads, memory reused).

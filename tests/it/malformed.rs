@@ -254,3 +254,29 @@ fn every_answer_carries_the_security_headers() {
         );
     }
 }
+
+/// A store's "not found" is a domain answer chosen where it is met, never a login
+/// error: an impossible consistency range is a bad request (it used to answer 401).
+#[test]
+fn a_missing_record_is_never_an_authentication_error() {
+    let d = Daemon::start();
+    let r = agent(&d)
+        .get(format!("{}/v1/journal/consistency?from=5&to=2", d.url))
+        .call()
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
+    let r = agent(&d)
+        .post(format!("{}/v1/admin/mediators/nobody/disable", d.url))
+        .header("Authorization", format!("Bearer {}", d.admin_token()))
+        .send_empty()
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("mediator_not_found"))
+    );
+}

@@ -18,5 +18,6 @@ mod limits;
 mod malformed;
 mod merkle_vectors;
 mod pressure;
+mod properties;
 mod proxy;
 mod tidy;

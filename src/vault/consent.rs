@@ -605,6 +605,16 @@ impl Vault {
         if !text_ok(&draft.message, true) {
             return Err(VaultError::BadRequest("message too long".into()));
         }
+        // Throttled per mediator, and per name whether or not it is a citizen's, so
+        // that neither the limits nor the answers tell which names exist.
+        let now = self.clock.now_ms();
+        let too_many = |retry_after_s| VaultError::TooManyAttempts { retry_after_s };
+        let per_name = format!("{}/{}", who.user, draft.citizen);
+        self.requests_sent.reserve(&who.user, now).map_err(too_many)?;
+        if let Err(wait) = self.requests_to_name.reserve(&per_name, now) {
+            self.requests_sent.forgive(&who.user, now);
+            return Err(too_many(wait));
+        }
         let id = new_id();
         let record = RequestRecord {
             id: id.clone(),
@@ -641,6 +651,10 @@ impl Vault {
                     "structure": profile.structure,
                 }));
             self.record_after(entry).await;
+        } else {
+            // The same durable write an existing name costs, so that the answer's
+            // timing does not tell either.
+            self.store(|m| m.flush()).await?;
         }
         Ok(AccessRequestCreated { request: id })
     }

@@ -27,6 +27,10 @@ use crate::storage::{BlobStore, MetadataStore, StoreError};
 pub use access::{Action, Caller, Principal};
 use attempts::{Attempts, Backoff};
 
+/// Access requests a mediator may send in an hour, and to one name in a day.
+const REQUESTS_PER_HOUR: usize = 30;
+const REQUESTS_PER_NAME_PER_DAY: usize = 3;
+
 /// Longest delay repeated failed recoveries impose on an account (never a lock).
 const RECOVERY_DELAY_CEILING_MS: i64 = 60_000;
 use clock::Clock;
@@ -183,6 +187,9 @@ pub struct Vault {
     /// Entries a mediator's repeated calls could flood a citizen's journal with
     /// (refusals, listings): at most one per key and minute.
     throttle: Attempts,
+    /// Access requests per mediator (an hour), and per mediator and name (a day).
+    requests_sent: Attempts,
+    requests_to_name: Attempts,
     /// Bounds concurrent Argon2id runs (19 MiB each).
     hashing: HashPool,
     staged: Mutex<HashMap<String, Staged>>,
@@ -210,6 +217,8 @@ impl Vault {
                 RECOVERY_DELAY_CEILING_MS,
             ),
             throttle: Attempts::new(1, 60_000),
+            requests_sent: Attempts::new(REQUESTS_PER_HOUR, 3_600_000),
+            requests_to_name: Attempts::new(REQUESTS_PER_NAME_PER_DAY, 86_400_000),
             meta,
             blobs,
             secret,

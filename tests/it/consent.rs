@@ -584,3 +584,27 @@ fn enrolment_codes_are_single_use_and_operator_only() {
         .unwrap();
     assert_eq!(status_json(r).0, 401);
 }
+
+/// Access requests are throttled per mediator and per name, the same way whether the
+/// name is a citizen's or not: a mediator can neither flood a citizen nor probe names.
+#[test]
+fn access_requests_are_throttled_and_probe_nothing() {
+    let c = counter();
+    let ask = |name: &str| {
+        c.social
+            .run(&["request", name, "--category", "tax"])
+    };
+    for name in ["mme.b", "personne.inconnue"] {
+        for _ in 0..3 {
+            let out = ask(name);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let out = ask(name);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("[too_many_attempts]"), "{name}: {err}");
+    }
+    // Only the real citizen has requests, three of them.
+    let reqs: Vec<serde_json::Value> =
+        serde_json::from_str(&c.mme.ok(&["--json", "requests"])).unwrap();
+    assert_eq!(reqs.len(), 3);
+}

@@ -23,6 +23,7 @@ pub struct Config {
     pub public_host: String,
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
+    pub registration: RegistrationConfig,
     pub timeouts: TimeoutsConfig,
     pub log: LogConfig,
 }
@@ -49,6 +50,26 @@ pub struct LimitsConfig {
     pub login_failures_per_ip: usize,
     pub login_window_secs: u64,
     pub session_hours: u64,
+}
+
+/// Who may create a citizen's account.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrationConfig {
+    /// `open` (anyone, rate-limited per address) or `closed`.
+    pub policy: crate::vault::Registration,
+    /// Accounts one address may create in an hour.
+    pub per_ip_per_hour: usize,
+}
+
+impl Default for RegistrationConfig {
+    fn default() -> RegistrationConfig {
+        let l = Limits::default();
+        RegistrationConfig {
+            policy: l.registration,
+            per_ip_per_hour: l.registrations_per_ip_per_hour,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -87,6 +108,7 @@ impl Default for Config {
             public_host: "localhost".into(),
             tls: TlsConfig::default(),
             limits: LimitsConfig::default(),
+            registration: RegistrationConfig::default(),
             timeouts: TimeoutsConfig::default(),
             log: LogConfig::default(),
         }
@@ -208,6 +230,8 @@ impl Config {
             login_failures_per_account: l.login_failures_per_account,
             login_failures_per_ip: l.login_failures_per_ip,
             login_window: Duration::from_secs(l.login_window_secs),
+            registration: self.registration.policy,
+            registrations_per_ip_per_hour: self.registration.per_ip_per_hour,
         }
     }
 }

@@ -560,6 +560,10 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "Cette demande a déjà reçu une réponse : un partage l'a satisfaite.",
             "This request was already answered: a share fulfilled it.",
         ),
+        RegistrationClosed => (
+            "Ce service n'ouvre pas de nouveau coffre pour le moment. Adressez-vous à l'accueil de votre mairie ou à votre médiateur.",
+            "This service opens no new vault for now. Ask your town hall's front desk or your mediator.",
+        ),
         NothingToAccept => (
             "Le journal n'a pas changé : il n'y a rien à accepter.",
             "The journal has not changed: there is nothing to accept.",

@@ -119,6 +119,7 @@ codes! {
     IsADirectory => "is_a_directory",
     NotWritable => "not_writable",
     RequestAnswered => "request_answered",
+    RegistrationClosed => "registration_closed",
 }
 
 impl Serialize for ErrorCode {

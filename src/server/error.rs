@@ -63,7 +63,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         NotFound | DocumentNotFound | UploadNotFound | MediatorNotFound | GrantNotFound
         | RequestNotFound => StatusCode::NOT_FOUND,
         GrantExpired | GrantRevoked | GrantNotYetValid | AccountDisabled | NotACitizen
-        | NotAMediator => StatusCode::FORBIDDEN,
+        | NotAMediator | RegistrationClosed => StatusCode::FORBIDDEN,
         InvalidGrant | InvalidDuration | EnrolmentCodeInvalid | SafetyCodeMismatch
         | InvalidSignature => StatusCode::BAD_REQUEST,
         AdminUnauthorized | AdminTokenRequired => StatusCode::UNAUTHORIZED,
@@ -145,6 +145,7 @@ impl From<VaultError> for ApiError {
                 ApiError::new(C::InvalidGrant)
             }
             VaultError::InvalidSignature => ApiError::new(C::InvalidSignature),
+            VaultError::RegistrationClosed => ApiError::new(C::RegistrationClosed),
             VaultError::EnrolmentCodeInvalid => ApiError::new(C::EnrolmentCodeInvalid),
             VaultError::RequestNotFound => ApiError::new(C::RequestNotFound),
             VaultError::RequestAnswered => ApiError::new(C::RequestAnswered),

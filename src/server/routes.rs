@@ -303,9 +303,13 @@ async fn prelogin(
 
 async fn register(
     State(s): Shared,
+    Extension(addr): Extension<ClientAddr>,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok((StatusCode::CREATED, Json(s.vault.register(req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.vault.register(req, &addr.ip()).await?),
+    ))
 }
 
 async fn login(

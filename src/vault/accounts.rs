@@ -57,8 +57,28 @@ fn check_recovery_credentials(c: &RecoveryCredentials) -> Result<(), VaultError>
 
 impl Vault {
     /// Creates a citizen's account and opens a session.
-    pub async fn register(&self, req: RegisterRequest) -> Result<SessionResponse, VaultError> {
-        self.create_account(req, None).await
+    /// Creates a citizen's account, as the operator's policy allows: never when
+    /// registration is closed, and at most so many per address and hour (each costs
+    /// two Argon2id hashes and a record).
+    pub async fn register(
+        &self,
+        req: RegisterRequest,
+        ip: &str,
+    ) -> Result<SessionResponse, VaultError> {
+        if self.limits.registration == super::Registration::Closed {
+            return Err(VaultError::RegistrationClosed);
+        }
+        let now = self.clock.now_ms();
+        let key = format!("register:{ip}");
+        self.registrations
+            .reserve(&key, now)
+            .map_err(|retry_after_s| VaultError::TooManyAttempts { retry_after_s })?;
+        let created = self.create_account(req, None).await;
+        if created.is_err() {
+            // Only accounts made count: a refused name costs the address nothing.
+            self.registrations.forgive(&key, now);
+        }
+        created
     }
 
     /// Creates an account (a mediator's when `mediator` is given) and opens a session.

@@ -610,7 +610,9 @@ impl Vault {
         let now = self.clock.now_ms();
         let too_many = |retry_after_s| VaultError::TooManyAttempts { retry_after_s };
         let per_name = format!("{}/{}", who.user, draft.citizen);
-        self.requests_sent.reserve(&who.user, now).map_err(too_many)?;
+        self.requests_sent
+            .reserve(&who.user, now)
+            .map_err(too_many)?;
         if let Err(wait) = self.requests_to_name.reserve(&per_name, now) {
             self.requests_sent.forgive(&who.user, now);
             return Err(too_many(wait));

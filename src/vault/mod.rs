@@ -50,6 +50,20 @@ pub struct Limits {
     pub login_failures_per_account: usize,
     pub login_failures_per_ip: usize,
     pub login_window: Duration,
+    /// Who may create a citizen's account.
+    pub registration: Registration,
+    /// Citizens' accounts one address may create in an hour.
+    pub registrations_per_ip_per_hour: usize,
+}
+
+/// The operator's registration policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Registration {
+    /// Anyone may create an account (rate-limited per address).
+    Open,
+    /// No new citizen's account (mediators still enrol with their codes).
+    Closed,
 }
 
 impl Default for Limits {
@@ -63,6 +77,8 @@ impl Default for Limits {
             login_failures_per_account: 5,
             login_failures_per_ip: 50,
             login_window: Duration::from_secs(15 * 60),
+            registration: Registration::Open,
+            registrations_per_ip_per_hour: 10,
         }
     }
 }
@@ -129,6 +145,8 @@ pub enum VaultError {
     InvalidGrant(&'static str),
     #[error("signature does not verify")]
     InvalidSignature,
+    #[error("registration closed")]
+    RegistrationClosed,
     #[error("enrolment code invalid or expired")]
     EnrolmentCodeInvalid,
     #[error("request not found")]
@@ -190,6 +208,8 @@ pub struct Vault {
     /// Access requests per mediator (an hour), and per mediator and name (a day).
     requests_sent: Attempts,
     requests_to_name: Attempts,
+    /// Citizens' accounts created per address in the last hour.
+    registrations: Attempts,
     /// Bounds concurrent Argon2id runs (19 MiB each).
     hashing: HashPool,
     staged: Mutex<HashMap<String, Staged>>,
@@ -219,6 +239,7 @@ impl Vault {
             throttle: Attempts::new(1, 60_000),
             requests_sent: Attempts::new(REQUESTS_PER_HOUR, 3_600_000),
             requests_to_name: Attempts::new(REQUESTS_PER_NAME_PER_DAY, 86_400_000),
+            registrations: Attempts::new(limits.registrations_per_ip_per_hour, 3_600_000),
             meta,
             blobs,
             secret,

@@ -297,3 +297,27 @@ fn a_shared_data_directory_is_refused() {
     assert!(!out.status.success());
     assert!(err.contains("chmod 700"), "{err}");
 }
+
+/// Registration follows the operator's policy: rate-limited per address when open
+/// (each account costs two Argon2id hashes and a record), refused when closed.
+#[test]
+fn registration_follows_the_operators_policy() {
+    let d = Daemon::start_with(Some("[registration]\nper_ip_per_hour = 2\n"));
+    d.user("alice").register();
+    d.user("bob").register();
+    let carol = d.user("carol");
+    let err = carol.fails(&["register", "carol"], 1);
+    assert!(err.contains("[too_many_attempts]"), "{err}");
+    // A refused name costs the address nothing (the limit counts accounts made).
+    let d = Daemon::start_with(Some("[registration]\nper_ip_per_hour = 2\n"));
+    d.user("alice").register();
+    let err = d.user("alice").fails(&["register", "alice"], 1);
+    assert!(err.contains("[user_exists]"), "{err}");
+    d.user("bob").register();
+    let closed = Daemon::start_with(Some("[registration]\npolicy = \"closed\"\n"));
+    let err = closed.user("dan").fails(&["register", "dan"], 1);
+    assert!(err.contains("[registration_closed]"), "{err}");
+    assert!(err.contains("n'ouvre pas de nouveau coffre"), "{err}");
+    // Mediators still enrol with the operator's codes.
+    closed.mediator("f.benali", "Fatima Benali", "CCAS");
+}

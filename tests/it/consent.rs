@@ -590,14 +590,15 @@ fn enrolment_codes_are_single_use_and_operator_only() {
 #[test]
 fn access_requests_are_throttled_and_probe_nothing() {
     let c = counter();
-    let ask = |name: &str| {
-        c.social
-            .run(&["request", name, "--category", "tax"])
-    };
+    let ask = |name: &str| c.social.run(&["request", name, "--category", "tax"]);
     for name in ["mme.b", "personne.inconnue"] {
         for _ in 0..3 {
             let out = ask(name);
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let out = ask(name);
         let err = String::from_utf8_lossy(&out.stderr);

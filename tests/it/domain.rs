@@ -59,7 +59,7 @@ fn registration(user: &str) -> (RegisterRequest, LoginRequest) {
 async fn sessions_expire_by_the_clock() {
     let w = world();
     let (req, login) = registration("alice");
-    let session = w.vault.register(req).await.unwrap();
+    let session = w.vault.register(req, "127.0.0.1").await.unwrap();
     let who = w.vault.authenticate(&session.token).await.unwrap();
     assert_eq!(who.user, "alice");
     w.clock
@@ -83,7 +83,7 @@ async fn sessions_expire_by_the_clock() {
 async fn attempt_limits_release_after_the_window() {
     let w = world();
     let (req, login) = registration("alice");
-    w.vault.register(req).await.unwrap();
+    w.vault.register(req, "127.0.0.1").await.unwrap();
     let wrong = LoginRequest {
         user: "alice".into(),
         auth_key: vec![0u8; 32].into(),
@@ -151,7 +151,7 @@ async fn a_journal_that_cannot_be_written_serves_nothing() {
     let w = world();
     let pass = SecretString::from("passphrase!".to_owned());
     let (req, identity, _) = coffre::client::account::registration("alice", &pass).unwrap();
-    w.vault.register(req).await.unwrap();
+    w.vault.register(req, "127.0.0.1").await.unwrap();
     let alice = Principal {
         user: "alice".into(),
         role: Role::Citizen,
@@ -234,7 +234,7 @@ async fn a_journal_that_cannot_be_written_serves_nothing() {
 async fn checkpoints_only_ever_extend() {
     let w = world();
     let (req, _) = registration("alice");
-    w.vault.register(req).await.unwrap();
+    w.vault.register(req, "127.0.0.1").await.unwrap();
     let keys = w.vault.journal_keys();
     let first = w.vault.checkpoint().await.unwrap();
     let cp1 = coffre::journal::checkpoint::verify(&first, &keys.verifier_key()).unwrap();
@@ -243,7 +243,7 @@ async fn checkpoints_only_ever_extend() {
     // Unchanged tree: the same note.
     assert_eq!(w.vault.checkpoint().await.unwrap(), first);
     let (req, _) = registration("bob");
-    w.vault.register(req).await.unwrap();
+    w.vault.register(req, "127.0.0.1").await.unwrap();
     let second = w.vault.checkpoint().await.unwrap();
     let cp2 = coffre::journal::checkpoint::verify(&second, &keys.verifier_key()).unwrap();
     assert_eq!(cp2.size, 2);

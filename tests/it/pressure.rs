@@ -141,7 +141,7 @@ pub fn pressure(
             .into_iter()
             .enumerate()
             .map(|(i, body)| {
-                let from = IpAddr::V4(Ipv4Addr::new(127, 0, 3, 2 + (i / 40) as u8));
+                let from = IpAddr::V4(Ipv4Addr::new(127, 0, 3, 2 + (i / 10) as u8));
                 let tls = std::panic::catch_unwind(|| tls_from(d, from, b"http/1.1")).ok();
                 std::thread::spawn(move || {
                     let Some(mut tls) = tls else { return false };

@@ -547,7 +547,12 @@ fn logout(ctx: &Context) -> Result<(), ClientError> {
     match ctx.client.session() {
         Ok(session) => ctx.client.logout(&session)?,
         Err(e) if e.code() == ErrorCode::NotLoggedIn || e.code() == ErrorCode::SessionExpired => {}
-        Err(e) => return Err(e),
+        // The server cannot be told (unreachable): this device forgets the session
+        // all the same, and the server's copy ends at its expiry.
+        Err(e) => {
+            Session::forget(&ctx.client.home)?;
+            return Err(e);
+        }
     }
     if !ctx.out.json {
         ctx.out.say(Text::LoggedOut, &[]);

@@ -321,3 +321,16 @@ fn registration_follows_the_operators_policy() {
     // Mediators still enrol with the operator's codes.
     closed.mediator("f.benali", "Fatima Benali", "CCAS");
 }
+
+/// On a shared computer, logging out forgets the session on this device even when
+/// the server cannot be reached.
+#[test]
+fn logout_forgets_the_session_even_offline() {
+    let mut d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    d.crash();
+    let out = alice.run(&["logout"]);
+    assert!(!out.status.success());
+    assert!(!alice.home.path().join("session.json").exists());
+}

@@ -108,7 +108,20 @@ impl Client {
         rk.to_kit(&info, today)
     }
 
-    fn open(&self, response: &SessionResponse, identity: Identity) -> Result<Session, ClientError> {
+    /// Opens the session the server answered for `user`: the name in the answer
+    /// must be the one this device asked for (everything local, the journal's pin
+    /// first, is named after it; a server must not choose it).
+    fn open(
+        &self,
+        response: &SessionResponse,
+        identity: Identity,
+        user: &str,
+    ) -> Result<Session, ClientError> {
+        if response.user != user {
+            return Err(ClientError::Protocol(
+                "the server answered for another user name".into(),
+            ));
+        }
         check_keys(&identity, &response.keys)?;
         let session = Session::new(self.http.base(), response, identity)?;
         session.save(&self.home)?;
@@ -149,7 +162,7 @@ impl Client {
                 self.http.send_json("POST", "/v1/enrol", None, &req)?
             }
         };
-        let session = self.open(&response, identity)?;
+        let session = self.open(&response, identity, user)?;
         // The journal is pinned now, at the account's creation, and recorded in the
         // kit: no later announcement by the server can replace it.
         let journal = self.pin_journal(&session, None, true)?;
@@ -197,7 +210,7 @@ impl Client {
             ));
         }
         let identity = root.kek().unwrap(&response.wrapped_identity, user, kdf)?;
-        self.open(&response, identity)
+        self.open(&response, identity, user)
     }
 
     /// The open session for this server.
@@ -267,7 +280,7 @@ impl Client {
             self.http
                 .send_json("PUT", "/v1/account/passphrase", Some(session.token()), &req)?;
         let identity = Identity::from_bundle(&session.identity().to_bundle())?;
-        self.open(&response, identity)
+        self.open(&response, identity, &session.user)
     }
 
     /// Sets a new passphrase with the recovery kit; a new kit replaces the old one.
@@ -303,7 +316,7 @@ impl Client {
             recovery: recovery_credentials(&next, &identity),
         };
         let response: SessionResponse = self.http.send_json("POST", "/v1/recovery", None, &req)?;
-        let session = self.open(&response, identity)?;
+        let session = self.open(&response, identity, user)?;
         let from_kit = Some(info.journal.as_str()).filter(|j| !j.is_empty());
         let journal = self.pin_journal(&session, from_kit, false)?;
         let kit = self.kit(&next, user, &journal, today);

@@ -55,6 +55,10 @@ struct Pinned {
     alarm: Option<Alarm>,
 }
 
+/// Most entries of one account read in one check: far above any citizen's history
+/// (ten a day for twenty years), and a bound on what a phone holds.
+const MAX_ENTRIES_PER_SYNC: u64 = 100_000;
+
 /// One entry this device verified, remembered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seen {
@@ -347,7 +351,23 @@ impl Client {
         if unchanged {
             return Err(ClientError::local(ErrorCode::NothingToAccept, &[]));
         }
+        let verified = Pinned {
+            origin: origin.clone(),
+            user: session.user.clone(),
+            vkey: info.vkey.clone(),
+            size: cp.size,
+            root: cp.root.to_vec().into(),
+            checkpoint: note.checkpoint.clone(),
+            subject: entries.first().map(|e| e.leaf.subject.to_vec().into()),
+            entries: entries.len() as u64,
+            head: entries
+                .last()
+                .map(|e| leaf_hash(&e.leaf.encode()).to_vec().into()),
+            seen: entries.iter().map(Seen::of).collect(),
+            alarm: None,
+        };
         Ok(JournalChange {
+            verified: Some(verified),
             alarm: old.alarm.as_ref().map(|a| a.code.clone()),
             old_key: old.vkey.clone(),
             old_checkpoint: old.checkpoint.clone(),
@@ -385,11 +405,14 @@ impl Client {
             Some(session.token()),
             &req,
         )?;
-        let (origin, _, _) = checkpoint::parse_verifier_key(&change.new_key)
-            .map_err(|_| ClientError::Protocol("verifier key".into()))?;
-        let state = Pinned::new(origin, session.user.clone(), change.new_key.clone());
+        let state = change
+            .verified
+            .clone()
+            .ok_or_else(|| ClientError::Protocol("journal change".into()))?;
         save(&self.home, &path, &state)?;
-        self.sync_journal(session, false)?;
+        // From here on the journal must extend the very one she was shown (its
+        // checkpoint, her chain's head): the acceptance entry, and nothing removed.
+        self.sync_journal(session, true)?;
         Ok(kept)
     }
 
@@ -407,14 +430,16 @@ impl Client {
                 &format!("/v1/journal/entries?size={size}&from={at}"),
                 session.token(),
             )?;
+            let got = page.entries.len() as u64;
             all.size = page.size;
             all.entries.extend(page.entries);
-            // A tree of `size` leaves holds no more entries than that.
-            if all.entries.len() as u64 > size {
+            // A tree of `size` leaves holds no more entries than that, and a page
+            // that goes on must have moved on by exactly what it held.
+            if all.entries.len() as u64 > size || all.entries.len() as u64 > MAX_ENTRIES_PER_SYNC {
                 return Err(ClientError::Protocol("journal page".into()));
             }
             match page.next {
-                Some(n) if n > at => at = n,
+                Some(n) if got > 0 && n == at + got => at = n,
                 Some(_) => return Err(ClientError::Protocol("journal page".into())),
                 None => return Ok(all),
             }
@@ -472,6 +497,11 @@ pub struct JournalChange {
     pub new_entries: u64,
     /// Entries this device had verified that the new journal does not hold.
     pub missing: Vec<Seen>,
+    /// The new journal exactly as it was verified and shown: what gets pinned if
+    /// the citizen accepts, so that the server cannot show one journal and have
+    /// another accepted.
+    #[serde(skip)]
+    verified: Option<Pinned>,
 }
 
 impl Pinned {

@@ -118,7 +118,12 @@ impl Session {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_logged_in()),
             Err(e) => return Err(ClientError::file(&p, e)),
         };
-        let file: SessionFile = serde_json::from_slice(&bytes).map_err(|_| not_logged_in())?;
+        let Ok(file) = serde_json::from_slice::<SessionFile>(&bytes) else {
+            // Unreadable, or written by an older version (which kept the identity in
+            // the clear): it must not stay on disk.
+            Self::forget(home)?;
+            return Err(not_logged_in());
+        };
         if file.server != server {
             return Err(not_logged_in());
         }
@@ -157,7 +162,8 @@ impl Sealed {
             user: f.user.clone(),
             role: f.role,
             expires_ms: f.expires_ms,
-            keys: f.keys.clone(),
+            // The keys are the identity's own, not whatever the file says.
+            keys: identity.public_keys(),
             token: Zeroizing::new(f.token.clone()),
             identity,
             sealing,

@@ -366,3 +366,30 @@ fn untrusted_text_never_drives_a_terminal() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+/// The server answers a login for another user name than the one typed (say
+/// "Alice"): everything on the device is named after the user, the journal's pin
+/// first, so the client refuses the answer rather than start afresh.
+#[test]
+fn the_server_cannot_choose_the_user_name() {
+    let d = Daemon::start();
+    let p = Proxy::start(&d);
+    let alice = behind(&d, &p, "alice");
+    alice.register();
+    announce_another_origin(&p, "coffre.example/journal/v1");
+    let err = alice.fails(&["list"], 1);
+    assert!(err.trim_end().ends_with("[journal_key_changed]"), "{err}");
+    p.set(|_, path, status, body| {
+        if path.starts_with("/v1/sessions") && status == 200 {
+            let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            v["user"] = "Alice".into();
+            return (status, serde_json::to_vec(&v).unwrap());
+        }
+        (status, body)
+    });
+    let err = alice.fails(&["login", "alice"], 1);
+    assert!(err.contains("[protocol_error]"), "{err}");
+    p.honest();
+    let err = alice.fails(&["list"], 1);
+    assert!(err.trim_end().ends_with("[journal_key_changed]"), "{err}");
+}

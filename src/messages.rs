@@ -560,6 +560,10 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "Cette demande a déjà reçu une réponse : un partage l'a satisfaite.",
             "This request was already answered: a share fulfilled it.",
         ),
+        CitizenKeysChanged => (
+            "ALERTE : les clés de « {citizen} » ne sont plus celles que cet appareil a vérifiées. Ne vous fiez pas à ce partage : comparez son code de sécurité avec elle, en personne, et prévenez le service.",
+            "ALERT: the keys of \"{citizen}\" are no longer the ones this device verified. Do not rely on this share: compare her safety code with her, in person, and warn the service.",
+        ),
         RegistrationClosed => (
             "Ce service n'ouvre pas de nouveau coffre pour le moment. Adressez-vous à l'accueil de votre mairie ou à votre médiateur.",
             "This service opens no new vault for now. Ask your town hall's front desk or your mediator.",

@@ -120,6 +120,7 @@ codes! {
     NotWritable => "not_writable",
     RequestAnswered => "request_answered",
     RegistrationClosed => "registration_closed",
+    CitizenKeysChanged => "citizen_keys_changed",
 }
 
 impl Serialize for ErrorCode {

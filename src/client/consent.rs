@@ -237,10 +237,49 @@ impl Client {
             .into_iter()
             .find(|g| g.grant.id == id)
             .ok_or_else(|| ClientError::local(ErrorCode::InvalidSignature, &[]))?;
-        if grant_holds(session, origin, &view) {
-            Ok(view)
-        } else {
-            Err(ClientError::local(ErrorCode::InvalidSignature, &[]))
+        if !grant_holds(session, origin, &view) {
+            return Err(ClientError::local(ErrorCode::InvalidSignature, &[]));
+        }
+        if !self.citizen_keys_hold(&view.grant.citizen, &view.citizen_keys)? {
+            let name = view.grant.citizen.clone();
+            return Err(ClientError::local(
+                ErrorCode::CitizenKeysChanged,
+                &[("citizen", &name)],
+            ));
+        }
+        Ok(view)
+    }
+
+    /// Whether `keys` are the ones this mediator's device first saw for `citizen` at
+    /// this server (and compared by safety code in person); the first time, they are
+    /// remembered in `COFFRE_HOME/citizens.json`. A server that invents a citizen of
+    /// the same name with keys of its own is caught here.
+    fn citizen_keys_hold(
+        &self,
+        citizen: &str,
+        keys: &crate::api::PublicKeys,
+    ) -> Result<bool, ClientError> {
+        let path = self.home.join("citizens.json");
+        let mut known: std::collections::BTreeMap<String, String> = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| ClientError::Protocol(format!("{}: {e}", path.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
+            Err(e) => return Err(ClientError::file(&path, e)),
+        };
+        let name = format!("{}/{citizen}", super::journal::deployment(self.http.base()));
+        let mut material = keys.age_recipient.as_bytes().to_vec();
+        material.extend_from_slice(keys.signing_key.as_slice());
+        let fingerprint = hex(&sha256(&material));
+        match known.get(&name) {
+            Some(seen) => Ok(*seen == fingerprint),
+            None => {
+                known.insert(name, fingerprint);
+                let json = serde_json::to_vec_pretty(&known)
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                crate::crypto::keyfile::write_private(&path, &json)
+                    .map_err(|e| ClientError::file(&path, e))?;
+                Ok(true)
+            }
         }
     }
 
@@ -256,7 +295,11 @@ impl Client {
                 let view = grants
                     .iter()
                     .find(|g| g.grant.id == shared.grant)
-                    .filter(|g| grant_holds(session, &origin, g) && covers(g, &shared, &origin));
+                    .filter(|g| grant_holds(session, &origin, g) && covers(g, &shared, &origin))
+                    .filter(|g| {
+                        self.citizen_keys_hold(&g.grant.citizen, &g.citizen_keys)
+                            .unwrap_or(false)
+                    });
                 let meta = view.and_then(|_| {
                     DocumentKey::from_envelope(session.identity(), shared.envelope.as_slice())
                         .and_then(|k| k.open_meta(shared.meta.as_slice()))

@@ -110,7 +110,7 @@ fn state_path(home: &Path, base: &str, user: &str) -> PathBuf {
 
 /// The host part of a base URL, lower-cased: `https://Coffre.example:8443/` →
 /// `coffre.example`.
-fn deployment(base: &str) -> String {
+pub(crate) fn deployment(base: &str) -> String {
     let rest = base.split_once("://").map_or(base, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = match authority.strip_prefix('[') {

@@ -393,3 +393,84 @@ fn the_server_cannot_choose_the_user_name() {
     let err = alice.fails(&["list"], 1);
     assert!(err.trim_end().ends_with("[journal_key_changed]"), "{err}");
 }
+
+/// The server invents a citizen of the same name, with keys of its own: it signs a
+/// grant and a document's seal with them, all consistent. The mediator's device
+/// remembers the keys it first verified for her, and refuses.
+#[test]
+fn a_mediator_is_never_shown_an_invented_citizen() {
+    use base64::Engine;
+    use coffre::crypto::{hex, sha256};
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let d = Daemon::start();
+    let p = Proxy::start(&d);
+    let (mut social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    social.point_to(&p.url);
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let tax = mme.add(
+        &random_file(files.path(), "a.pdf", 500),
+        &["--title", "Vrai"],
+    );
+    mme.share_for_an_hour(&tax, &code);
+    // First contact: the real citizen, verified and remembered.
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&social.ok(&["--json", "shared"])).unwrap();
+    assert_eq!(listed[0]["verified"], true);
+    let recipient = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(social.home.path().join("session.json")).unwrap(),
+    )
+    .unwrap()["keys"]["age_recipient"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (meta, envelope, payload) = forged_document(&recipient, b"faux avis");
+    let fake = std::sync::Arc::new(coffre::crypto::identity::Identity::generate());
+    let meta_bytes = b64.decode(&meta).unwrap();
+    let digest = format!("{}.{}", hex(&sha256(&payload)), hex(&sha256(&meta_bytes)));
+    p.set(move |_, path, status, body| {
+        if path.ends_with("/content") {
+            return (status, payload.clone());
+        }
+        let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        if path.starts_with("/v1/grants") {
+            for g in v.as_array_mut().unwrap() {
+                g["citizen_keys"] = serde_json::to_value(fake.public_keys()).unwrap();
+                g["grant"]["digests"] = serde_json::json!([digest.clone()]);
+                let grant: coffre::api::Grant = serde_json::from_value(g["grant"].clone()).unwrap();
+                g["signature"] = b64.encode(fake.sign(&grant.canonical())).into();
+            }
+            return (status, serde_json::to_vec(&v).unwrap());
+        }
+        if path.starts_with("/v1/documents/") || path.starts_with("/v1/shared") {
+            let docs = match v.as_array_mut() {
+                Some(a) => a.iter_mut().collect::<Vec<_>>(),
+                None => vec![&mut v],
+            };
+            for doc in docs {
+                doc["meta"] = meta.clone().into();
+                doc["envelope"] = envelope.clone().into();
+                doc["payload_sha256"] = hex(&sha256(&payload)).into();
+                doc["size"] = (payload.len() as u64).into();
+                let seal = coffre::api::DocumentSeal {
+                    origin: "localhost/journal/v1",
+                    id: doc["id"].as_str().unwrap(),
+                    owner: "mme.b",
+                    size: payload.len() as u64,
+                    payload_sha256: &hex(&sha256(&payload)),
+                    meta_sha256: &hex(&sha256(&meta_bytes)),
+                    envelope_sha256: doc["envelope_sha256"].as_str().unwrap(),
+                };
+                doc["signature"] = b64.encode(fake.sign(&seal.canonical())).into();
+            }
+            return (status, serde_json::to_vec(&v).unwrap());
+        }
+        (status, body)
+    });
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&social.ok(&["--json", "shared"])).unwrap();
+    assert_eq!(listed[0]["verified"], false, "{listed:?}");
+    let err = social.fails(&["get", &tax, "-o", "-"], 1);
+    assert!(err.contains("[citizen_keys_changed]"), "{err}");
+}

@@ -164,6 +164,13 @@ fn keys_without_proof_of_possession_are_refused() {
     assert_eq!(body["error"]["code"], "bad_request");
 }
 
+/// A person's age recipient, as her session file records it.
+fn recipient_of(u: &User) -> String {
+    let text = std::fs::read_to_string(u.home.path().join("session.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["keys"]["age_recipient"].as_str().unwrap().to_owned()
+}
+
 /// A document the server makes up: a "tax notice" sealed to `recipient`, which the
 /// server can do with public keys alone. Returns (meta, envelope, payload) as the
 /// API carries them.
@@ -241,13 +248,7 @@ fn a_mediator_is_never_shown_a_document_the_citizen_did_not_sign() {
     assert!(out.contains(&mme_code), "{out}");
     social.bytes(&["get", &tax, "-o", "-"]);
 
-    let recipient = serde_json::from_str::<serde_json::Value>(
-        &std::fs::read_to_string(social.home.path().join("session.json")).unwrap(),
-    )
-    .unwrap()["keys"]["age_recipient"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let recipient = recipient_of(&social);
     serve_forgery(&p, &recipient, b"faux avis: payez ici");
     let out = social.ok(&["--json", "shared"]);
     let listed: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
@@ -302,13 +303,7 @@ fn a_citizen_is_never_shown_a_document_she_did_not_deposit() {
         &random_file(files.path(), "avis.pdf", 500),
         &["--title", "Vrai"],
     );
-    let recipient = serde_json::from_str::<serde_json::Value>(
-        &std::fs::read_to_string(mme.home.path().join("session.json")).unwrap(),
-    )
-    .unwrap()["keys"]["age_recipient"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let recipient = recipient_of(&mme);
     serve_forgery(&p, &recipient, b"faux");
     let list = mme.list();
     assert_eq!(list[0]["title"], serde_json::Value::Null, "{list:?}");
@@ -418,13 +413,7 @@ fn a_mediator_is_never_shown_an_invented_citizen() {
     let listed: Vec<serde_json::Value> =
         serde_json::from_str(&social.ok(&["--json", "shared"])).unwrap();
     assert_eq!(listed[0]["verified"], true);
-    let recipient = serde_json::from_str::<serde_json::Value>(
-        &std::fs::read_to_string(social.home.path().join("session.json")).unwrap(),
-    )
-    .unwrap()["keys"]["age_recipient"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let recipient = recipient_of(&social);
     let (meta, envelope, payload) = forged_document(&recipient, b"faux avis");
     let fake = std::sync::Arc::new(coffre::crypto::identity::Identity::generate());
     let meta_bytes = b64.decode(&meta).unwrap();

@@ -221,10 +221,18 @@ fn serve_forgery(p: &Proxy, recipient: &str, plaintext: &[u8]) {
     });
 }
 
-/// The server swaps a shared document for one of its own making, for the mediator's
-/// eyes only: her client must refuse it, since the citizen never signed it.
-#[test]
-fn a_mediator_is_never_shown_a_document_the_citizen_did_not_sign() {
+/// A citizen who shared one document, titled `title`, with a mediator whose client
+/// talks to the hostile proxy.
+struct Shared {
+    _d: Daemon,
+    p: Proxy,
+    social: User,
+    mme: User,
+    tax: String,
+    _files: tempfile::TempDir,
+}
+
+fn shared_behind_proxy(title: &str) -> Shared {
     let d = Daemon::start();
     let p = Proxy::start(&d);
     let (mut social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
@@ -234,9 +242,25 @@ fn a_mediator_is_never_shown_a_document_the_citizen_did_not_sign() {
     let files = tempfile::tempdir().unwrap();
     let tax = mme.add(
         &random_file(files.path(), "avis.pdf", 5000),
-        &["--title", "Avis"],
+        &["--title", title],
     );
     mme.share_for_an_hour(&tax, &code);
+    Shared {
+        _d: d,
+        p,
+        social,
+        mme,
+        tax,
+        _files: files,
+    }
+}
+
+/// The server swaps a shared document for one of its own making, for the mediator's
+/// eyes only: her client must refuse it, since the citizen never signed it.
+#[test]
+fn a_mediator_is_never_shown_a_document_the_citizen_did_not_sign() {
+    let scene = shared_behind_proxy("Avis");
+    let (p, social, mme, tax) = (&scene.p, &scene.social, &scene.mme, &scene.tax);
     // Honest: she sees it, with the citizen's safety code to compare.
     let out = social.ok(&["shared"]);
     assert!(out.contains("Avis"), "{out}");
@@ -246,15 +270,15 @@ fn a_mediator_is_never_shown_a_document_the_citizen_did_not_sign() {
         .unwrap()
         .to_owned();
     assert!(out.contains(&mme_code), "{out}");
-    social.bytes(&["get", &tax, "-o", "-"]);
+    social.bytes(&["get", tax, "-o", "-"]);
 
-    let recipient = recipient_of(&social);
-    serve_forgery(&p, &recipient, b"faux avis: payez ici");
+    let recipient = recipient_of(social);
+    serve_forgery(p, &recipient, b"faux avis: payez ici");
     let out = social.ok(&["--json", "shared"]);
     let listed: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(listed[0]["title"], serde_json::Value::Null, "{out}");
     assert_eq!(listed[0]["verified"], false, "{out}");
-    let err = social.fails(&["get", &tax, "-o", "-"], 1);
+    let err = social.fails(&["get", tax, "-o", "-"], 1);
     assert!(err.contains("[invalid_signature]"), "{err}");
 }
 
@@ -262,15 +286,8 @@ fn a_mediator_is_never_shown_a_document_the_citizen_did_not_sign() {
 /// the mediator's client checks the citizen's signature and refuses.
 #[test]
 fn a_mediator_is_never_shown_a_grant_the_citizen_did_not_sign() {
-    let d = Daemon::start();
-    let p = Proxy::start(&d);
-    let (mut social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
-    social.point_to(&p.url);
-    let mme = d.user("mme.b");
-    mme.register();
-    let files = tempfile::tempdir().unwrap();
-    let tax = mme.add(&random_file(files.path(), "avis.pdf", 500), &[]);
-    mme.share_for_an_hour(&tax, &code);
+    let scene = shared_behind_proxy("Avis");
+    let (p, social, tax) = (&scene.p, &scene.social, &scene.tax);
     p.set(|_, path, status, body| {
         if path.starts_with("/v1/grants") {
             let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -282,7 +299,7 @@ fn a_mediator_is_never_shown_a_grant_the_citizen_did_not_sign() {
         }
         (status, body)
     });
-    let err = social.fails(&["get", &tax, "-o", "-"], 1);
+    let err = social.fails(&["get", tax, "-o", "-"], 1);
     assert!(err.contains("[invalid_signature]"), "{err}");
     let listed: Vec<serde_json::Value> =
         serde_json::from_str(&social.ok(&["--json", "shared"])).unwrap();
@@ -397,23 +414,13 @@ fn a_mediator_is_never_shown_an_invented_citizen() {
     use base64::Engine;
     use coffre::crypto::{hex, sha256};
     let b64 = base64::engine::general_purpose::STANDARD;
-    let d = Daemon::start();
-    let p = Proxy::start(&d);
-    let (mut social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
-    social.point_to(&p.url);
-    let mme = d.user("mme.b");
-    mme.register();
-    let files = tempfile::tempdir().unwrap();
-    let tax = mme.add(
-        &random_file(files.path(), "a.pdf", 500),
-        &["--title", "Vrai"],
-    );
-    mme.share_for_an_hour(&tax, &code);
+    let scene = shared_behind_proxy("Vrai");
+    let (p, social, tax) = (&scene.p, &scene.social, &scene.tax);
     // First contact: the real citizen, verified and remembered.
     let listed: Vec<serde_json::Value> =
         serde_json::from_str(&social.ok(&["--json", "shared"])).unwrap();
     assert_eq!(listed[0]["verified"], true);
-    let recipient = recipient_of(&social);
+    let recipient = recipient_of(social);
     let (meta, envelope, payload) = forged_document(&recipient, b"faux avis");
     let fake = std::sync::Arc::new(coffre::crypto::identity::Identity::generate());
     let meta_bytes = b64.decode(&meta).unwrap();
@@ -460,6 +467,6 @@ fn a_mediator_is_never_shown_an_invented_citizen() {
     let listed: Vec<serde_json::Value> =
         serde_json::from_str(&social.ok(&["--json", "shared"])).unwrap();
     assert_eq!(listed[0]["verified"], false, "{listed:?}");
-    let err = social.fails(&["get", &tax, "-o", "-"], 1);
+    let err = social.fails(&["get", tax, "-o", "-"], 1);
     assert!(err.contains("[citizen_keys_changed]"), "{err}");
 }

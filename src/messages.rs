@@ -576,6 +576,14 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "Le service est momentanément indisponible. Rien n'a été modifié ; réessayez plus tard.",
             "The service is temporarily unavailable. Nothing was changed; try again later.",
         ),
+        StorageFull => (
+            "Le serveur n'a plus de place pour enregistrer. Rien n'a été enregistré ; réessayez plus tard. Si cela dure, prévenez votre mairie.",
+            "The server has no space left to save anything. Nothing was saved; try again later. If this goes on, tell your town hall.",
+        ),
+        WriteInDoubt => (
+            "Le serveur n'a pas pu confirmer l'enregistrement : il a peut-être eu lieu. Regardez la liste de vos papiers avant de recommencer.",
+            "The server could not confirm the save: it may have happened. Look at the list of your papers before trying again.",
+        ),
         Internal => (
             "Une erreur interne est survenue. Rien n'a été modifié.",
             "An internal error occurred. Nothing was changed.",

@@ -93,6 +93,8 @@ codes! {
     JournalKeyChanged => "journal_key_changed",
     // server side
     Unavailable => "unavailable",
+    StorageFull => "storage_full",
+    WriteInDoubt => "write_in_doubt",
     Internal => "internal",
     // client side only
     NotLoggedIn => "not_logged_in",

@@ -94,7 +94,11 @@ async fn run() -> anyhow::Result<()> {
         addr.port()
     );
     std::io::stdout().flush()?;
-    server.serve(stop_signal()).await?;
+    if let Err(e) = server.serve(stop_signal()).await {
+        tracing::error!(error = %e, "coffred stopped");
+        eprintln!("coffred: {e}");
+        std::process::exit(e.exit_code());
+    }
     tracing::info!("stopped cleanly");
     Ok(())
 }

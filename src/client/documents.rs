@@ -134,9 +134,15 @@ impl Client {
             meta: sealed_meta.into(),
             owner_envelope: owner_envelope.into(),
         };
-        let done: CommitResponse =
-            self.http
-                .send_json("POST", "/v1/documents", Some(session.token()), &req)?;
+        // Past this point the server may have saved the document even if no answer
+        // comes back: the citizen is told so, not that nothing happened.
+        let done: CommitResponse = self
+            .http
+            .send_json("POST", "/v1/documents", Some(session.token()), &req)
+            .map_err(|e| match e {
+                ClientError::Unreachable { .. } => ClientError::local(ErrorCode::WriteInDoubt, &[]),
+                other => other,
+            })?;
         if done.id != uploaded.document {
             return Err(ClientError::Protocol("document id".into()));
         }

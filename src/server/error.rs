@@ -73,7 +73,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         PayloadTooLarge | DocumentTooLarge | QuotaExceeded => StatusCode::PAYLOAD_TOO_LARGE,
         UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-        Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Unavailable | WriteInDoubt => StatusCode::SERVICE_UNAVAILABLE,
+        StorageFull => StatusCode::INSUFFICIENT_STORAGE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -150,6 +151,14 @@ impl From<VaultError> for ApiError {
             VaultError::RequestNotFound => ApiError::new(C::RequestNotFound),
             VaultError::RequestAnswered => ApiError::new(C::RequestAnswered),
             VaultError::AdminUnauthorized => ApiError::new(C::AdminUnauthorized),
+            VaultError::StorageFull(detail) => {
+                tracing::error!(%detail, "storage full");
+                ApiError::new(C::StorageFull).retry_after(60)
+            }
+            VaultError::WriteInDoubt(detail) => {
+                tracing::error!(%detail, "a write may have landed although it failed");
+                ApiError::new(C::WriteInDoubt)
+            }
             VaultError::Unavailable(detail) => {
                 tracing::error!(%detail, "storage unavailable");
                 ApiError::new(C::Unavailable)
@@ -221,9 +230,16 @@ mod tests {
             ErrorCode::QuotaExceeded,
             ErrorCode::UploadIncomplete,
             ErrorCode::Unavailable,
+            ErrorCode::StorageFull,
+            ErrorCode::WriteInDoubt,
         ];
         for code in server_codes {
-            assert!(status_of(code).is_client_error() || code == ErrorCode::Unavailable);
+            let said = [
+                ErrorCode::Unavailable,
+                ErrorCode::StorageFull,
+                ErrorCode::WriteInDoubt,
+            ];
+            assert!(status_of(code).is_client_error() || said.contains(&code));
         }
         assert_eq!(status_of(ErrorCode::Internal), 500);
     }

@@ -33,11 +33,13 @@ use crate::storage::fs::FsBlobStore;
 use crate::storage::sled_store::SledStore;
 use crate::vault::clock::SystemClock;
 use crate::vault::journal::JournalKeys;
-use crate::vault::Vault;
+use crate::vault::{StoreState, Vault};
 
 /// How often ended grants have their envelopes destroyed (access checks do not wait
 /// for it: every request checks the grant at that instant).
 const GRANT_SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// How often the storage watchdog looks, once a store call failed.
+const STORAGE_WATCH_EVERY: Duration = Duration::from_secs(2);
 /// How often orphans are collected while running, and how old they must be.
 const ORPHAN_SWEEP_EVERY: Duration = Duration::from_secs(600);
 const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
@@ -65,6 +67,21 @@ pub enum ServerError {
     Init(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The metadata store stopped on an I/O error and takes no write although
+    /// the disk does: only a restart brings it back.
+    #[error("the metadata store stopped after an I/O error and needs a restart")]
+    StoreStuck,
+}
+
+impl ServerError {
+    /// The exit status for the service manager: 75 (EX_TEMPFAIL, "try again")
+    /// when a restart is the cure, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ServerError::StoreStuck => 75,
+            _ => 1,
+        }
+    }
 }
 
 /// A daemon bound to its address, ready to serve.
@@ -149,7 +166,10 @@ impl Server {
         let registry = conn::Registry::new();
         let sweeper = tokio::spawn(sweep_orphans(Arc::clone(&self.vault)));
         let expirer = tokio::spawn(sweep_grants(Arc::clone(&self.vault)));
+        let stuck = watch_storage(Arc::clone(&self.vault));
         tokio::pin!(shutdown);
+        tokio::pin!(stuck);
+        let mut outcome = Ok(());
         loop {
             // Accept whatever comes: a full server answers "unavailable" at once
             // rather than leaving clients in the backlog.
@@ -163,6 +183,14 @@ impl Server {
                     }
                 },
                 _ = &mut shutdown => break,
+                _ = &mut stuck => {
+                    tracing::error!(
+                        "the metadata store takes no write since an I/O error although \
+                         the disk does; stopping so that the service manager restarts coffred"
+                    );
+                    outcome = Err(ServerError::StoreStuck);
+                    break;
+                }
             };
             let Some(place) = per_address.enter(peer.ip()) else {
                 self.refuse(tcp, &refusals);
@@ -199,7 +227,7 @@ impl Server {
         {
             tracing::warn!("requests still in flight at stop were aborted");
         }
-        Ok(())
+        outcome
     }
 
     /// One connection: TLS handshake (bounded), then HTTP/1.1 or HTTP/2.
@@ -322,6 +350,33 @@ async fn sweep_orphans(vault: Arc<Vault>) {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "collected orphan blobs"),
             Err(e) => tracing::warn!(error = %e, "orphan collection failed"),
+        }
+    }
+}
+
+/// Resolves when the metadata store has been stuck for three diagnoses in a row
+/// (see [`crate::vault::StoreState`]); looks only after a store call failed.
+async fn watch_storage(vault: Arc<Vault>) {
+    let mut tick = tokio::time::interval(STORAGE_WATCH_EVERY);
+    let mut stuck_in_a_row = 0;
+    loop {
+        tick.tick().await;
+        if !vault.store_failed() {
+            stuck_in_a_row = 0;
+            continue;
+        }
+        match vault.store_state().await {
+            StoreState::Ready => {
+                tracing::info!("the stores take writes again");
+                stuck_in_a_row = 0;
+            }
+            StoreState::MetadataStuck => {
+                stuck_in_a_row += 1;
+                if stuck_in_a_row >= 3 {
+                    return;
+                }
+            }
+            StoreState::Full | StoreState::Failing => stuck_in_a_row = 0,
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::api::{
 };
 use crate::crypto::server::{same_digest, token_digest};
 use crate::messages::Lang;
-use crate::vault::{Principal, Vault};
+use crate::vault::{Principal, StoreState, Vault};
 
 /// Bytes per chunk when streaming a payload out.
 const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
@@ -171,6 +171,7 @@ impl FromRequestParts<Arc<AppState>> for Operator {
 pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
     let timed = Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/ready", get(ready))
         .route("/v1/prelogin", post(prelogin))
         .route("/v1/accounts", post(register))
         .route("/v1/sessions", post(login))
@@ -292,6 +293,25 @@ async fn health() -> Json<Health> {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
+}
+
+/// Readiness: 200 when both stores take a durable write, else 503 with the reason
+/// (`storage_full`, or `unavailable`). Liveness stays `/v1/health`.
+async fn ready(State(s): Shared) -> Response {
+    let code = match s.vault.store_state().await {
+        StoreState::Ready => {
+            return Json(Health {
+                status: "ready".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            })
+            .into_response()
+        }
+        StoreState::Full => ErrorCode::StorageFull,
+        StoreState::MetadataStuck | StoreState::Failing => ErrorCode::Unavailable,
+    };
+    let mut answer = ApiError::new(code).retry_after(5).into_response();
+    *answer.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    answer
 }
 
 async fn prelogin(

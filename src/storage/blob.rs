@@ -62,4 +62,7 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn documents(&self) -> io::Result<Vec<(String, SystemTime)>>;
     /// Staged uploads present, with the time they were last changed.
     async fn staged(&self) -> io::Result<Vec<(String, SystemTime)>>;
+    /// Writes (durably) and removes a scratch file the size of an upload's first
+    /// blocks: whether the store has room for writes now.
+    async fn probe(&self) -> io::Result<()>;
 }

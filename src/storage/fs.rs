@@ -15,6 +15,11 @@ use tokio::io::AsyncWriteExt;
 
 use super::blob::{BlobPart, BlobReader, BlobStore, StagedBlob};
 
+/// The readiness probe's scratch file (beside `staging/` and `docs/`, which orphan
+/// collection reads) and its size.
+const PROBE_FILE: &str = "ready-probe";
+const PROBE_BYTES: usize = 256 * 1024;
+
 /// Blobs as files under one directory.
 pub struct FsBlobStore {
     root: PathBuf,
@@ -184,6 +189,22 @@ impl BlobStore for FsBlobStore {
             }
         }
         Ok(out)
+    }
+
+    async fn probe(&self) -> io::Result<()> {
+        let path = self.root.join(PROBE_FILE);
+        tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let written = std::fs::File::create(&path).and_then(|mut f| {
+                f.write_all(&vec![0u8; PROBE_BYTES])?;
+                f.sync_all()
+            });
+            let removed = std::fs::remove_file(&path);
+            written?;
+            removed
+        })
+        .await
+        .map_err(io::Error::other)?
     }
 
     async fn staged(&self) -> io::Result<Vec<(String, SystemTime)>> {

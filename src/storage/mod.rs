@@ -161,6 +161,34 @@ pub enum StoreError {
     Corrupt(String),
     #[error("metadata store failure: {0}")]
     Backend(String),
+    /// The disk (or a quota of the file system) is full.
+    #[error("no space left: {0}")]
+    Full(String),
+    /// The store refuses writes that its file system would take: it stopped on
+    /// an earlier error and needs to be opened again (a restart).
+    #[error("store stopped after an earlier error: {0}")]
+    Stuck(String),
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        if is_full(&e) {
+            StoreError::Full(e.to_string())
+        } else {
+            StoreError::Backend(e.to_string())
+        }
+    }
+}
+
+/// Whether an I/O error means "no space left" (ENOSPC, or EDQUOT for a quota).
+pub fn is_full(e: &std::io::Error) -> bool {
+    const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
+    matches!(e.raw_os_error(), Some(ENOSPC | EDQUOT))
+        || matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        )
 }
 
 /// Accounts, sessions and document records. Implementations make every write
@@ -248,4 +276,8 @@ pub trait MetadataStore: Send + Sync + 'static {
 
     /// Makes every write so far durable (shared by concurrent callers).
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// Writes a small value durably: whether the store can take writes now
+    /// ([`StoreError::Stuck`] if not, although its file system can).
+    fn probe(&self) -> Result<(), StoreError>;
 }

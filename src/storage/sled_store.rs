@@ -9,6 +9,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -55,13 +56,10 @@ const BLOB_DIR: &str = "blobs";
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
-        StoreError::Backend(e.to_string())
-    }
-}
-
-impl From<std::io::Error> for StoreError {
-    fn from(e: std::io::Error) -> Self {
-        StoreError::Backend(e.to_string())
+        match e {
+            sled::Error::Io(io) => io.into(),
+            other => StoreError::Backend(other.to_string()),
+        }
     }
 }
 
@@ -148,8 +146,8 @@ impl SledStore {
     fn fsync_files(&self) -> Result<(), StoreError> {
         for entry in std::fs::read_dir(&self.dir)? {
             let path = entry?.path();
-            if path.is_file() {
-                File::open(&path)?.sync_all()?;
+            if path.is_file() && path.file_name() != Some(SCRATCH_FILE.as_ref()) {
+                sync_if_present(&path)?;
             }
         }
         let blobs = self.dir.join(BLOB_DIR);
@@ -160,7 +158,7 @@ impl SledStore {
             for entry in std::fs::read_dir(&blobs)? {
                 let path = entry?.path();
                 if !synced.contains(&path) {
-                    File::open(&path)?.sync_all()?;
+                    sync_if_present(&path)?;
                     new_blob = true;
                 }
                 present.insert(path);
@@ -503,6 +501,53 @@ impl MetadataStore for SledStore {
 
     fn flush(&self) -> Result<(), StoreError> {
         self.make_durable()
+    }
+
+    fn probe(&self) -> Result<(), StoreError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let written = self
+            .jmeta
+            .insert(PROBE_KEY, &now.to_be_bytes())
+            .map_err(StoreError::from)
+            .and_then(|_| self.make_durable());
+        match written {
+            Ok(()) => Ok(()),
+            // sled 0.34 keeps the first error of its log writer and returns it to
+            // every later call: if the same directory takes a plain file now, only
+            // opening the database again will help.
+            Err(e) if self.scratch_write().is_ok() => Err(StoreError::Stuck(e.to_string())),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// fsyncs a file; one removed meanwhile (sled replaces its snapshots) needs none.
+fn sync_if_present(path: &Path) -> Result<(), StoreError> {
+    match File::open(path) {
+        Ok(f) => Ok(f.sync_all()?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+const PROBE_KEY: &[u8] = b"ready-probe";
+const SCRATCH_FILE: &str = "ready-probe";
+const SCRATCH_BYTES: usize = 256 * 1024;
+
+impl SledStore {
+    /// Writes, fsyncs and removes a plain file beside the database.
+    fn scratch_write(&self) -> std::io::Result<()> {
+        let path = self.dir.join(SCRATCH_FILE);
+        let written = File::create(&path).and_then(|mut f| {
+            f.write_all(&vec![0u8; SCRATCH_BYTES])?;
+            f.sync_all()
+        });
+        let removed = std::fs::remove_file(&path);
+        written?;
+        removed
     }
 }
 

@@ -262,16 +262,29 @@ impl Vault {
                 let take = (AGE_MAGIC.len() - head.len()).min(chunk.len());
                 head.extend_from_slice(&chunk[..take]);
                 if !AGE_MAGIC.starts_with(&head) {
+                    drop(staged);
+                    self.drain(&mut body, total).await;
                     return Err(VaultError::NotAgeFile);
                 }
             }
             hash.update(&chunk);
-            staged.write(&chunk).await?;
+            if let Err(e) = staged.write(&chunk).await {
+                // A full disk: the rest of the body is read and dropped, so that
+                // the client reads the refusal rather than a broken connection.
+                drop(staged);
+                self.note_io_error(&e);
+                self.drain(&mut body, total).await;
+                return Err(e.into());
+            }
         }
         if head.len() < AGE_MAGIC.len() {
             return Err(VaultError::NotAgeFile);
         }
-        Ok((staged.finish().await?, hash.finish_hex()))
+        let size = staged
+            .finish()
+            .await
+            .inspect_err(|e| self.note_io_error(e))?;
+        Ok((size, hash.finish_hex()))
     }
 
     async fn next_chunk<S, E>(&self, body: &mut S) -> Result<Option<Chunk>, VaultError>
@@ -340,6 +353,7 @@ impl Vault {
             (BlobPart::OwnerEnvelope, req.owner_envelope.as_slice()),
         ];
         if let Err(e) = self.blobs.publish(&req.upload, &id, &parts).await {
+            self.note_io_error(&e);
             self.blobs.discard(&req.upload).await.ok();
             self.blobs.delete(&id).await.ok();
             return Err(e.into());
@@ -363,12 +377,16 @@ impl Vault {
         if let Err(e) = inserted {
             // A failed write may still have landed (the flush failed after it): the
             // blob goes only when the record certainly does not exist; otherwise
-            // orphan collection decides later, against the store.
+            // it stays (orphan collection decides later, against the store) and
+            // the citizen is told the truth: it may have been saved.
             let key = id.clone();
-            if let Ok(None) = self.store(move |m| m.document(&key)).await {
-                self.blobs.delete(&id).await.ok();
-            }
-            return Err(e);
+            return match self.store(move |m| m.document(&key)).await {
+                Ok(None) => {
+                    self.blobs.delete(&id).await.ok();
+                    Err(e)
+                }
+                Ok(Some(_)) | Err(_) => Err(VaultError::WriteInDoubt(e.to_string())),
+            };
         }
         let entry = Entry::new(&who.user, JAction::Upload, Phase::Done)
             .on(&id)

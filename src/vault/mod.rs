@@ -12,6 +12,8 @@ mod consent;
 mod documents;
 pub use documents::{Delivery, Served};
 mod erasure;
+mod health;
+pub use health::StoreState;
 pub mod journal;
 
 use std::collections::HashMap;
@@ -157,6 +159,12 @@ pub enum VaultError {
     AdminUnauthorized,
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The disk (or the file system's quota) is full.
+    #[error("storage full: {0}")]
+    StorageFull(String),
+    /// A write failed in a way that leaves it unknown whether it landed.
+    #[error("write in doubt: {0}")]
+    WriteInDoubt(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -173,13 +181,19 @@ impl From<StoreError> for VaultError {
             }
             StoreError::Corrupt(m) => VaultError::Internal(m),
             StoreError::Backend(m) => VaultError::Unavailable(m),
+            StoreError::Full(m) => VaultError::StorageFull(m),
+            StoreError::Stuck(m) => VaultError::Unavailable(m),
         }
     }
 }
 
 impl From<std::io::Error> for VaultError {
     fn from(e: std::io::Error) -> Self {
-        VaultError::Unavailable(e.to_string())
+        if crate::storage::is_full(&e) {
+            VaultError::StorageFull(e.to_string())
+        } else {
+            VaultError::Unavailable(e.to_string())
+        }
     }
 }
 
@@ -217,6 +231,11 @@ pub struct Vault {
     arriving: Mutex<HashMap<String, usize>>,
     journal: Arc<journal::JournalKeys>,
     journal_fault: std::sync::atomic::AtomicBool,
+    /// A store call failed since the stores last proved they work.
+    store_failed: std::sync::atomic::AtomicBool,
+    /// The last readiness diagnosis (when, what), and the lock probes take.
+    diagnosis: Mutex<Option<(i64, StoreState)>>,
+    probing: tokio::sync::Mutex<()>,
 }
 
 impl Vault {
@@ -250,6 +269,9 @@ impl Vault {
             arriving: Mutex::new(HashMap::new()),
             journal: Arc::new(journal),
             journal_fault: std::sync::atomic::AtomicBool::new(false),
+            store_failed: std::sync::atomic::AtomicBool::new(false),
+            diagnosis: Mutex::new(None),
+            probing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -281,7 +303,10 @@ impl Vault {
         tokio::task::spawn_blocking(move || f(meta.as_ref()))
             .await
             .map_err(|e| VaultError::Internal(e.to_string()))?
-            .map_err(VaultError::from)
+            .map_err(|e| {
+                self.note_store_error(&e);
+                VaultError::from(e)
+            })
     }
 
     /// Like [`Vault::store`], with what a missing record means here.
@@ -293,7 +318,10 @@ impl Vault {
         let meta = Arc::clone(&self.meta);
         match tokio::task::spawn_blocking(move || f(meta.as_ref())).await {
             Ok(Err(StoreError::NotFound)) => Err(missing),
-            Ok(other) => other.map_err(VaultError::from),
+            Ok(other) => other.map_err(|e| {
+                self.note_store_error(&e);
+                VaultError::from(e)
+            }),
             Err(e) => Err(VaultError::Internal(e.to_string())),
         }
     }

@@ -10,7 +10,7 @@ use coffre::crypto::server::{LogKey, ServerSecret};
 use coffre::crypto::SecretString;
 use coffre::storage::fs::FsBlobStore;
 use coffre::storage::sled_store::SledStore;
-use coffre::storage::{BlobPart, BlobStore};
+use coffre::storage::{BlobPart, BlobStore, MetadataStore};
 use coffre::vault::clock::ManualClock;
 use coffre::vault::journal::JournalKeys;
 use coffre::vault::{Limits, Vault, VaultError};
@@ -23,10 +23,15 @@ struct World {
 }
 
 fn world() -> World {
+    world_with(|sled| Arc::new(sled))
+}
+
+/// A world whose metadata store is `wrap` around the real one.
+fn world_with(wrap: impl FnOnce(SledStore) -> Arc<dyn MetadataStore>) -> World {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(1_800_000_000_000));
     let blobs = Arc::new(FsBlobStore::open(&dir.path().join("blobs")).unwrap());
-    let meta = Arc::new(SledStore::open(&dir.path().join("meta")).unwrap());
+    let meta = wrap(SledStore::open(&dir.path().join("meta")).unwrap());
     let vault = Vault::new(
         meta,
         blobs.clone(),
@@ -259,4 +264,172 @@ async fn checkpoints_only_ever_extend() {
     // A note signed by another key does not verify.
     let other = JournalKeys::new(LogKey::generate(), "test.example");
     assert!(coffre::journal::checkpoint::verify(&second, &other.verifier_key()).is_err());
+}
+
+/// The real store, except that a document insert can fail after it was written (a
+/// flush that failed) or before.
+struct Flaky {
+    inner: SledStore,
+    insert: Arc<std::sync::Mutex<InsertFault>>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum InsertFault {
+    None,
+    AfterWrite,
+    BeforeWrite,
+}
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(&self, $($arg: $ty),*) -> $ret { self.inner.$name($($arg),*) })*
+    };
+}
+
+use coffre::storage::{
+    AccountRecord, EnrolmentRecord, GrantRecord, JournalAppend, JournalRecord, RequestRecord,
+    SessionRecord, StoreError, SubjectHead,
+};
+type R<T> = Result<T, StoreError>;
+
+impl MetadataStore for Flaky {
+    fn insert_document(
+        &self,
+        doc: &coffre::storage::DocumentRow,
+        quota: &coffre::api::Quota,
+    ) -> R<()> {
+        let fault = *self.insert.lock().unwrap();
+        match fault {
+            InsertFault::None => self.inner.insert_document(doc, quota),
+            InsertFault::BeforeWrite => Err(StoreError::Backend("write refused".into())),
+            InsertFault::AfterWrite => {
+                self.inner.insert_document(doc, quota)?;
+                Err(StoreError::Backend("flush failed".into()))
+            }
+        }
+    }
+    fn update_account(&self, user: &str, change: &(dyn Fn(&mut AccountRecord) + Sync)) -> R<()> {
+        self.inner.update_account(user, change)
+    }
+    fn update_grant(&self, id: &str, change: &(dyn Fn(&mut GrantRecord) + Sync)) -> R<()> {
+        self.inner.update_grant(id, change)
+    }
+    fn update_request(&self, id: &str, change: &(dyn Fn(&mut RequestRecord) + Sync)) -> R<()> {
+        self.inner.update_request(id, change)
+    }
+    delegate! {
+        insert_account(a: &AccountRecord) -> R<()>;
+        account(user: &str) -> R<Option<AccountRecord>>;
+        put_session(d: &[u8; 32], s: &SessionRecord) -> R<()>;
+        session(d: &[u8; 32]) -> R<Option<SessionRecord>>;
+        delete_session(d: &[u8; 32]) -> R<()>;
+        delete_sessions_of(user: &str) -> R<usize>;
+        purge_sessions(now_ms: i64) -> R<usize>;
+        document(id: &str) -> R<Option<coffre::storage::DocumentRow>>;
+        documents_of(owner: &str) -> R<Vec<coffre::storage::DocumentRow>>;
+        delete_document(id: &str) -> R<Option<coffre::storage::DocumentRow>>;
+        document_ids() -> R<std::collections::HashSet<String>>;
+        accounts() -> R<Vec<AccountRecord>>;
+        put_enrolment(d: &[u8; 32], e: &EnrolmentRecord) -> R<()>;
+        take_enrolment(d: &[u8; 32]) -> R<Option<EnrolmentRecord>>;
+        enrolments() -> R<Vec<EnrolmentRecord>>;
+        insert_grant(g: &GrantRecord) -> R<()>;
+        grant(id: &str) -> R<Option<GrantRecord>>;
+        grants_of(user: &str) -> R<Vec<GrantRecord>>;
+        grants_with_envelopes() -> R<Vec<GrantRecord>>;
+        insert_request(r: &RequestRecord) -> R<()>;
+        request(id: &str) -> R<Option<RequestRecord>>;
+        requests_of(user: &str) -> R<Vec<RequestRecord>>;
+        journal_size() -> R<u64>;
+        journal_node(level: u32, index: u64) -> R<Option<[u8; 32]>>;
+        journal_head(subject: &[u8; 32]) -> R<Option<SubjectHead>>;
+        journal_append(a: &JournalAppend) -> R<()>;
+        journal_entry(index: u64) -> R<Option<JournalRecord>>;
+        journal_entries_of(subject: &[u8; 32]) -> R<Vec<u64>>;
+        journal_checkpoint() -> R<Option<String>>;
+        put_journal_checkpoint(note: &str) -> R<()>;
+        journal_forget_details(subject: &[u8; 32]) -> R<usize>;
+        delete_account(user: &str) -> R<()>;
+        flush() -> R<()>;
+        probe() -> R<()>;
+    }
+}
+
+/// Uploads a small age-looking payload as alice and commits it, signed by her.
+async fn add_signed(
+    w: &World,
+    alice: &coffre::vault::Principal,
+    identity: &coffre::crypto::identity::Identity,
+) -> Result<coffre::api::CommitResponse, VaultError> {
+    use coffre::api::{CommitRequest, DocumentSeal};
+    use coffre::crypto::{hex, sha256};
+    let body = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(
+        bytes::Bytes::from_static(b"age-encryption.org/v1\n-> X25519 payload"),
+    )]);
+    let up = w.vault.upload(alice, body).await.unwrap();
+    let sealed = b"age-encryption.org/v1\nsealed".to_vec();
+    let sealed_sha256 = hex(&sha256(&sealed));
+    let seal = DocumentSeal {
+        origin: "test.example/journal/v1",
+        id: &up.document,
+        owner: "alice",
+        size: up.size,
+        payload_sha256: &up.payload_sha256,
+        meta_sha256: &sealed_sha256,
+        envelope_sha256: &sealed_sha256,
+    };
+    let request = CommitRequest {
+        upload: up.upload.clone(),
+        meta: sealed.clone().into(),
+        owner_envelope: sealed.into(),
+        signature: identity.sign(&seal.canonical()).to_vec().into(),
+    };
+    w.vault.commit(alice, request).await
+}
+
+#[tokio::test]
+async fn a_commit_that_failed_keeps_its_payload_unless_its_record_is_certainly_absent() {
+    use coffre::api::Role;
+    use coffre::vault::Principal;
+    let fault = Arc::new(std::sync::Mutex::new(InsertFault::None));
+    let control = Arc::clone(&fault);
+    let w = world_with(move |sled| {
+        Arc::new(Flaky {
+            inner: sled,
+            insert: control,
+        })
+    });
+    let pass = SecretString::from("passphrase!".to_owned());
+    let (req, identity, _) = coffre::client::account::registration("alice", &pass).unwrap();
+    w.vault.register(req, "127.0.0.1").await.unwrap();
+    let alice = Principal {
+        user: "alice".into(),
+        role: Role::Citizen,
+        enabled: true,
+    };
+
+    // The record landed, its flush failed: the citizen hears "in doubt", and the
+    // document is whole (before, its payload was deleted under a listed record).
+    *fault.lock().unwrap() = InsertFault::AfterWrite;
+    assert!(matches!(
+        add_signed(&w, &alice, &identity).await,
+        Err(VaultError::WriteInDoubt(_))
+    ));
+    let listed = w.vault.list(&alice).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(w.vault.content(&alice, &listed[0].id).await.is_ok());
+
+    // Refused before anything was written: nothing listed, nothing left behind.
+    *fault.lock().unwrap() = InsertFault::BeforeWrite;
+    assert!(matches!(
+        add_signed(&w, &alice, &identity).await,
+        Err(VaultError::Unavailable(_))
+    ));
+    assert_eq!(w.vault.list(&alice).await.unwrap().len(), 1);
+    assert_eq!(w.blobs.documents().await.unwrap().len(), 1);
+    assert!(w.blobs.staged().await.unwrap().is_empty());
+
+    *fault.lock().unwrap() = InsertFault::None;
+    add_signed(&w, &alice, &identity).await.unwrap();
+    assert_eq!(w.vault.list(&alice).await.unwrap().len(), 2);
 }

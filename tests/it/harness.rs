@@ -37,6 +37,27 @@ impl Daemon {
         Daemon::launch(dir, data, config_path, None)
     }
 
+    /// Starts with its data directory at `data` (on a file system of the test's
+    /// choosing).
+    pub fn start_in(data: PathBuf) -> Daemon {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        Daemon::launch(dir, data, None, None)
+    }
+
+    /// Waits up to `limit` for the daemon to exit on its own; its status if it did.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            let child = self.child.as_mut().expect("daemon running");
+            if let Some(status) = child.try_wait().unwrap() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
     /// Starts under `strace`, tracing every write, fsync, rename and unlink of the
     /// daemon and its threads (file descriptors shown with their paths) into `trace`.
     pub fn start_traced(trace: &Path) -> Daemon {
@@ -149,7 +170,8 @@ impl Daemon {
         c.wait().unwrap()
     }
 
-    /// Starts again on the same data directory (new port).
+    /// Starts again on the same data directory (new port), after a crash if it
+    /// is still running.
     pub fn restart(mut self) -> Daemon {
         self.crash();
         let dir = std::sync::Arc::clone(&self._dir);

@@ -7,6 +7,7 @@ mod cli;
 mod concurrency;
 mod connections;
 mod consent;
+mod disk_full;
 mod documents;
 mod domain;
 mod durability;

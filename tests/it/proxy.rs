@@ -18,7 +18,12 @@ use crate::harness::{agent, Daemon};
 
 /// What the hostile server does to one answer: given the request's method and path
 /// (with its query) and the real answer's status and body, the answer to send.
+/// Status [`DROP`] closes the connection without an answer (after the request
+/// reached the real server).
 pub type Rewrite = dyn Fn(&str, &str, u16, Vec<u8>) -> (u16, Vec<u8>) + Send + Sync;
+
+/// The status that makes the proxy drop the connection instead of answering.
+pub const DROP: u16 = 0;
 
 /// A running proxy; stops with the test process.
 pub struct Proxy {
@@ -146,6 +151,11 @@ async fn forward(
         Some(f) => f(&method, &path, status, answer),
         None => (status, answer),
     };
+    if status == DROP {
+        // Unwinding ends the connection's task: the client reads no answer at all
+        // (resume_unwind skips the panic message).
+        std::panic::resume_unwind(Box::new("connection dropped by the test"));
+    }
     let mut response = Response::new(Body::from(answer));
     *response.status_mut() = StatusCode::from_u16(status).unwrap();
     let content_type = content_type.unwrap_or(HeaderValue::from_static("application/json"));

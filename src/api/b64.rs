@@ -55,6 +55,19 @@ impl<'de> Deserialize<'de> for Bytes {
     }
 }
 
+/// In the OpenAPI description: a base64 string.
+impl utoipa::PartialSchema for Bytes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .content_encoding("base64")
+            .pattern(Some("^[A-Za-z0-9+/]*={0,2}$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Bytes {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ pub const MAX_PURPOSE_CHARS: usize = 200;
 pub const MAX_GRANT_DOCUMENTS: usize = 100;
 
 /// The operator's request to enrol a mediator.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MediatorDraft {
     pub user: String,
     pub name: String,
@@ -22,7 +22,7 @@ pub struct MediatorDraft {
 
 /// A one-time enrolment code, handed to the mediator out of band. Its `Debug`
 /// leaves out the code.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolmentCode {
     pub code: String,
     pub expires_ms: i64,
@@ -37,7 +37,7 @@ impl std::fmt::Debug for EnrolmentCode {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MediatorState {
     /// Enrolment code issued, not used yet.
@@ -47,7 +47,7 @@ pub enum MediatorState {
 }
 
 /// A mediator as the operator sees it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MediatorSummary {
     pub user: String,
     pub name: String,
@@ -58,7 +58,7 @@ pub struct MediatorSummary {
 
 /// A mediator turning an enrolment code into an account (keys made on the device).
 /// Its `Debug` leaves out the code.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolRequest {
     pub code: String,
     pub account: RegisterRequest,
@@ -74,7 +74,7 @@ impl std::fmt::Debug for EnrolRequest {
 }
 
 /// What a citizen's client learns of a mediator before sharing.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MediatorCard {
     pub user: String,
     pub name: String,
@@ -83,7 +83,7 @@ pub struct MediatorCard {
 }
 
 /// A consent grant: the record the citizen's key signs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Grant {
     /// The deployment's journal origin: a grant means nothing elsewhere.
     pub origin: String,
@@ -171,14 +171,14 @@ impl Grant {
 }
 
 /// One document's key, sealed to the mediator's recipient.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GrantEnvelope {
     pub document: String,
     pub envelope: Bytes,
 }
 
 /// A signed grant with its envelopes, as the citizen's client sends it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GrantRequest {
     pub grant: Grant,
     /// Ed25519 signature of [`Grant::canonical`] by the citizen's signing key.
@@ -189,13 +189,13 @@ pub struct GrantRequest {
     pub request: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GrantCreated {
     pub grant: String,
     pub expires_ms: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantState {
     /// Signed for a later start.
@@ -217,7 +217,7 @@ impl GrantState {
 }
 
 /// A grant as its citizen (or its mediator) sees it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GrantView {
     pub grant: Grant,
     pub signature: Bytes,
@@ -232,7 +232,7 @@ pub struct GrantView {
 }
 
 /// A document shared with the calling mediator.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SharedDocument {
     pub id: String,
     pub size: u64,
@@ -250,7 +250,7 @@ pub struct SharedDocument {
 }
 
 /// A mediator asking a citizen for papers of a category.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessRequestDraft {
     pub citizen: String,
     pub category: Category,
@@ -258,7 +258,7 @@ pub struct AccessRequestDraft {
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestState {
     Pending,
@@ -267,7 +267,7 @@ pub enum RequestState {
 }
 
 /// An access request as its citizen sees it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessRequestView {
     pub id: String,
     /// The citizen asked (what the mediator who asked needs to see).
@@ -283,13 +283,13 @@ pub struct AccessRequestView {
     pub grant: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessRequestCreated {
     pub request: String,
 }
 
 /// The operator's overview: counts only, no personal data.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdminStatus {
     pub citizens: u64,
     pub mediators: u64,

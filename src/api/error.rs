@@ -4,12 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 /// `{"error":{"code","message"}}`
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
@@ -124,6 +124,19 @@ codes! {
     RegistrationClosed => "registration_closed",
     CitizenKeysChanged => "citizen_keys_changed",
 }
+
+/// In the OpenAPI description: one of the stable codes (clients must also accept
+/// codes added later).
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorCode {}
 
 impl Serialize for ErrorCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

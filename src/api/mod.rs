@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub const API_PREFIX: &str = "/v1";
 
 /// Argon2id parameters of a citizen's client-side key derivation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KdfParams {
     /// Memory cost in KiB.
     pub m_kib: u32,
@@ -55,7 +55,7 @@ impl KdfParams {
 }
 
 /// An account's role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Citizen,
@@ -80,7 +80,7 @@ pub fn plain_text(s: &str, lines: bool) -> bool {
 }
 
 /// The public half of an account's keys.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PublicKeys {
     /// age X25519 recipient (`age1…`).
     pub age_recipient: String,
@@ -92,14 +92,14 @@ pub struct PublicKeys {
 }
 
 /// The account's identity, wrapped under the KEK with XChaCha20-Poly1305.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WrappedIdentity {
     pub nonce: Bytes,
     pub ciphertext: Bytes,
 }
 
 /// What the server stores to let a passphrase unlock an account.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PassphraseCredentials {
     pub salt: Bytes,
     pub kdf: KdfParams,
@@ -109,7 +109,7 @@ pub struct PassphraseCredentials {
 }
 
 /// What the server stores to let a recovery kit unlock an account.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecoveryCredentials {
     /// age recipient of the recovery identity printed in the kit.
     pub recipient: String,
@@ -119,7 +119,7 @@ pub struct RecoveryCredentials {
     pub auth_key: Bytes,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
     pub user: String,
     pub keys: PublicKeys,
@@ -127,25 +127,25 @@ pub struct RegisterRequest {
     pub recovery: RecoveryCredentials,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PreloginRequest {
     pub user: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PreloginResponse {
     pub salt: Bytes,
     pub kdf: KdfParams,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub user: String,
     pub auth_key: Bytes,
 }
 
 /// Answer to a successful login or registration. Its `Debug` leaves out the token.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionResponse {
     pub user: String,
     pub role: Role,
@@ -174,12 +174,12 @@ impl std::fmt::Debug for SessionResponse {
 }
 
 /// The session's sealing key, fetched by the device at each command.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionKeyResponse {
     pub session_key: Bytes,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountResponse {
     pub user: String,
     pub role: Role,
@@ -189,40 +189,40 @@ pub struct AccountResponse {
 }
 
 /// What a vault holds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Usage {
     pub bytes: u64,
     pub documents: u64,
 }
 
 /// What a vault may hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Quota {
     pub bytes: u64,
     pub documents: u64,
     pub max_document_bytes: u64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChangePassphraseRequest {
     /// Proof of the current passphrase.
     pub current_auth_key: Bytes,
     pub passphrase: PassphraseCredentials,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecoveryEnvelopeRequest {
     pub user: String,
     pub recovery_auth_key: Bytes,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecoveryEnvelopeResponse {
     pub envelope: Bytes,
     pub keys: PublicKeys,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecoverRequest {
     pub user: String,
     pub recovery_auth_key: Bytes,
@@ -232,7 +232,7 @@ pub struct RecoverRequest {
 }
 
 /// Answer to a finished upload: the staged ciphertext, not yet a document.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UploadResponse {
     pub upload: String,
     pub size: u64,
@@ -243,7 +243,7 @@ pub struct UploadResponse {
 }
 
 /// Turns a staged upload into a visible document.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CommitRequest {
     pub upload: String,
     /// [`DocumentMeta`] as JSON, age-encrypted to the document key.
@@ -287,13 +287,13 @@ impl DocumentSeal<'_> {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CommitResponse {
     pub id: String,
 }
 
 /// A document as the server knows it: ids, sizes, times and sealed bytes.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentRecord {
     pub id: String,
     /// Ciphertext size in bytes.
@@ -316,7 +316,7 @@ pub struct DocumentRecord {
 }
 
 /// The plaintext inside a document's sealed metadata; built and read by clients only.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentMeta {
     pub title: String,
     pub category: Category,
@@ -332,7 +332,7 @@ pub struct DocumentMeta {
 }
 
 /// Typed paper categories.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Identity,
@@ -382,7 +382,7 @@ impl Category {
 }
 
 /// Answer of the health endpoint.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     pub status: String,
     pub version: String,
@@ -391,7 +391,7 @@ pub struct Health {
 /// The journal's verifier key, as clients pin it.
 /// A citizen accepting a change of journal (a new log key, or a restore from a
 /// backup) after her client showed her what changed; recorded in her chain.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrustChangeRequest {
     /// The verifier key her device had pinned.
     pub previous_key: String,
@@ -403,26 +403,26 @@ pub struct TrustChangeRequest {
     pub missing: u64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JournalKeyInfo {
     pub origin: String,
     pub vkey: String,
 }
 
 /// The latest signed checkpoint (a C2SP signed note).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckpointResponse {
     pub checkpoint: String,
 }
 
 /// A consistency proof between two tree sizes.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConsistencyResponse {
     pub proof: Vec<Bytes>,
 }
 
 /// One of the caller's entries, with its inclusion proof.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProvedEntry {
     pub index: u64,
     pub leaf: Bytes,
@@ -431,7 +431,7 @@ pub struct ProvedEntry {
 }
 
 /// The caller's entries against a tree size.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JournalPage {
     pub size: u64,
     pub entries: Vec<ProvedEntry>,
@@ -441,7 +441,7 @@ pub struct JournalPage {
 }
 
 /// An inclusion proof for one leaf, public, for monitors and witnesses.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InclusionResponse {
     pub index: u64,
     pub size: u64,
@@ -453,7 +453,7 @@ pub struct InclusionResponse {
 pub const MAX_JOURNAL_PAGE: u64 = 256;
 
 /// What the full audit found.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditReport {
     pub size: u64,
     pub subjects: u64,
@@ -463,13 +463,13 @@ pub struct AuditReport {
 }
 
 /// Proof of the passphrase for an irreversible action (deleting the account).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfirmRequest {
     pub auth_key: Bytes,
 }
 
 /// What an account deletion removed.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeletionReport {
     pub documents: u64,
     pub grants_ended: u64,

@@ -24,6 +24,14 @@ use crate::api::{
     LoginRequest, MediatorDraft, PreloginRequest, RecoverRequest, RecoveryEnvelopeRequest,
     RegisterRequest, TrustChangeRequest,
 };
+// Named in the OpenAPI description only.
+#[allow(unused_imports)]
+use crate::api::{
+    AccessRequestCreated, AccessRequestView, AccountResponse, AdminStatus, AuditReport,
+    CommitResponse, DeletionReport, DocumentRecord, EnrolmentCode, ErrorBody, GrantCreated,
+    GrantView, InclusionResponse, JournalPage, MediatorCard, MediatorSummary, PreloginResponse,
+    RecoveryEnvelopeResponse, SessionKeyResponse, SessionResponse, SharedDocument, UploadResponse,
+};
 use crate::crypto::server::{same_digest, token_digest};
 use crate::messages::Lang;
 use crate::vault::{Principal, StoreState, Vault};
@@ -204,6 +212,7 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/journal/accept-change", post(journal_accept_change))
         .route("/v1/admin/journal/verify", post(journal_verify))
         .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -288,6 +297,12 @@ async fn request_deadline(State(state): Shared, req: Request, next: Next) -> Res
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    description = "Liveness: the process answers.",
+    responses((status = 200, description = "Done", body = Health), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn health() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
@@ -297,6 +312,12 @@ async fn health() -> Json<Health> {
 
 /// Readiness: 200 when both stores take a durable write, else 503 with the reason
 /// (`storage_full`, or `unavailable`). Liveness stays `/v1/health`.
+#[utoipa::path(
+    get,
+    path = "/v1/ready",
+    description = "Readiness: both stores take a durable write now (503 otherwise).",
+    responses((status = 200, description = "Done", body = Health), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn ready(State(s): Shared) -> Response {
     let code = match s.vault.store_state().await {
         StoreState::Ready => {
@@ -314,6 +335,13 @@ async fn ready(State(s): Shared) -> Response {
     answer
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/prelogin",
+    description = "The salt and Argon2id parameters of a name (made up for unknown names).",
+    request_body = PreloginRequest,
+    responses((status = 200, description = "Done", body = PreloginResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn prelogin(
     State(s): Shared,
     ApiJson(req): ApiJson<PreloginRequest>,
@@ -321,6 +349,13 @@ async fn prelogin(
     Ok(Json(s.vault.prelogin(&req.user).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts",
+    description = "Opens a citizen's vault.",
+    request_body = RegisterRequest,
+    responses((status = 201, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn register(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
@@ -332,6 +367,13 @@ async fn register(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/sessions",
+    description = "Logs in with the key derived from the passphrase.",
+    request_body = LoginRequest,
+    responses((status = 200, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn login(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
@@ -340,20 +382,49 @@ async fn login(
     Ok(Json(s.vault.login(req, &addr.ip()).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/sessions/current",
+    description = "Ends this session (its key is forgotten).",
+    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn logout(State(s): Shared, who: Authed) -> Result<StatusCode, ApiError> {
     s.vault.logout(&who.principal, &who.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/sessions/current/key",
+    description = "The key that seals the identity on the device for this session.",
+    responses((status = 200, description = "Done", body = SessionKeyResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn session_key(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
     let session_key = s.vault.session_key(&who.token).await?;
     Ok(Json(crate::api::SessionKeyResponse { session_key }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/account",
+    description = "The account: role, keys, usage and quota.",
+    responses((status = 200, description = "Done", body = AccountResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn whoami(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.account(&who.principal).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/account/passphrase",
+    description = "Changes the passphrase (the identity wrapped anew).",
+    request_body = ChangePassphraseRequest,
+    responses((status = 200, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn change_passphrase(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
@@ -366,6 +437,13 @@ async fn change_passphrase(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/recovery/envelope",
+    description = "The identity sealed to the recovery key, for the kit's holder.",
+    request_body = RecoveryEnvelopeRequest,
+    responses((status = 200, description = "Done", body = RecoveryEnvelopeResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn recovery_envelope(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
@@ -374,6 +452,13 @@ async fn recovery_envelope(
     Ok(Json(s.vault.recovery_envelope(req, &addr.ip()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/recovery",
+    description = "Sets a new passphrase with the recovery kit.",
+    request_body = RecoverRequest,
+    responses((status = 200, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn recover(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
@@ -382,6 +467,14 @@ async fn recover(
     Ok(Json(s.vault.recover(req, &addr.ip()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/uploads",
+    description = "Streams an age payload (application/octet-stream); commit it next.",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, description = "Done", body = UploadResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn upload(
     State(s): Shared,
     who: Authed,
@@ -399,6 +492,14 @@ async fn upload(
     Ok((StatusCode::CREATED, Json(done)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/documents",
+    description = "Makes an upload a document, with its sealed metadata and the owner's seal.",
+    request_body = CommitRequest,
+    responses((status = 201, description = "Done", body = CommitResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn commit(
     State(s): Shared,
     who: Authed,
@@ -410,10 +511,25 @@ async fn commit(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents",
+    description = "The citizen's documents (sealed metadata).",
+    responses((status = 200, description = "Done", body = Vec<DocumentRecord>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn list(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.list(&who.principal).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}",
+    description = "One document's record.",
+    params(("id" = String, Path, description = "A document, grant or request id")),
+    responses((status = 200, description = "Done", body = DocumentRecord), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn document(
     State(s): Shared,
     who: Authed,
@@ -422,6 +538,14 @@ async fn document(
     Ok(Json(s.vault.document(&who.principal, &id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/content",
+    description = "The age payload (application/octet-stream).",
+    params(("id" = String, Path, description = "A document, grant or request id")),
+    responses((status = 200, description = "The payload", content_type = "application/octet-stream", body = Vec<u8>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn content(
     State(s): Shared,
     who: Authed,
@@ -496,6 +620,14 @@ impl Drop for Delivering {
     }
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/documents/{id}",
+    description = "Deletes a document.",
+    params(("id" = String, Path, description = "A document, grant or request id")),
+    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn delete(
     State(s): Shared,
     who: Authed,
@@ -505,6 +637,13 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/enrol",
+    description = "A mediator activates her account with the one-time code.",
+    request_body = EnrolRequest,
+    responses((status = 201, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn enrol(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
@@ -516,6 +655,14 @@ async fn enrol(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/mediators/{user}",
+    description = "A mediator's card: name, structure, keys and binding.",
+    params(("user" = String, Path, description = "A user name")),
+    responses((status = 200, description = "Done", body = MediatorCard), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn mediator_card(
     State(s): Shared,
     who: Authed,
@@ -524,6 +671,14 @@ async fn mediator_card(
     Ok(Json(s.vault.mediator_card(&who.principal, &user).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/grants",
+    description = "A citizen shares documents with a mediator (a signed grant).",
+    request_body = GrantRequest,
+    responses((status = 201, description = "Done", body = GrantCreated), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn create_grant(
     State(s): Shared,
     who: Authed,
@@ -535,10 +690,25 @@ async fn create_grant(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/grants",
+    description = "Grants given (citizen) or received (mediator).",
+    responses((status = 200, description = "Done", body = Vec<GrantView>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn grants(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.grants(&who.principal).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/grants/{id}/revoke",
+    description = "Withdraws a grant.",
+    params(("id" = String, Path, description = "A document, grant or request id")),
+    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn revoke(
     State(s): Shared,
     who: Authed,
@@ -548,10 +718,25 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/shared",
+    description = "Documents shared with the mediator, with grants and seals.",
+    responses((status = 200, description = "Done", body = Vec<SharedDocument>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn shared(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.shared(&who.principal).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/requests",
+    description = "A mediator asks a citizen for a paper.",
+    request_body = AccessRequestDraft,
+    responses((status = 201, description = "Done", body = AccessRequestCreated), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn request_access(
     State(s): Shared,
     who: Authed,
@@ -563,10 +748,25 @@ async fn request_access(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/requests",
+    description = "Requests received (citizen) or sent (mediator).",
+    responses((status = 200, description = "Done", body = Vec<AccessRequestView>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn requests(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.requests(&who.principal).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/decline",
+    description = "A citizen declines a request.",
+    params(("id" = String, Path, description = "A document, grant or request id")),
+    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn decline(
     State(s): Shared,
     who: Authed,
@@ -576,6 +776,14 @@ async fn decline(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/mediators",
+    description = "The operator enrols a mediator (a one-time code).",
+    request_body = MediatorDraft,
+    responses((status = 201, description = "Done", body = EnrolmentCode), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("operator" = [])),
+)]
 async fn add_mediator(
     State(s): Shared,
     _: Operator,
@@ -584,10 +792,25 @@ async fn add_mediator(
     Ok((StatusCode::CREATED, Json(s.vault.add_mediator(req).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/admin/mediators",
+    description = "Mediators and their state.",
+    responses((status = 200, description = "Done", body = Vec<MediatorSummary>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("operator" = [])),
+)]
 async fn mediators(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.mediators().await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/mediators/{user}/disable",
+    description = "Disables a mediator and ends her grants.",
+    params(("user" = String, Path, description = "A user name")),
+    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("operator" = [])),
+)]
 async fn disable_mediator(
     State(s): Shared,
     _: Operator,
@@ -597,11 +820,19 @@ async fn disable_mediator(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/admin/status",
+    description = "Counts for the operator.",
+    responses((status = 200, description = "Done", body = AdminStatus), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("operator" = [])),
+)]
 async fn admin_status(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.status().await?))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SizeQuery {
     size: Option<u64>,
     #[serde(default)]
@@ -609,12 +840,19 @@ struct SizeQuery {
     limit: Option<u64>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RangeQuery {
     from: u64,
     to: u64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/journal/key",
+    description = "The journal's origin and verifier key.",
+    responses((status = 200, description = "Done", body = JournalKeyInfo), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn journal_key(State(s): Shared) -> Json<JournalKeyInfo> {
     let keys = s.vault.journal_keys();
     Json(JournalKeyInfo {
@@ -623,6 +861,12 @@ async fn journal_key(State(s): Shared) -> Json<JournalKeyInfo> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/journal/checkpoint",
+    description = "The latest signed checkpoint.",
+    responses((status = 200, description = "Done", body = CheckpointResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn journal_checkpoint(State(s): Shared) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(CheckpointResponse {
         checkpoint: s.vault.checkpoint().await?,
@@ -635,6 +879,13 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
         .map_err(|_| ApiError::new(ErrorCode::BadRequest))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/journal/consistency",
+    description = "A consistency proof between two tree sizes.",
+    params(RangeQuery),
+    responses((status = 200, description = "Done", body = ConsistencyResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn journal_consistency(
     State(s): Shared,
     q: Result<Query<RangeQuery>, QueryRejection>,
@@ -646,13 +897,21 @@ async fn journal_consistency(
     }))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ProofQuery {
     index: u64,
     size: Option<u64>,
 }
 
 /// Public: a monitor checks that a leaf it was shown is in the signed tree.
+#[utoipa::path(
+    get,
+    path = "/v1/journal/proof",
+    description = "A leaf and its inclusion proof, for monitors.",
+    params(ProofQuery),
+    responses((status = 200, description = "Done", body = InclusionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+)]
 async fn journal_proof(
     State(s): Shared,
     q: Result<Query<ProofQuery>, QueryRejection>,
@@ -661,6 +920,14 @@ async fn journal_proof(
     Ok(Json(s.vault.inclusion(q.index, q.size).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/journal/entries",
+    description = "A page of the caller's entries, each with its inclusion proof.",
+    params(SizeQuery),
+    responses((status = 200, description = "Done", body = JournalPage), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn journal_entries(
     State(s): Shared,
     who: Authed,
@@ -674,6 +941,14 @@ async fn journal_entries(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/journal/accept-change",
+    description = "Journals that the citizen accepted a new journal key or a restore.",
+    request_body = TrustChangeRequest,
+    responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn journal_accept_change(
     State(s): Shared,
     who: Authed,
@@ -683,15 +958,37 @@ async fn journal_accept_change(
     Ok(Json(serde_json::json!({})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/journal/verify",
+    description = "The operator's audit of the whole journal.",
+    responses((status = 200, description = "Done", body = AuditReport), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("operator" = [])),
+)]
 async fn journal_verify(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(s.vault.audit().await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/account/export",
+    description = "Journals an export made on the device.",
+    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn note_export(State(s): Shared, who: Authed) -> Result<StatusCode, ApiError> {
     s.vault.note_export(&who.principal).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/account/delete",
+    description = "Deletes the account and every paper, after the passphrase.",
+    request_body = ConfirmRequest,
+    responses((status = 200, description = "Done", body = DeletionReport), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
 async fn delete_account(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
@@ -705,6 +1002,13 @@ async fn delete_account(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    description = "Prometheus/OpenMetrics text.",
+    responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("operator" = [])),
+)]
 async fn metrics(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
     let status = s.vault.status().await?;
     let entries = s.vault.journal_size().await?;
@@ -716,4 +1020,53 @@ async fn metrics(State(s): Shared, _: Operator) -> Result<impl IntoResponse, Api
         )],
         body,
     ))
+}
+
+/// The API's description, generated from the handlers and the wire types above.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "coffre",
+        description = "A sovereign personal document vault: documents are age files encrypted on the \
+                       citizen's device; the server stores ciphertext, grants and a verifiable journal."
+    ),
+    paths(
+        health, ready, prelogin, register, login, logout, session_key, whoami, change_passphrase,
+        note_export, delete_account, recovery_envelope, recover, upload, commit, list, document,
+        content, delete, enrol, mediator_card, create_grant, grants, revoke, shared,
+        request_access, requests, decline, add_mediator, mediators, disable_mediator,
+        admin_status, journal_key, journal_checkpoint, journal_consistency, journal_entries,
+        journal_proof, journal_accept_change, journal_verify, metrics
+    ),
+    modifiers(&BearerSchemes)
+)]
+pub struct ApiDoc;
+
+/// The two bearer schemes: a session token, or the operator token.
+struct BearerSchemes;
+
+impl utoipa::Modify for BearerSchemes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        for name in ["session", "operator"] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+    }
+}
+
+/// `GET /v1/openapi.json`: public, like the code it is generated from.
+async fn openapi() -> impl IntoResponse {
+    use std::sync::OnceLock;
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| {
+        use utoipa::OpenApi;
+        let mut doc = ApiDoc::openapi();
+        doc.info.version = env!("CARGO_PKG_VERSION").into();
+        doc.to_json().unwrap_or_default()
+    });
+    ([(header::CONTENT_TYPE, "application/json")], doc.as_str())
 }

@@ -11,6 +11,7 @@ mod disk_full;
 mod documents;
 mod domain;
 mod durability;
+mod fuzz;
 mod harness;
 mod hostile;
 mod journal;

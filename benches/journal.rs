@@ -68,7 +68,11 @@ async fn appends(v: &Arc<Vault>, writers: usize, per_writer: usize) -> f64 {
     (writers * per_writer) as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn add_document(v: &Vault, (who, identity): &(Principal, Identity), bytes: usize) -> String {
+async fn add_document(
+    v: &Vault,
+    (who, identity): &(Principal, Identity),
+    bytes: usize,
+) -> coffre::api::DocumentId {
     let mut payload = b"age-encryption.org/v1\n".to_vec();
     payload.resize(bytes, 0x42);
     let body = futures_util::stream::iter(

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Bytes, Category, PublicKeys, RegisterRequest};
+use super::{Bytes, Category, DocumentId, GrantId, PublicKeys, RegisterRequest, RequestId};
 
 /// Longest grant: one year.
 pub const MAX_GRANT_MS: i64 = 365 * 24 * 3600 * 1000;
@@ -87,13 +87,13 @@ pub struct MediatorCard {
 pub struct Grant {
     /// The deployment's journal origin: a grant means nothing elsewhere.
     pub origin: String,
-    pub id: String,
+    pub id: GrantId,
     pub citizen: String,
     pub mediator: String,
     /// The mediator's age recipient as verified with the safety code.
     pub recipient: String,
     /// Document ids, sorted, without repeats.
-    pub documents: Vec<String>,
+    pub documents: Vec<DocumentId>,
     /// For each document, in the same order: `payload_sha256.meta_sha256` (hex), the
     /// very bytes the citizen consents to show.
     pub digests: Vec<String>,
@@ -173,7 +173,7 @@ impl Grant {
 /// One document's key, sealed to the mediator's recipient.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GrantEnvelope {
-    pub document: String,
+    pub document: DocumentId,
     pub envelope: Bytes,
 }
 
@@ -186,12 +186,12 @@ pub struct GrantRequest {
     pub envelopes: Vec<GrantEnvelope>,
     /// The access request this grant answers, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<String>,
+    pub request: Option<RequestId>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GrantCreated {
-    pub grant: String,
+    pub grant: GrantId,
     pub expires_ms: i64,
 }
 
@@ -234,13 +234,13 @@ pub struct GrantView {
 /// A document shared with the calling mediator.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SharedDocument {
-    pub id: String,
+    pub id: DocumentId,
     pub size: u64,
     pub added_ms: i64,
     pub meta: Bytes,
     /// The document key sealed to the mediator.
     pub envelope: Bytes,
-    pub grant: String,
+    pub grant: GrantId,
     pub citizen: String,
     pub expires_ms: i64,
     /// As signed by the citizen at upload (see [`super::DocumentSeal`]).
@@ -269,7 +269,7 @@ pub enum RequestState {
 /// An access request as its citizen sees it.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessRequestView {
-    pub id: String,
+    pub id: RequestId,
     /// The citizen asked (what the mediator who asked needs to see).
     pub citizen: String,
     pub mediator: String,
@@ -280,12 +280,12 @@ pub struct AccessRequestView {
     pub created_ms: i64,
     pub state: RequestState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grant: Option<String>,
+    pub grant: Option<GrantId>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessRequestCreated {
-    pub request: String,
+    pub request: RequestId,
 }
 
 /// The operator's overview: counts only, no personal data.
@@ -306,11 +306,14 @@ mod tests {
     fn grant() -> Grant {
         Grant {
             origin: "coffre.example/journal/v1".into(),
-            id: "0".repeat(32),
+            id: GrantId::parse(&"0".repeat(32)).unwrap(),
             citizen: "mme.b".into(),
             mediator: "agent.ccas".into(),
             recipient: "age1xyz".into(),
-            documents: vec!["a".repeat(32), "b".repeat(32)],
+            documents: vec![
+                DocumentId::parse(&"a".repeat(32)).unwrap(),
+                DocumentId::parse(&"b".repeat(32)).unwrap(),
+            ],
             digests: vec![format!("{}.{}", "1".repeat(64), "2".repeat(64)); 2],
             purpose: "RSA : dossier « é »".into(),
             not_before_ms: 1,

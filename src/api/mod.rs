@@ -7,10 +7,12 @@
 mod b64;
 mod consent;
 mod error;
+mod ids;
 
 pub use b64::Bytes;
 pub use consent::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use ids::{DocumentId, GrantId, InvalidId, RequestId, UploadId, ID_LEN, SHORT_LEN};
 
 use serde::{Deserialize, Serialize};
 
@@ -234,10 +236,10 @@ pub struct RecoverRequest {
 /// Answer to a finished upload: the staged ciphertext, not yet a document.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UploadResponse {
-    pub upload: String,
+    pub upload: UploadId,
     pub size: u64,
     /// The id the document will have once committed (so the owner can sign it).
-    pub document: String,
+    pub document: DocumentId,
     /// SHA-256 of the staged ciphertext as the server received it, hex.
     pub payload_sha256: String,
 }
@@ -245,7 +247,7 @@ pub struct UploadResponse {
 /// Turns a staged upload into a visible document.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CommitRequest {
-    pub upload: String,
+    pub upload: UploadId,
     /// [`DocumentMeta`] as JSON, age-encrypted to the document key.
     pub meta: Bytes,
     /// The document key's secret, age-encrypted to the owner's recipient.
@@ -289,13 +291,13 @@ impl DocumentSeal<'_> {
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CommitResponse {
-    pub id: String,
+    pub id: DocumentId,
 }
 
 /// A document as the server knows it: ids, sizes, times and sealed bytes.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentRecord {
-    pub id: String,
+    pub id: DocumentId,
     /// Ciphertext size in bytes.
     pub size: u64,
     pub added_ms: i64,
@@ -312,7 +314,7 @@ pub struct DocumentRecord {
     pub signature: Bytes,
     /// For a mediator, the grant that lets her see it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grant: Option<String>,
+    pub grant: Option<GrantId>,
 }
 
 /// The plaintext inside a document's sealed metadata; built and read by clients only.

@@ -73,7 +73,7 @@ pub(super) fn share(ctx: &Context, args: ShareArgs) -> Result<(), ClientError> {
             ("mediator", &mediator),
             ("count", &count.to_string()),
             ("until", &ctx.out.instant(created.expires_ms)),
-            ("grant", &created.grant[..8]),
+            ("grant", created.grant.short()),
         ],
     );
     ctx.out.say(Text::ExpiryHonesty, &[]);
@@ -123,7 +123,7 @@ pub(super) fn grants(ctx: &Context) -> Result<(), ClientError> {
                     crate::api::Role::Mediator => g.grant.citizen.clone(),
                 };
                 vec![
-                    g.grant.id[..8].to_owned(),
+                    g.grant.id.short().to_owned(),
                     other,
                     g.grant.documents.len().to_string(),
                     g.grant.purpose.clone(),
@@ -267,7 +267,7 @@ pub(super) fn shared(ctx: &Context) -> Result<(), ClientError> {
                     ),
                 };
                 vec![
-                    d.shared.id[..8].to_owned(),
+                    d.shared.id.short().to_owned(),
                     title,
                     category,
                     size,
@@ -325,7 +325,7 @@ pub(super) fn request(
         ctx.out.json(&json!({"request": created.request}));
     } else {
         ctx.out
-            .say(Text::RequestSent, &[("request", &created.request[..8])]);
+            .say(Text::RequestSent, &[("request", created.request.short())]);
     }
     Ok(())
 }
@@ -381,7 +381,7 @@ pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
                     crate::api::Role::Mediator => r.citizen.clone(),
                 };
                 vec![
-                    r.id[..8].to_owned(),
+                    r.id.short().to_owned(),
                     other,
                     category_label(r.category, ctx.out.lang).to_owned(),
                     r.message.clone(),

@@ -32,7 +32,11 @@ fn actor(ctx: &Context, e: &VerifiedEntry) -> String {
     }
 }
 
-fn sentence(ctx: &Context, e: &VerifiedEntry, titles: &HashMap<String, String>) -> Option<String> {
+fn sentence(
+    ctx: &Context,
+    e: &VerifiedEntry,
+    titles: &HashMap<crate::api::DocumentId, String>,
+) -> Option<String> {
     let l = ctx.out.lang;
     let action = e.leaf.action.as_str();
     let phase = e.leaf.phase.as_str();
@@ -90,7 +94,7 @@ fn sentence(ctx: &Context, e: &VerifiedEntry, titles: &HashMap<String, String>) 
 pub(super) fn journal(ctx: &Context) -> Result<(), ClientError> {
     let session = ctx.client.session()?;
     let entries = ctx.client.journal(&session)?;
-    let titles: HashMap<String, String> = match session.role {
+    let titles: HashMap<crate::api::DocumentId, String> = match session.role {
         crate::api::Role::Citizen => ctx
             .client
             .list(&session)?
@@ -159,7 +163,7 @@ pub(super) fn journal(ctx: &Context) -> Result<(), ClientError> {
 fn flush_run(
     ctx: &Context,
     run: Option<(&VerifiedEntry, usize)>,
-    titles: &HashMap<String, String>,
+    titles: &HashMap<crate::api::DocumentId, String>,
 ) {
     let Some((last, count)) = run else { return };
     if count == 1 {

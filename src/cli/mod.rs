@@ -654,7 +654,7 @@ fn list(ctx: &Context) -> Result<(), ClientError> {
         docs.iter()
             .map(|d| match &d.meta {
                 Some(m) => vec![
-                    d.id[..8].to_owned(),
+                    d.id.short().to_owned(),
                     m.title.clone(),
                     category_label(m.category, ctx.out.lang).to_owned(),
                     ctx.out.size(m.size),
@@ -665,7 +665,7 @@ fn list(ctx: &Context) -> Result<(), ClientError> {
                         .unwrap_or_default(),
                 ],
                 None => vec![
-                    d.id[..8].to_owned(),
+                    d.id.short().to_owned(),
                     unreadable.to_owned(),
                     String::new(),
                     ctx.out.size(d.stored_size),

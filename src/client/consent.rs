@@ -9,9 +9,10 @@ use base64::Engine;
 use super::account::Client;
 use super::{unique_prefix, ClientError, Session};
 use crate::api::{
-    AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, Category,
-    DocumentMeta, EnrolmentCode, ErrorCode, Grant, GrantCreated, GrantEnvelope, GrantRequest,
-    GrantView, MediatorCard, MediatorDraft, MediatorSummary, SharedDocument,
+    AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, Category, DocumentId,
+    DocumentMeta, EnrolmentCode, ErrorCode, Grant, GrantCreated, GrantEnvelope, GrantId,
+    GrantRequest, GrantView, MediatorCard, MediatorDraft, MediatorSummary, RequestId,
+    SharedDocument,
 };
 use crate::crypto::document::DocumentKey;
 use crate::crypto::safety::{binding_valid, matches as code_matches, safety_code};
@@ -109,7 +110,7 @@ impl Client {
                 &[("mediator", &who)],
             ));
         }
-        let mut documents: Vec<String> = draft
+        let mut documents: Vec<DocumentId> = draft
             .documents
             .iter()
             .map(|d| self.resolve(session, d))
@@ -130,7 +131,7 @@ impl Client {
         let grant = Grant {
             origin: self.origin(session)?,
             digests,
-            id: hex(&random_bytes::<16>()),
+            id: GrantId::generate(),
             citizen: session.user.clone(),
             mediator: card.user.clone(),
             recipient: card.keys.age_recipient.clone(),
@@ -177,7 +178,7 @@ impl Client {
     }
 
     /// A request id from its id or a unique prefix of it.
-    pub fn resolve_request(&self, session: &Session, id: &str) -> Result<String, ClientError> {
+    pub fn resolve_request(&self, session: &Session, id: &str) -> Result<RequestId, ClientError> {
         let requests = self.requests(session)?;
         unique_prefix(
             requests.into_iter().map(|r| r.id),

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use super::account::Client;
 use super::{unique_prefix, ClientError, Counting, Progress, Session};
 use crate::api::{
-    Category, CommitRequest, CommitResponse, DocumentMeta, DocumentRecord, DocumentSeal, ErrorCode,
-    GrantView, Role, UploadResponse,
+    Category, CommitRequest, CommitResponse, DocumentId, DocumentMeta, DocumentRecord,
+    DocumentSeal, ErrorCode, GrantView, Role, UploadResponse,
 };
 use crate::crypto::document::{ciphertext_bound, DocumentKey};
 use crate::crypto::{
@@ -28,7 +28,7 @@ pub struct NewDocument {
 /// A document of the vault as this device sees it.
 #[derive(Clone, Debug)]
 pub struct Listed {
-    pub id: String,
+    pub id: DocumentId,
     /// Ciphertext bytes on the server.
     pub stored_size: u64,
     pub added_ms: i64,
@@ -68,7 +68,7 @@ impl Client {
         size_hint: Option<u64>,
         doc: NewDocument,
         progress: &dyn Progress,
-    ) -> Result<String, ClientError> {
+    ) -> Result<DocumentId, ClientError> {
         if let Some(size) = size_hint {
             self.precheck_size(session, size)?;
         }
@@ -174,12 +174,13 @@ impl Client {
     }
 
     /// A full id from a full id or a unique prefix of at least four characters.
-    pub fn resolve(&self, session: &Session, id: &str) -> Result<String, ClientError> {
+    pub fn resolve(&self, session: &Session, id: &str) -> Result<DocumentId, ClientError> {
         let id = id.trim().to_ascii_lowercase();
-        if id.len() == 32 {
-            return Ok(id);
+        if id.len() == crate::api::ID_LEN {
+            return DocumentId::parse(&id)
+                .map_err(|_| ClientError::local(ErrorCode::DocumentNotFound, &[]));
         }
-        let ids: Vec<String> = match session.role {
+        let ids: Vec<DocumentId> = match session.role {
             Role::Citizen => {
                 let records: Vec<DocumentRecord> =
                     self.http.get_json("/v1/documents", session.token())?;
@@ -189,7 +190,7 @@ impl Client {
                 // Every document ever granted, so that an ended grant is reported as
                 // such by the server rather than as a missing document.
                 let grants: Vec<GrantView> = self.http.get_json("/v1/grants", session.token())?;
-                let mut ids: Vec<String> =
+                let mut ids: Vec<DocumentId> =
                     grants.into_iter().flat_map(|g| g.grant.documents).collect();
                 ids.sort();
                 ids.dedup();

@@ -150,11 +150,11 @@ pub const MIN_ID_PREFIX: usize = 4;
 
 /// The one candidate that starts with `prefix` (at least [`MIN_ID_PREFIX`] hex
 /// characters); `not_found` if none does, `ambiguous_id` if several do.
-pub(crate) fn unique_prefix(
-    candidates: impl IntoIterator<Item = String>,
+pub(crate) fn unique_prefix<T: AsRef<str>>(
+    candidates: impl IntoIterator<Item = T>,
     prefix: &str,
     not_found: ErrorCode,
-) -> Result<String, ClientError> {
+) -> Result<T, ClientError> {
     let prefix = prefix.trim().to_ascii_lowercase();
     if !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ClientError::local(not_found, &[]));
@@ -163,7 +163,9 @@ pub(crate) fn unique_prefix(
         let min = MIN_ID_PREFIX.to_string();
         return Err(ClientError::local(ErrorCode::IdTooShort, &[("min", &min)]));
     }
-    let mut matching = candidates.into_iter().filter(|c| c.starts_with(&prefix));
+    let mut matching = candidates
+        .into_iter()
+        .filter(|c| c.as_ref().starts_with(&prefix));
     match (matching.next(), matching.next()) {
         (Some(one), None) => Ok(one),
         (None, _) => Err(ClientError::local(not_found, &[])),

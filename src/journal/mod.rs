@@ -1,7 +1,9 @@
 //! The journal's formats, shared by the server that writes it and the clients that
 //! verify it: the Merkle tree ([`merkle`], RFC 6962), the binary leaf ([`leaf`]) and
-//! the signed checkpoint ([`checkpoint`], C2SP tlog-checkpoint in a signed note).
+//! the signed checkpoint ([`checkpoint`], C2SP tlog-checkpoint in a signed note), and
+//! an entry's sealed [`details`].
 
 pub mod checkpoint;
+pub mod details;
 pub mod leaf;
 pub mod merkle;

@@ -20,9 +20,9 @@ use tokio_util::io::ReaderStream;
 use super::error::ApiError;
 use crate::api::{
     AccessRequestDraft, ChangePassphraseRequest, CheckpointResponse, CommitRequest, ConfirmRequest,
-    ConsistencyResponse, EnrolRequest, ErrorCode, GrantRequest, Health, JournalKeyInfo,
-    LoginRequest, MediatorDraft, PreloginRequest, RecoverRequest, RecoveryEnvelopeRequest,
-    RegisterRequest, TrustChangeRequest,
+    ConsistencyResponse, DocumentId, EnrolRequest, ErrorCode, GrantId, GrantRequest, Health,
+    JournalKeyInfo, LoginRequest, MediatorDraft, PreloginRequest, RecoverRequest,
+    RecoveryEnvelopeRequest, RegisterRequest, RequestId, TrustChangeRequest,
 };
 // Named in the OpenAPI description only.
 #[allow(unused_imports)]
@@ -535,6 +535,7 @@ async fn document(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let id = id_of::<DocumentId>(&id, ErrorCode::DocumentNotFound)?;
     Ok(Json(s.vault.document(&who.principal, &id).await?))
 }
 
@@ -551,6 +552,7 @@ async fn content(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let id = id_of::<DocumentId>(&id, ErrorCode::DocumentNotFound)?;
     let served = s.vault.content(&who.principal, &id).await?;
     let len = served.len;
     let stream = Delivering {
@@ -633,6 +635,7 @@ async fn delete(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id = id_of::<DocumentId>(&id, ErrorCode::DocumentNotFound)?;
     s.vault.delete(&who.principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -714,6 +717,7 @@ async fn revoke(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id = id_of::<GrantId>(&id, ErrorCode::GrantNotFound)?;
     s.vault.revoke(&who.principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -772,6 +776,7 @@ async fn decline(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id = id_of::<RequestId>(&id, ErrorCode::RequestNotFound)?;
     s.vault.decline(&who.principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -871,6 +876,11 @@ async fn journal_checkpoint(State(s): Shared) -> Result<impl IntoResponse, ApiEr
     Ok(Json(CheckpointResponse {
         checkpoint: s.vault.checkpoint().await?,
     }))
+}
+
+/// An id from a URL path, checked once here: anything else is "not found".
+fn id_of<T: std::str::FromStr>(text: &str, missing: ErrorCode) -> Result<T, ApiError> {
+    text.parse().map_err(|_| ApiError::new(missing))
 }
 
 /// A query string whose rejections are our JSON errors.

@@ -20,8 +20,8 @@ pub use blob::{BlobPart, BlobReader, BlobStore, StagedBlob};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{
-    Bytes, Category, Grant, GrantEnvelope, KdfParams, PublicKeys, Quota, RequestState, Role, Usage,
-    WrappedIdentity,
+    Bytes, Category, DocumentId, Grant, GrantEnvelope, GrantId, KdfParams, PublicKeys, Quota,
+    RequestId, RequestState, Role, Usage, WrappedIdentity,
 };
 
 /// An account as stored.
@@ -79,7 +79,7 @@ pub struct GrantRecord {
 /// A mediator's request for papers of a category.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequestRecord {
-    pub id: String,
+    pub id: RequestId,
     pub mediator: String,
     pub citizen: String,
     pub category: Category,
@@ -87,7 +87,7 @@ pub struct RequestRecord {
     pub created_ms: i64,
     pub state: RequestState,
     #[serde(default)]
-    pub grant: Option<String>,
+    pub grant: Option<GrantId>,
 }
 
 /// A session as stored, under the SHA-256 digest of its token.
@@ -105,7 +105,7 @@ pub struct SessionRecord {
 /// A document's record.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DocumentRow {
-    pub id: String,
+    pub id: DocumentId,
     pub owner: String,
     /// Ciphertext bytes.
     pub size: u64,

@@ -673,7 +673,7 @@ mod tests {
 
     fn doc(id: &str, owner: &str, size: u64) -> DocumentRow {
         DocumentRow {
-            id: id.into(),
+            id: crate::api::DocumentId::parse(&format!("{id:0>32}")).unwrap(),
             owner: owner.into(),
             size,
             added_ms: 1,
@@ -714,8 +714,14 @@ mod tests {
         assert_eq!(s.documents_of("alice").unwrap().len(), 2);
         assert_eq!(s.documents_of("bob").unwrap().len(), 1);
         assert_eq!(s.account("alice").unwrap().unwrap().usage.bytes, 100);
-        assert!(s.delete_document("d1").unwrap().is_some());
-        assert!(s.delete_document("d1").unwrap().is_none());
+        assert!(s
+            .delete_document(&format!("{:0>32}", "d1"))
+            .unwrap()
+            .is_some());
+        assert!(s
+            .delete_document(&format!("{:0>32}", "d1"))
+            .unwrap()
+            .is_none());
         let usage = s.account("alice").unwrap().unwrap().usage;
         assert_eq!((usage.bytes, usage.documents), (40, 1));
         assert_eq!(s.document_ids().unwrap().len(), 2);

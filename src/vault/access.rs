@@ -212,11 +212,11 @@ mod tests {
             grant: Grant {
                 origin: "test.example/journal/v1".into(),
                 digests: vec![String::new()],
-                id: "0".repeat(32),
+                id: crate::api::GrantId::parse(&"0".repeat(32)).unwrap(),
                 citizen: "alice".into(),
                 mediator: "med".into(),
                 recipient: "age1".into(),
-                documents: vec![doc.into()],
+                documents: vec![crate::api::DocumentId::parse(doc).unwrap()],
                 purpose: String::new(),
                 not_before_ms,
                 expires_ms,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
+use crate::journal::details::{Details, Refusal};
 
 use super::journal::Entry;
 use super::{Principal, Vault, VaultError};
@@ -139,10 +139,15 @@ impl Vault {
         }
         let session = self.open_session(&account).await?;
         let details = match &account.mediator {
-            Some(p) => {
-                json!({ "role": "mediator", "actor_name": p.name, "structure": p.structure })
+            Some(p) => Details {
+                role: Some(Role::Mediator),
+                ..Details::default()
             }
-            None => json!({ "role": "citizen" }),
+            .mediator_profile(&p.name, &p.structure),
+            None => Details {
+                role: Some(Role::Citizen),
+                ..Details::default()
+            },
         };
         self.record_after(Entry::new(&account.user, Action::Register, Phase::Done).with(details))
             .await;
@@ -175,7 +180,7 @@ impl Vault {
             return Err(VaultError::AccountDisabled);
         }
         let session = self.open_session(&account).await?;
-        let entry = Entry::new(&account.user, Action::Login, Phase::Done).with(json!({ "ip": ip }));
+        let entry = Entry::new(&account.user, Action::Login, Phase::Done).with(Details::from_ip(ip));
         self.record_after(entry).await;
         Ok(session)
     }
@@ -230,7 +235,10 @@ impl Vault {
             Some(_) => {
                 let denied = Entry::new(user, action, Phase::Denied)
                     .by(ActorKind::Anonymous, None)
-                    .with(json!({ "ip": ip, "reason": "bad_credentials" }));
+                    .with(Details {
+                        reason: Some(Refusal::BadCredentials),
+                        ..Details::from_ip(ip)
+                    });
                 self.record_after(denied).await;
                 Err(VaultError::BadCredentials)
             }
@@ -337,7 +345,7 @@ impl Vault {
             .replace_credentials(&who.user, req.passphrase, None)
             .await?;
         let entry =
-            Entry::new(&who.user, Action::PassphraseChange, Phase::Done).with(json!({ "ip": ip }));
+            Entry::new(&who.user, Action::PassphraseChange, Phase::Done).with(Details::from_ip(ip));
         self.record_after(entry).await;
         Ok(session)
     }
@@ -371,7 +379,7 @@ impl Vault {
         let session = self
             .replace_credentials(&req.user, req.passphrase, Some(req.recovery))
             .await?;
-        let entry = Entry::new(&user, Action::Recovery, Phase::Done).with(json!({ "ip": ip }));
+        let entry = Entry::new(&user, Action::Recovery, Phase::Done).with(Details::from_ip(ip));
         self.record_after(entry).await;
         Ok(session)
     }

@@ -5,18 +5,19 @@
 
 use std::collections::HashMap;
 
-use serde_json::json;
+use crate::journal::details::{Details, Refusal};
 
 use super::access::Principal;
 use super::journal::{Entry, OPERATOR_SUBJECT};
 use super::{Vault, VaultError};
 use crate::api::{
-    AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, EnrolRequest,
-    EnrolmentCode, GrantCreated, GrantRequest, GrantState, GrantView, MediatorCard, MediatorDraft,
-    MediatorState, MediatorSummary, RequestState, Role, SessionResponse, SharedDocument,
+    AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, DocumentId,
+    EnrolRequest, EnrolmentCode, GrantCreated, GrantId, GrantRequest, GrantState, GrantView,
+    MediatorCard, MediatorDraft, MediatorState, MediatorSummary, RequestId, RequestState, Role,
+    SessionResponse, SharedDocument,
 };
 use crate::crypto::server::{
-    enrolment_digest, new_enrolment_code, new_id, valid_recipient, verify_signature, AGE_MAGIC,
+    enrolment_digest, new_enrolment_code, valid_recipient, verify_signature, AGE_MAGIC,
 };
 use crate::crypto::{hex, sha256};
 use crate::journal::leaf::{Action, ActorKind, Phase};
@@ -88,12 +89,12 @@ impl Vault {
         };
         let digest = enrolment_digest(&code);
         let expires_ms = record.expires_ms;
-        let details = json!({
-            "mediator": record.user,
-            "actor_name": record.profile.name,
-            "structure": record.profile.structure,
-            "expires_ms": expires_ms,
-        });
+        let details = Details {
+            mediator: Some(record.user.clone()),
+            expires_ms: Some(expires_ms),
+            ..Details::default()
+        }
+        .mediator_profile(&record.profile.name, &record.profile.structure);
         let user = record.user.clone();
         self.store(move |m| m.put_enrolment(&digest, &record))
             .await?;
@@ -175,13 +176,22 @@ impl Vault {
         let entry = Entry::new(OPERATOR_SUBJECT, Action::MediatorDisabled, Phase::Done)
             .by(ActorKind::Operator, None)
             .on(user)
-            .with(json!({ "mediator": user, "grants_ended": ended.len() }));
+            .with(Details {
+                mediator: Some(user.to_owned()),
+                grants_ended: Some(ended.len() as u64),
+                ..Details::default()
+            });
         self.record_after(entry).await;
         for (citizen, grant) in &ended {
             let entry = Entry::new(citizen, Action::Revoke, Phase::Done)
                 .by(ActorKind::Operator, None)
                 .on(grant)
-                .with(json!({ "grant": grant, "mediator": user, "reason": "mediator_disabled" }));
+                .with(Details {
+                    grant: Some(grant.clone()),
+                    mediator: Some(user.to_owned()),
+                    reason: Some(Refusal::MediatorDisabled),
+                    ..Details::default()
+                });
             self.record_after(entry).await;
         }
         Ok(())
@@ -291,7 +301,7 @@ impl Vault {
         let envelopes_ok = req.envelopes.iter().all(|e| {
             e.envelope.len() <= MAX_ENVELOPE_BYTES && e.envelope.as_slice().starts_with(AGE_MAGIC)
         });
-        if covered != g.documents.iter().map(String::as_str).collect::<Vec<_>>() || !envelopes_ok {
+        if covered != g.documents.iter().map(|d| d.as_str()).collect::<Vec<_>>() || !envelopes_ok {
             return Err(VaultError::InvalidGrant(
                 "one envelope per document is needed",
             ));
@@ -320,15 +330,16 @@ impl Vault {
             expires_ms: g.expires_ms,
         };
         let profile = mediator.mediator.clone();
-        let details = json!({
-            "grant": g.id,
-            "mediator": g.mediator,
-            "actor_name": profile.as_ref().map(|p| p.name.clone()),
-            "structure": profile.as_ref().map(|p| p.structure.clone()),
-            "documents": g.documents,
-            "purpose": g.purpose,
-            "expires_ms": g.expires_ms,
-        });
+        let details = Details {
+            grant: Some(g.id.clone()),
+            mediator: Some(g.mediator.clone()),
+            actor_name: profile.as_ref().map(|p| p.name.clone()),
+            structure: profile.as_ref().map(|p| p.structure.clone()),
+            documents: Some(g.documents.clone()),
+            purpose: Some(g.purpose.clone()),
+            expires_ms: Some(g.expires_ms),
+            ..Details::default()
+        };
         let request = req.request.clone();
         let record = GrantRecord {
             grant: req.grant,
@@ -420,7 +431,7 @@ impl Vault {
     }
 
     /// Ends a grant now: envelopes destroyed in the same write.
-    pub async fn revoke(&self, who: &Principal, id: &str) -> Result<(), VaultError> {
+    pub async fn revoke(&self, who: &Principal, id: &GrantId) -> Result<(), VaultError> {
         who.require(Role::Citizen)?;
         let key = id.to_owned();
         let record = self.store(move |m| m.grant(&key)).await?;
@@ -439,7 +450,10 @@ impl Vault {
         .await?;
         let entry = Entry::new(&who.user, Action::Revoke, Phase::Done)
             .on(id)
-            .with(json!({ "grant": id }));
+            .with(Details {
+                grant: Some(id.clone()),
+                ..Details::default()
+            });
         self.record_after(entry).await;
         Ok(())
     }
@@ -450,7 +464,7 @@ impl Vault {
         let user = who.user.clone();
         let records = self.store(move |m| m.grants_of(&user)).await?;
         let now = self.clock.now_ms();
-        let mut best: HashMap<String, SharedDocument> = HashMap::new();
+        let mut best: HashMap<DocumentId, SharedDocument> = HashMap::new();
         for r in records
             .iter()
             .filter(|r| r.grant.mediator == who.user && grant_state(r, now) == GrantState::Active)
@@ -500,11 +514,13 @@ impl Vault {
                 }
                 let entry = Entry::new(citizen, Action::MediatorList, Phase::Done)
                     .by(ActorKind::Mediator, Some(&who.user))
-                    .with(json!({
-                        "count": count,
-                        "actor_name": profile.name,
-                        "structure": profile.structure,
-                    }));
+                    .with(
+                        Details {
+                            count: Some(count as u64),
+                            ..Details::default()
+                        }
+                        .mediator_profile(&profile.name, &profile.structure),
+                    );
                 self.record_after(entry).await;
             }
         }
@@ -532,7 +548,7 @@ impl Vault {
         if ended.is_empty() {
             return Ok(());
         }
-        let ids: Vec<String> = ended.iter().map(|r| r.grant.id.clone()).collect();
+        let ids: Vec<GrantId> = ended.iter().map(|r| r.grant.id.clone()).collect();
         self.store(move |m| {
             for id in &ids {
                 m.update_grant(id, &|r| r.envelopes.clear())?;
@@ -551,13 +567,15 @@ impl Vault {
             let entry = Entry::new(&r.grant.citizen, Action::Expire, Phase::Done)
                 .by(ActorKind::System, None)
                 .on(&r.grant.id)
-                .with(json!({
-                    "grant": r.grant.id,
-                    "mediator": r.grant.mediator,
-                    "actor_name": profile.name,
-                    "structure": profile.structure,
-                    "expires_ms": r.grant.expires_ms,
-                }));
+                .with(
+                    Details {
+                        grant: Some(r.grant.id.clone()),
+                        mediator: Some(r.grant.mediator.clone()),
+                        expires_ms: Some(r.grant.expires_ms),
+                        ..Details::default()
+                    }
+                    .mediator_profile(&profile.name, &profile.structure),
+                );
             self.record_after(entry).await;
         }
         Ok(())
@@ -617,7 +635,7 @@ impl Vault {
             self.requests_sent.forgive(&who.user, now);
             return Err(too_many(wait));
         }
-        let id = new_id();
+        let id = RequestId::generate();
         let record = RequestRecord {
             id: id.clone(),
             mediator: who.user.clone(),
@@ -646,12 +664,14 @@ impl Vault {
             let entry = Entry::new(&citizen, Action::AccessRequest, Phase::Done)
                 .by(ActorKind::Mediator, Some(&who.user))
                 .on(&id)
-                .with(json!({
-                    "request": id,
-                    "category": category.as_str(),
-                    "actor_name": profile.name,
-                    "structure": profile.structure,
-                }));
+                .with(
+                    Details {
+                        request: Some(id.clone()),
+                        category: Some(category),
+                        ..Details::default()
+                    }
+                    .mediator_profile(&profile.name, &profile.structure),
+                );
             self.record_after(entry).await;
         } else {
             // The same durable write an existing name costs, so that the answer's
@@ -713,7 +733,7 @@ impl Vault {
     }
 
     /// The citizen declines a request.
-    pub async fn decline(&self, who: &Principal, id: &str) -> Result<(), VaultError> {
+    pub async fn decline(&self, who: &Principal, id: &RequestId) -> Result<(), VaultError> {
         who.require(Role::Citizen)?;
         let key = id.to_owned();
         let record = self.store(move |m| m.request(&key)).await?;
@@ -733,7 +753,10 @@ impl Vault {
         .await?;
         let entry = Entry::new(&who.user, Action::RequestDeclined, Phase::Done)
             .on(id)
-            .with(json!({ "request": id }));
+            .with(Details {
+                request: Some(id.clone()),
+                ..Details::default()
+            });
         self.record_after(entry).await;
         Ok(())
     }

@@ -6,16 +6,17 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes as Chunk;
 use futures_util::{Stream, StreamExt};
 
-use serde_json::json;
+use crate::journal::details::{Details, Part, Refusal};
 
 use super::access::{authorize, Action, Caller, Decision, Denial, Document, Principal};
 use super::journal::{Entry, Receipt};
 use super::{Staged, Vault, VaultError};
 use crate::api::Bytes;
 use crate::api::{
-    CommitRequest, CommitResponse, DocumentRecord, DocumentSeal, Role, UploadResponse,
+    CommitRequest, CommitResponse, DocumentId, DocumentRecord, DocumentSeal, GrantId, Role,
+    UploadId, UploadResponse,
 };
-use crate::crypto::server::{new_id, verify_signature, AGE_MAGIC};
+use crate::crypto::server::{verify_signature, AGE_MAGIC};
 use crate::crypto::{hex, sha256, Sha256Stream};
 use crate::journal::leaf::{Action as JAction, ActorKind, Phase};
 use crate::storage::{BlobPart, BlobReader, DocumentRow};
@@ -36,7 +37,7 @@ pub struct Delivery {
     actor: String,
     object: String,
     request: [u8; 16],
-    details: serde_json::Value,
+    details: Details,
 }
 
 /// Uploads one account may have pending at once (staged, or still arriving).
@@ -90,7 +91,7 @@ pub(super) struct Access {
     pub row: DocumentRow,
     envelope: Bytes,
     /// The grant that allows it, for a mediator.
-    pub grant: Option<String>,
+    pub grant: Option<GrantId>,
 }
 
 impl Access {
@@ -118,7 +119,7 @@ fn access_entry<'a>(
     access: &'a Access,
     action: JAction,
     phase: Phase,
-    details: serde_json::Value,
+    details: Details,
 ) -> Entry<'a> {
     let kind = match who.role {
         Role::Citizen => ActorKind::Citizen,
@@ -181,11 +182,11 @@ impl Vault {
             .saturating_sub(account.usage.bytes)
             .saturating_sub(staged_bytes);
         let max = self.limits.max_document_bytes.min(room);
-        let upload = new_id();
+        let upload = UploadId::generate();
         let result = self.receive(&upload, body, max).await;
         match result {
             Ok((size, payload_sha256)) => {
-                let document = new_id();
+                let document = DocumentId::generate();
                 let entry = Staged {
                     owner: who.user.clone(),
                     size,
@@ -390,7 +391,11 @@ impl Vault {
         }
         let entry = Entry::new(&who.user, JAction::Upload, Phase::Done)
             .on(&id)
-            .with(json!({ "document": id, "size": size }));
+            .with(Details {
+                document: Some(id.clone()),
+                size: Some(size),
+                ..Details::default()
+            });
         self.record_after(entry).await;
         Ok(CommitResponse { id })
     }
@@ -445,7 +450,10 @@ impl Vault {
         // lists, and a journal of nothing but listings would hide what matters.
         if self.may_journal(&format!("own-list/{}", who.user)) {
             let entry = Entry::new(&who.user, JAction::List, Phase::Done)
-                .with(json!({ "count": rows.len() }));
+                .with(Details {
+                    count: Some(rows.len() as u64),
+                    ..Details::default()
+                });
             self.record_after(entry).await;
         }
         Ok(rows.into_iter().map(row_to_record).collect())
@@ -453,12 +461,16 @@ impl Vault {
 
     /// A document's record with the caller's envelope, if `who` may read it. A
     /// mediator's fetch of an envelope is journaled first (fail-closed).
-    pub async fn document(&self, who: &Principal, id: &str) -> Result<DocumentRecord, VaultError> {
+    pub async fn document(
+        &self,
+        who: &Principal,
+        id: &DocumentId,
+    ) -> Result<DocumentRecord, VaultError> {
         let access = self.readable(who, id, Action::ReadDocument).await?;
         if access.grant.is_none() {
             return Ok(access.owner_record());
         }
-        let details = self.actor_details(who, &access, "record").await?;
+        let details = self.actor_details(who, &access, Part::Record).await?;
         let attempt = self
             .record(access_entry(
                 who,
@@ -525,21 +537,23 @@ impl Vault {
                     && self.may_journal(&format!("denied/{}/{}", who.user, row.id));
                 if journaled {
                     let reason = match denial {
-                        Denial::GrantExpired { .. } => "grant_expired",
-                        Denial::GrantRevoked { .. } => "grant_revoked",
-                        Denial::GrantNotYetValid { .. } => "grant_not_yet_valid",
-                        _ => "denied",
+                        Denial::GrantExpired { .. } => Refusal::GrantExpired,
+                        Denial::GrantRevoked { .. } => Refusal::GrantRevoked,
+                        Denial::GrantNotYetValid { .. } => Refusal::GrantNotYetValid,
+                        _ => Refusal::Denied,
                     };
                     let profile = self.profile_of(&who.user).await?;
                     let entry = Entry::new(&row.owner, JAction::MediatorFetch, Phase::Denied)
                         .by(ActorKind::Mediator, Some(&who.user))
                         .on(&row.id)
-                        .with(json!({
-                            "document": row.id,
-                            "reason": reason,
-                            "actor_name": profile.name,
-                            "structure": profile.structure,
-                        }));
+                        .with(
+                            Details {
+                                document: Some(row.id.clone()),
+                                reason: Some(reason),
+                                ..Details::default()
+                            }
+                            .mediator_profile(&profile.name, &profile.structure),
+                        );
                     self.record_after(entry).await;
                 }
                 Err(error)
@@ -551,13 +565,13 @@ impl Vault {
     /// the journal before the first byte leaves; if it cannot be written, nothing is
     /// served. The outcome ("downloaded", or "interrupted") is for whoever streams the
     /// bytes to record once they have all left, or not ([`Delivery`]).
-    pub async fn content(&self, who: &Principal, id: &str) -> Result<Served, VaultError> {
+    pub async fn content(&self, who: &Principal, id: &DocumentId) -> Result<Served, VaultError> {
         let access = self.readable(who, id, Action::ReadDocument).await?;
         let action = match access.grant {
             Some(_) => JAction::MediatorFetch,
             None => JAction::Download,
         };
-        let details = self.actor_details(who, &access, "content").await?;
+        let details = self.actor_details(who, &access, Part::Content).await?;
         let attempt = self
             .record(access_entry(
                 who,
@@ -576,7 +590,7 @@ impl Vault {
             action,
             kind,
             actor: who.user.clone(),
-            object: access.row.id.clone(),
+            object: access.row.id.to_string(),
             request: attempt.request(),
             details,
         };
@@ -618,22 +632,31 @@ impl Vault {
         &self,
         who: &Principal,
         access: &Access,
-        part: &str,
-    ) -> Result<serde_json::Value, VaultError> {
-        let mut details = json!({ "document": access.row.id, "part": part });
+        part: Part,
+    ) -> Result<Details, VaultError> {
+        let mut details = Details {
+            document: Some(access.row.id.clone()),
+            part: Some(part),
+            ..Details::default()
+        };
         if let Some(grant) = &access.grant {
             let profile = self.profile_of(&who.user).await?;
-            details["grant"] = json!(grant);
-            details["actor_name"] = json!(profile.name);
-            details["structure"] = json!(profile.structure);
+            details = Details {
+                grant: Some(grant.clone()),
+                ..details
+            }
+            .mediator_profile(&profile.name, &profile.structure);
         }
         Ok(details)
     }
 
     /// Deletes a document: journaled, then its record, then its blobs and envelopes.
-    pub async fn delete(&self, who: &Principal, id: &str) -> Result<(), VaultError> {
+    pub async fn delete(&self, who: &Principal, id: &DocumentId) -> Result<(), VaultError> {
         let access = self.readable(who, id, Action::DeleteDocument).await?;
-        let details = json!({ "document": access.row.id });
+        let details = Details {
+            document: Some(access.row.id.clone()),
+            ..Details::default()
+        };
         let attempt = self
             .record(access_entry(
                 who,

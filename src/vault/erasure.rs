@@ -2,7 +2,7 @@
 //! (crypto-shredding: the wrapped identity, the recovery envelope and every
 //! envelope of its document keys), its documents, grants and requests.
 
-use serde_json::json;
+use crate::journal::details::Details;
 
 use super::journal::Entry;
 use super::{Principal, Vault, VaultError};
@@ -51,7 +51,11 @@ impl Vault {
         // The outcome joins her chain while the account (and so the chain's tag)
         // still exists; then the keys go, and her entries' details with them.
         let done = Entry::new(&who.user, Action::AccountDeletion, Phase::Done)
-            .with(json!({ "documents": report.documents, "grants_ended": grants_ended }))
+            .with(Details {
+                count: Some(report.documents),
+                grants_ended: Some(grants_ended as u64),
+                ..Details::default()
+            })
             .outcome(&attempt);
         self.record_after(done).await;
         let user = who.user.clone();

@@ -10,7 +10,7 @@
 
 use std::sync::Mutex;
 
-use serde_json::Value;
+use crate::journal::details::Details;
 
 use super::{Vault, VaultError};
 use crate::api::{AuditReport, JournalPage, ProvedEntry};
@@ -70,7 +70,7 @@ pub struct Entry<'a> {
     pub object: Option<&'a str>,
     /// Pairs an outcome with its attempt; fresh for a new operation.
     pub request: [u8; 16],
-    pub details: Value,
+    pub details: Details,
 }
 
 impl<'a> Entry<'a> {
@@ -84,7 +84,7 @@ impl<'a> Entry<'a> {
             actor: Some(subject),
             object: None,
             request: crate::crypto::random_bytes(),
-            details: Value::Object(Default::default()),
+            details: Details::default(),
         }
     }
 
@@ -99,7 +99,7 @@ impl<'a> Entry<'a> {
         self
     }
 
-    pub fn with(mut self, details: Value) -> Entry<'a> {
+    pub fn with(mut self, details: Details) -> Entry<'a> {
         self.details = details;
         self
     }
@@ -153,13 +153,11 @@ impl Vault {
             .map(|o| secret.tag("object", o))
             .unwrap_or([0; 32]);
         let mut details = entry.details;
-        if let (Value::Object(map), Some(a)) = (&mut details, entry.actor) {
-            map.entry("actor")
-                .or_insert_with(|| Value::String(a.to_owned()));
+        if details.actor.is_none() {
+            details.actor = entry.actor.map(str::to_owned);
         }
-        if let (Value::Object(map), Some(o)) = (&mut details, entry.object) {
-            map.entry("object")
-                .or_insert_with(|| Value::String(o.to_owned()));
+        if details.object.is_none() {
+            details.object = entry.object.map(str::to_owned);
         }
         let mut opened = crate::crypto::random_bytes::<16>().to_vec();
         opened.extend_from_slice(&serde_json::to_vec(&details).unwrap_or_default());
@@ -256,12 +254,13 @@ impl Vault {
         if too_long || req.key != self.journal_keys().verifier_key() {
             return Err(VaultError::BadRequest("journal change".into()));
         }
-        let details = serde_json::json!({
-            "previous_key": req.previous_key,
-            "previous_checkpoint": req.previous_checkpoint,
-            "key": req.key,
-            "count": req.missing,
-        });
+        let details = Details {
+            previous_key: Some(req.previous_key),
+            previous_checkpoint: Some(req.previous_checkpoint),
+            key: Some(req.key),
+            count: Some(req.missing),
+            ..Details::default()
+        };
         self.record(Entry::new(&who.user, Action::JournalChange, Phase::Done).with(details))
             .await?;
         Ok(())

@@ -202,7 +202,7 @@ struct Staged {
     owner: String,
     size: u64,
     /// The id the document will have.
-    document: String,
+    document: crate::api::DocumentId,
     payload_sha256: String,
 }
 

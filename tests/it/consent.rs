@@ -140,7 +140,7 @@ fn a_grant_ends_by_itself_at_its_expiry() {
         .share(
             &session,
             ShareDraft {
-                documents: vec![c.tax.clone()],
+                documents: vec![c.tax.parse().unwrap()],
                 mediator: "f.benali".into(),
                 safety_code: c.code.clone(),
                 purpose: "papiers".into(),
@@ -349,11 +349,11 @@ fn the_server_refuses_a_grant_whose_signature_does_not_verify() {
     let grant = Grant {
         origin: "localhost/journal/v1".into(),
         digests: vec![digest],
-        id: "1".repeat(32),
+        id: "1".repeat(32).parse().unwrap(),
         citizen: "mme.b".into(),
         mediator: "f.benali".into(),
         recipient: card.keys.age_recipient.clone(),
-        documents: vec![c.tax.clone()],
+        documents: vec![c.tax.parse().unwrap()],
         purpose: String::new(),
         not_before_ms: now_ms(),
         expires_ms: now_ms() + 3_600_000,
@@ -361,7 +361,7 @@ fn the_server_refuses_a_grant_whose_signature_does_not_verify() {
         nonce: "2".repeat(32),
     };
     let envelopes = vec![GrantEnvelope {
-        document: c.tax.clone(),
+        document: c.tax.parse().unwrap(),
         envelope: key.envelope_to(&card.keys.age_recipient).unwrap().into(),
     }];
     let post = |signature: Vec<u8>, grant: &Grant| {
@@ -396,10 +396,10 @@ fn the_server_refuses_a_grant_whose_signature_does_not_verify() {
     bob.register();
     let bobs = bob.add(&random_file(c.files.path(), "b.pdf", 10), &[]);
     let mut other = grant.clone();
-    other.documents = vec![bobs.clone()];
+    other.documents = vec![bobs.parse().unwrap()];
     let sig = session.identity().sign(&other.canonical());
     let req_envelopes = vec![GrantEnvelope {
-        document: bobs,
+        document: bobs.parse().unwrap(),
         envelope: envelopes[0].envelope.clone(),
     }];
     let r = agent(&c.d)

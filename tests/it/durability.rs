@@ -194,7 +194,7 @@ fn commit_large_record(d: &Daemon, u: &crate::harness::User) -> String {
         .send_json(&req)
         .unwrap();
     assert_eq!(r.status(), 201);
-    up.document
+    up.document.to_string()
 }
 
 /// Every file the daemon writes under its data directory is fsynced after its last

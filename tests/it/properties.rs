@@ -93,10 +93,11 @@ proptest! {
 
     #[test]
     fn a_well_formed_grant_has_one_line_per_field(purpose in "\\PC{0,60}", mediator in "[a-z.]{3,12}", n in 1usize..4) {
-        let documents: Vec<String> = (0..n).map(|i| format!("{:032x}", i + 1)).collect();
+        let documents: Vec<coffre::api::DocumentId> =
+            (0..n).map(|i| format!("{:032x}", i + 1).parse().unwrap()).collect();
         let g = Grant {
             origin: "coffre.example/journal/v1".into(),
-            id: "a".repeat(32),
+            id: "a".repeat(32).parse().unwrap(),
             citizen: "mme.b".into(),
             mediator,
             recipient: "age1xyz".into(),

@@ -8,27 +8,24 @@ use super::{input, Context};
 use crate::api::ErrorCode;
 use crate::client::journal::{JournalChange, VerifiedEntry};
 use crate::client::ClientError;
+use crate::journal::details::Part;
 use crate::journal::leaf::{Action, ActorKind, Phase};
 use crate::messages::{category_label, journal_sentence, render, Text};
-
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
 
 /// Who acted, in words: "Vous", or "Fatima Benali (CCAS d'Albi)".
 fn actor(ctx: &Context, e: &VerifiedEntry) -> String {
     let d = &e.details;
     match (
         e.leaf.actor_kind,
-        str_of(d, "actor_name"),
-        str_of(d, "structure"),
+        d.actor_name.as_deref(),
+        d.structure.as_deref(),
     ) {
         (ActorKind::Citizen, _, _) => journal_sentence("you", ctx.out.lang)
             .unwrap_or("Vous")
             .to_owned(),
         (_, Some(name), Some(s)) if !s.is_empty() => format!("{name} ({s})"),
         (_, Some(name), _) => name.to_owned(),
-        (_, None, _) => str_of(d, "actor").unwrap_or("?").to_owned(),
+        (_, None, _) => d.actor.as_deref().unwrap_or("?").to_owned(),
     }
 }
 
@@ -41,36 +38,31 @@ fn sentence(
     let action = e.leaf.action.as_str();
     let phase = e.leaf.phase.as_str();
     let d = &e.details;
-    let variant = match (action, e.leaf.actor_kind, str_of(d, "part")) {
+    let variant = match (action, e.leaf.actor_kind, d.part) {
         ("revoke", ActorKind::Operator, _) => Some("operator"),
-        ("mediator_fetch", _, Some("record")) if phase == "done" => Some("record"),
+        ("mediator_fetch", _, Some(Part::Record)) if phase == "done" => Some("record"),
         _ => None,
     };
     let key = format!("{action}.{phase}");
     let template = variant
         .and_then(|v| journal_sentence(&format!("{key}.{v}"), l))
         .or_else(|| journal_sentence(&key, l))?;
-    let title = str_of(d, "document")
+    let title = d
+        .document
+        .as_ref()
         .and_then(|id| titles.get(id).cloned())
         .unwrap_or_else(|| journal_sentence("a_document", l).unwrap_or("").to_owned());
-    let mediator = match (str_of(d, "actor_name"), str_of(d, "structure")) {
+    let mediator = match (&d.actor_name, &d.structure) {
         (Some(n), Some(s)) => format!("{n} ({s})"),
-        _ => str_of(d, "mediator").unwrap_or("?").to_owned(),
+        _ => d.mediator.as_deref().unwrap_or("?").to_owned(),
     };
-    let count = d
-        .get("documents")
-        .and_then(Value::as_array)
-        .map(|a| a.len())
-        .or_else(|| d.get("count").and_then(Value::as_u64).map(|c| c as usize))
-        .unwrap_or(0)
-        .to_string();
+    let count = d.document_count().to_string();
     let until = d
-        .get("expires_ms")
-        .and_then(Value::as_i64)
+        .expires_ms
         .map(|ms| ctx.out.instant(ms))
         .unwrap_or_default();
-    let category = str_of(d, "category")
-        .and_then(crate::api::Category::parse)
+    let category = d
+        .category
         .map(|c| category_label(c, l).to_owned())
         .unwrap_or_default();
     let when = render(
@@ -113,13 +105,13 @@ pub(super) fn journal(ctx: &Context) -> Result<(), ClientError> {
                     "action": e.leaf.action.as_str(),
                     "actor": match e.leaf.actor_kind {
                         ActorKind::Citizen => "self".to_owned(),
-                        _ => str_of(&e.details, "actor").unwrap_or(e.leaf.actor_kind.as_str()).to_owned(),
+                        _ => e.details.actor.clone().unwrap_or_else(|| e.leaf.actor_kind.as_str().to_owned()),
                     },
                     "actor_kind": e.leaf.actor_kind.as_str(),
-                    "actor_name": str_of(&e.details, "actor_name"),
-                    "structure": str_of(&e.details, "structure"),
-                    "object": str_of(&e.details, "object"),
-                    "title": str_of(&e.details, "document").and_then(|id| titles.get(id)),
+                    "actor_name": e.details.actor_name,
+                    "structure": e.details.structure,
+                    "object": e.details.object,
+                    "title": e.details.document.as_ref().and_then(|id| titles.get(id)),
                     "outcome": e.leaf.phase.as_str(),
                 })
             })

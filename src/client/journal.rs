@@ -25,7 +25,7 @@ use crate::journal::merkle::{leaf_hash, verify_consistency, verify_inclusion, Ha
 pub struct VerifiedEntry {
     pub index: u64,
     pub leaf: Leaf,
-    pub details: serde_json::Value,
+    pub details: crate::journal::details::Details,
 }
 
 /// What this device remembers of a journal. The file is named after the server this
@@ -603,7 +603,9 @@ fn verify_page(
         if sha256(&opened) != leaf.commitment || opened.len() < 16 {
             return Err(tampered(format!("détails de l'entrée n° {seq} modifiés")));
         }
-        let details = serde_json::from_slice(&opened[16..]).unwrap_or(serde_json::Value::Null);
+        // Committed in the verified leaf; details in a shape this client does not
+        // know read as empty rather than failing the whole history.
+        let details = serde_json::from_slice(&opened[16..]).unwrap_or_default();
         prev = hash;
         out.push(VerifiedEntry {
             index: e.index,

@@ -180,7 +180,8 @@ impl Vault {
             return Err(VaultError::AccountDisabled);
         }
         let session = self.open_session(&account).await?;
-        let entry = Entry::new(&account.user, Action::Login, Phase::Done).with(Details::from_ip(ip));
+        let entry =
+            Entry::new(&account.user, Action::Login, Phase::Done).with(Details::from_ip(ip));
         self.record_after(entry).await;
         Ok(session)
     }

@@ -449,11 +449,10 @@ impl Vault {
         // Her own listings, like a mediator's, at most once a minute: every command
         // lists, and a journal of nothing but listings would hide what matters.
         if self.may_journal(&format!("own-list/{}", who.user)) {
-            let entry = Entry::new(&who.user, JAction::List, Phase::Done)
-                .with(Details {
-                    count: Some(rows.len() as u64),
-                    ..Details::default()
-                });
+            let entry = Entry::new(&who.user, JAction::List, Phase::Done).with(Details {
+                count: Some(rows.len() as u64),
+                ..Details::default()
+            });
             self.record_after(entry).await;
         }
         Ok(rows.into_iter().map(row_to_record).collect())

@@ -470,3 +470,37 @@ fn a_mediator_is_never_shown_an_invented_citizen() {
     let err = social.fails(&["get", tax, "-o", "-"], 1);
     assert!(err.contains("[citizen_keys_changed]"), "{err}");
 }
+
+/// A server that answers with ids too short to show (the CLI used to slice the
+/// first eight characters, and panicked): every client command refuses the answer
+/// cleanly, with a stable code, and nothing crashes.
+#[test]
+fn ids_too_short_to_show_are_refused_not_a_crash() {
+    let scene = shared_behind_proxy("Avis");
+    let p = &scene.p;
+    let mut mme = scene.mme.clone();
+    mme.point_to(&p.url);
+    p.set(|method, path, status, body| {
+        if method != "GET" || path != "/v1/grants" {
+            return (status, body);
+        }
+        let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        for item in v.as_array_mut().unwrap() {
+            if let Some(g) = item.get_mut("grant").and_then(|g| g.as_object_mut()) {
+                g.insert("id".into(), "ab".into());
+            }
+            if let Some(id) = item.get_mut("id") {
+                *id = "ab".into();
+            }
+        }
+        (status, serde_json::to_vec(&v).unwrap())
+    });
+    // Her list of shares, and the mediator's.
+    for (who, command) in [(&mme, &["grants"][..]), (&scene.social, &["grants"][..])] {
+        let out = who.run(command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command:?}: {stderr}");
+        assert!(stderr.contains("[protocol_error]"), "{command:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{command:?}: {stderr}");
+    }
+}

@@ -40,7 +40,7 @@ async fn register(v: &Vault, user: &str) -> (Principal, Identity) {
     let (request, identity, _) = coffre::client::account::registration(user, &pass).unwrap();
     v.register(request, "127.0.0.1").await.unwrap();
     let who = Principal {
-        user: user.into(),
+        user: user.parse().unwrap(),
         role: Role::Citizen,
         enabled: true,
     };

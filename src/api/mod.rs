@@ -8,11 +8,13 @@ mod b64;
 mod consent;
 mod error;
 mod ids;
+mod names;
 
 pub use b64::Bytes;
 pub use consent::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{DocumentId, GrantId, InvalidId, RequestId, UploadId, ID_LEN, SHORT_LEN};
+pub use names::{valid_user_name, InvalidUserName, UserName};
 
 use serde::{Deserialize, Serialize};
 

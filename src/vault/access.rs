@@ -10,7 +10,7 @@ use crate::storage::GrantRecord;
 /// An authenticated account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
-    pub user: String,
+    pub user: crate::api::UserName,
     pub role: Role,
     pub enabled: bool,
 }
@@ -180,7 +180,7 @@ mod tests {
     fn caller(w: Who) -> Caller {
         let account = |user: &str, role, enabled| {
             Caller::Account(Principal {
-                user: user.into(),
+                user: user.parse().unwrap(),
                 role,
                 enabled,
             })

@@ -21,17 +21,7 @@ use crate::storage::{AccountRecord, MediatorProfile, SessionRecord, StoreError};
 const KEY_BYTES: usize = 32;
 const MAX_ENVELOPE_BYTES: usize = 16 * 1024;
 
-/// Whether a user name is acceptable: 3 to 64 of `a-z 0-9 . _ -`, starting with a
-/// letter or digit.
-pub fn valid_user_name(user: &str) -> bool {
-    let ok_char = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b);
-    (3..=64).contains(&user.len())
-        && user.bytes().all(ok_char)
-        && user
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric())
-}
+use crate::api::UserName;
 
 fn check_passphrase_credentials(c: &PassphraseCredentials) -> Result<(), VaultError> {
     if !c.kdf.acceptable() {
@@ -87,9 +77,7 @@ impl Vault {
         req: RegisterRequest,
         mediator: Option<MediatorProfile>,
     ) -> Result<SessionResponse, VaultError> {
-        if !valid_user_name(&req.user) {
-            return Err(VaultError::InvalidUserName);
-        }
+        UserName::parse(&req.user).map_err(|_| VaultError::InvalidUserName)?;
         check_passphrase_credentials(&req.passphrase)?;
         check_recovery_credentials(&req.recovery)?;
         if !srv::valid_recipient(&req.keys.age_recipient) || req.keys.signing_key.len() != 32 {
@@ -299,8 +287,12 @@ impl Vault {
         if account.disabled {
             return Err(VaultError::AccountDisabled);
         }
+        // Names were checked at registration; a stored one that is not a name is a
+        // broken store, not a caller.
+        let user = crate::api::UserName::parse(&account.user)
+            .map_err(|_| VaultError::Internal("a stored user name is invalid".into()))?;
         Ok(Principal {
-            user: account.user,
+            user,
             role: account.role,
             enabled: true,
         })
@@ -459,20 +451,5 @@ fn kit_refused(e: VaultError) -> VaultError {
     match e {
         VaultError::BadCredentials => VaultError::BadRecoveryKit,
         other => other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_user_name;
-
-    #[test]
-    fn user_names() {
-        for ok in ["mme.b", "abc", "jean-pierre_2"] {
-            assert!(valid_user_name(ok), "{ok}");
-        }
-        for bad in ["ab", "Alice", ".hidden", "a b", "é-x", &"x".repeat(65)] {
-            assert!(!valid_user_name(bad), "{bad}");
-        }
     }
 }

@@ -58,9 +58,7 @@ impl Vault {
 
     /// Issues a one-time enrolment code for a new mediator account.
     pub async fn add_mediator(&self, draft: MediatorDraft) -> Result<EnrolmentCode, VaultError> {
-        if !super::accounts::valid_user_name(&draft.user) {
-            return Err(VaultError::InvalidUserName);
-        }
+        crate::api::UserName::parse(&draft.user).map_err(|_| VaultError::InvalidUserName)?;
         if !text_ok(&draft.name, false) || !text_ok(&draft.structure, false) {
             return Err(VaultError::BadRequest(
                 "name and structure are required".into(),
@@ -638,7 +636,7 @@ impl Vault {
         let id = RequestId::generate();
         let record = RequestRecord {
             id: id.clone(),
-            mediator: who.user.clone(),
+            mediator: who.user.to_string(),
             citizen: draft.citizen.clone(),
             category: draft.category,
             message: draft.message,

@@ -188,7 +188,7 @@ impl Vault {
             Ok((size, payload_sha256)) => {
                 let document = DocumentId::generate();
                 let entry = Staged {
-                    owner: who.user.clone(),
+                    owner: who.user.to_string(),
                     size,
                     document: document.clone(),
                     payload_sha256: payload_sha256.clone(),
@@ -361,7 +361,7 @@ impl Vault {
         }
         let row = DocumentRow {
             id: id.clone(),
-            owner: who.user.clone(),
+            owner: who.user.to_string(),
             size,
             added_ms: self.clock.now_ms(),
             meta: req.meta,
@@ -588,7 +588,7 @@ impl Vault {
             subject: access.row.owner.clone(),
             action,
             kind,
-            actor: who.user.clone(),
+            actor: who.user.to_string(),
             object: access.row.id.to_string(),
             request: attempt.request(),
             details,

@@ -90,7 +90,7 @@ async fn attempt_limits_release_after_the_window() {
     let (req, login) = registration("alice");
     w.vault.register(req, "127.0.0.1").await.unwrap();
     let wrong = LoginRequest {
-        user: "alice".into(),
+        user: "alice".parse().unwrap(),
         auth_key: vec![0u8; 32].into(),
     };
     for _ in 0..5 {
@@ -158,7 +158,7 @@ async fn a_journal_that_cannot_be_written_serves_nothing() {
     let (req, identity, _) = coffre::client::account::registration("alice", &pass).unwrap();
     w.vault.register(req, "127.0.0.1").await.unwrap();
     let alice = Principal {
-        user: "alice".into(),
+        user: "alice".parse().unwrap(),
         role: Role::Citizen,
         enabled: true,
     };
@@ -403,7 +403,7 @@ async fn a_commit_that_failed_keeps_its_payload_unless_its_record_is_certainly_a
     let (req, identity, _) = coffre::client::account::registration("alice", &pass).unwrap();
     w.vault.register(req, "127.0.0.1").await.unwrap();
     let alice = Principal {
-        user: "alice".into(),
+        user: "alice".parse().unwrap(),
         role: Role::Citizen,
         enabled: true,
     };

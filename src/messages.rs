@@ -83,6 +83,7 @@ pub enum Text {
     NoGrants,
     NoRequests,
     EnrolmentCodeIssued,
+    InvitationIssued,
     MediatorDisabledDone,
     StateActive,
     StateScheduled,
@@ -237,6 +238,10 @@ fn text_pair(key: Text) -> (&'static str, &'static str) {
         ),
         NoGrants => ("Vous n'avez partagé aucun document.", "You have not shared any document."),
         NoRequests => ("Aucune demande de document.", "No document request."),
+        InvitationIssued => (
+            "Code d'invitation à remettre à la personne (à usage unique, valable jusqu'au {until}) : {code}\nElle l'indique en créant son coffre : coffre register <identifiant> --invitation {code}",
+            "Invitation code to hand over (single use, valid until {until}): {code}\nThey give it when creating their vault: coffre register <user name> --invitation {code}",
+        ),
         EnrolmentCodeIssued => (
             "Code d'inscription pour « {user} » (à usage unique, valable jusqu'au {until}) : {code}",
             "Enrolment code for \"{user}\" (single use, valid until {until}): {code}",
@@ -568,6 +573,14 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "Ce service n'ouvre pas de nouveau coffre pour le moment. Adressez-vous à l'accueil de votre mairie ou à votre médiateur.",
             "This service opens no new vault for now. Ask your town hall's front desk or your mediator.",
         ),
+        InvitationRequired => (
+            "Ce service ouvre les coffres sur invitation. Demandez un code d'invitation à l'accueil de votre mairie ou à votre médiateur, puis recommencez avec « --invitation CODE ».",
+            "This service opens vaults by invitation. Ask your town hall's front desk or your mediator for an invitation code, then try again with \"--invitation CODE\".",
+        ),
+        InvitationInvalid => (
+            "Ce code d'invitation n'est pas valable : il a déjà servi, il a expiré, ou il est mal recopié. Vérifiez-le, ou demandez-en un nouveau.",
+            "This invitation code is not valid: it was used already, it expired, or it was mistyped. Check it, or ask for a new one.",
+        ),
         NothingToAccept => (
             "Le journal n'a pas changé : il n'y a rien à accepter.",
             "The journal has not changed: there is nothing to accept.",
@@ -679,6 +692,14 @@ pub fn journal_sentence(key: &str, lang: Lang) -> Option<&'static str> {
         "register.done" => (
             "{actor} avez créé votre coffre",
             "{actor} created your vault",
+        ),
+        "register.done.invited" => (
+            "{actor} avez créé votre coffre avec une invitation de {mediator}",
+            "{actor} created your vault with an invitation from {mediator}",
+        ),
+        "invitation_issued.done" => (
+            "{actor} avez remis une invitation à ouvrir un coffre, valable jusqu'au {until}",
+            "{actor} handed out an invitation to open a vault, valid until {until}",
         ),
         "login.done" => ("{actor} vous êtes connecté", "{actor} logged in"),
         "login.denied" => (

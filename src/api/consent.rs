@@ -28,6 +28,23 @@ pub struct EnrolmentCode {
     pub expires_ms: i64,
 }
 
+/// An invitation to open a vault: handed to a citizen at the counter (printed or
+/// spoken), used once, within its validity.
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct InvitationCode {
+    pub code: String,
+    pub expires_ms: i64,
+}
+
+impl std::fmt::Debug for InvitationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvitationCode")
+            .field("code", &"[redacted]")
+            .field("expires_ms", &self.expires_ms)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for EnrolmentCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnrolmentCode")

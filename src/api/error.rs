@@ -122,6 +122,8 @@ codes! {
     NotWritable => "not_writable",
     RequestAnswered => "request_answered",
     RegistrationClosed => "registration_closed",
+    InvitationRequired => "invitation_required",
+    InvitationInvalid => "invitation_invalid",
     CitizenKeysChanged => "citizen_keys_changed",
 }
 

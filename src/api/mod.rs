@@ -129,6 +129,9 @@ pub struct RegisterRequest {
     pub keys: PublicKeys,
     pub passphrase: PassphraseCredentials,
     pub recovery: RecoveryCredentials,
+    /// An invitation code (required when the deployment opens vaults by invitation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]

@@ -457,6 +457,33 @@ pub(super) fn admin_add(
     Ok(())
 }
 
+/// `coffre invite` (a mediator) and `coffre admin invitation` (the operator).
+pub(super) fn show_invitation(ctx: &Context, code: crate::api::InvitationCode) {
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({"code": code.code, "expires": ctx.out.timestamp(code.expires_ms)}));
+    } else {
+        ctx.out.say(
+            Text::InvitationIssued,
+            &[
+                ("until", &ctx.out.instant(code.expires_ms)),
+                ("code", &code.code),
+            ],
+        );
+    }
+}
+
+pub(super) fn invite(ctx: &Context) -> Result<(), ClientError> {
+    let session = super::verified_session(ctx)?;
+    show_invitation(ctx, ctx.client.invite(&session)?);
+    Ok(())
+}
+
+pub(super) fn admin_invite(ctx: &Context, token: &str) -> Result<(), ClientError> {
+    show_invitation(ctx, ctx.client.admin_invite(token)?);
+    Ok(())
+}
+
 pub(super) fn admin_list(ctx: &Context, token: &str) -> Result<(), ClientError> {
     let list = ctx.client.admin_mediators(token)?;
     let state = |s: MediatorState| match s {

@@ -41,6 +41,11 @@ fn sentence(
     let variant = match (action, e.leaf.actor_kind, d.part) {
         ("revoke", ActorKind::Operator, _) => Some("operator"),
         ("mediator_fetch", _, Some(Part::Record)) if phase == "done" => Some("record"),
+        ("register", _, _)
+            if d.role == Some(crate::api::Role::Citizen) && d.actor_name.is_some() =>
+        {
+            Some("invited")
+        }
         _ => None,
     };
     let key = format!("{action}.{phase}");

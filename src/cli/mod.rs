@@ -48,6 +48,9 @@ enum Command {
         /// Où écrire le kit de récupération.
         #[arg(long, value_name = "FICHIER")]
         recovery_kit: Option<PathBuf>,
+        /// Le code d'invitation remis par votre mairie ou votre médiateur.
+        #[arg(long, value_name = "CODE")]
+        invitation: Option<String>,
     },
     /// Ouvre une session.
     Login { user: String },
@@ -108,6 +111,8 @@ enum Command {
         #[arg(long, value_name = "FICHIER")]
         recovery_kit: Option<PathBuf>,
     },
+    /// (Médiateur) Donne un code d'invitation à usage unique pour ouvrir un coffre.
+    Invite,
     /// Montre des documents à un médiateur, pour une durée limitée.
     Share {
         /// Les documents (identifiants ou leurs premiers caractères).
@@ -201,6 +206,8 @@ enum AdminAction {
         #[command(subcommand)]
         action: MediatorAction,
     },
+    /// Donne un code d'invitation à usage unique pour ouvrir un coffre.
+    Invitation,
     /// Compteurs du service (sans données personnelles).
     Status,
     /// Le journal de tout le service.
@@ -357,7 +364,11 @@ fn exit_code(e: &ClientError) -> i32 {
 
 fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
     match command {
-        Command::Register { user, recovery_kit } => register(ctx, &user, recovery_kit),
+        Command::Register {
+            user,
+            recovery_kit,
+            invitation,
+        } => register(ctx, &user, recovery_kit, invitation.as_deref()),
         Command::Login { user } => login(ctx, &user),
         Command::Logout => logout(ctx),
         Command::Whoami => whoami(ctx),
@@ -391,6 +402,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
             user,
             recovery_kit,
         } => consent::enrol(ctx, &code, &user, recovery_kit),
+        Command::Invite => consent::invite(ctx),
         Command::Share {
             ids,
             to,
@@ -433,6 +445,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
             let token = consent::admin_token(admin_token_file.as_deref())?;
             match action {
                 AdminAction::Status => consent::admin_status(ctx, &token),
+                AdminAction::Invitation => consent::admin_invite(ctx, &token),
                 AdminAction::Journal {
                     action: JournalAdminAction::Verify,
                 } => consent::admin_journal_verify(ctx, &token),
@@ -516,12 +529,19 @@ fn save_kit(ctx: &Context, path: &Path, kit: &str) -> Result<(), ClientError> {
     Ok(())
 }
 
-fn register(ctx: &Context, user: &str, kit_path: Option<PathBuf>) -> Result<(), ClientError> {
+fn register(
+    ctx: &Context,
+    user: &str,
+    kit_path: Option<PathBuf>,
+    invitation: Option<&str>,
+) -> Result<(), ClientError> {
     let user = normalise(user);
     let path = kit_path.unwrap_or_else(|| default_kit_path(ctx, &user));
     check_kit_path(&path)?;
     let pass = input::new_passphrase("COFFRE_PASSPHRASE", ctx.out.lang)?;
-    let enrolled = ctx.client.register(&user, &pass, &today(&ctx.out))?;
+    let enrolled = ctx
+        .client
+        .register(&user, &pass, &today(&ctx.out), invitation)?;
     if !ctx.out.json {
         ctx.out.say(Text::Registered, &[("user", &user)]);
     }

@@ -71,6 +71,14 @@ fn recovery_credentials(rk: &RecoveryKey, identity: &Identity) -> RecoveryCreden
     }
 }
 
+/// How an account comes to be.
+pub enum Admission<'a> {
+    /// A citizen, with the invitation code she was handed (if any).
+    Citizen { invitation: Option<&'a str> },
+    /// A mediator, with her enrolment code from the operator.
+    Mediator { code: &'a str },
+}
+
 /// A new identity and recovery key, and the request that registers them: what a
 /// device sends to create an account (a citizen's, or a mediator's with a code).
 pub fn registration(
@@ -84,6 +92,7 @@ pub fn registration(
         keys: identity.public_keys(),
         passphrase: passphrase_credentials(user, pass, &identity)?,
         recovery: recovery_credentials(&rk, &identity),
+        invitation: None,
     };
     Ok((request, identity, rk))
 }
@@ -130,31 +139,36 @@ impl Client {
 
     /// Creates the account: keys and kit are made here; the server gets public keys,
     /// wrapped secrets and derived auth keys.
+    /// `invitation` is the code a mediator or the town hall handed over, where the
+    /// deployment opens vaults by invitation.
     pub fn register(
         &self,
         user: &str,
         pass: &SecretString,
         today: &str,
+        invitation: Option<&str>,
     ) -> Result<Enrolled, ClientError> {
-        self.create_account(user, pass, today, None)
+        self.create_account(user, pass, today, Admission::Citizen { invitation })
     }
 
-    /// Makes keys and kit here and creates the account: a citizen's, or a mediator's
-    /// when `code` (an enrolment code from the operator) is given.
+    /// Makes keys and kit here and creates the account: a citizen's (with an
+    /// invitation code if she has one), or a mediator's with her enrolment code.
     pub fn create_account(
         &self,
         user: &str,
         pass: &SecretString,
         today: &str,
-        code: Option<&str>,
+        admission: Admission<'_>,
     ) -> Result<Enrolled, ClientError> {
         check_new_passphrase(pass)?;
-        let (account, identity, rk) = registration(user, pass)?;
-        let response: SessionResponse = match code {
-            None => self
-                .http
-                .send_json("POST", "/v1/accounts", None, &account)?,
-            Some(code) => {
+        let (mut account, identity, rk) = registration(user, pass)?;
+        let response: SessionResponse = match admission {
+            Admission::Citizen { invitation } => {
+                account.invitation = invitation.map(str::to_owned);
+                self.http
+                    .send_json("POST", "/v1/accounts", None, &account)?
+            }
+            Admission::Mediator { code } => {
                 let req = crate::api::EnrolRequest {
                     code: code.to_owned(),
                     account,

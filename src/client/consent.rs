@@ -11,8 +11,8 @@ use super::{unique_prefix, ClientError, Session};
 use crate::api::{
     AccessRequestCreated, AccessRequestDraft, AccessRequestView, AdminStatus, Category, DocumentId,
     DocumentMeta, EnrolmentCode, ErrorCode, Grant, GrantCreated, GrantEnvelope, GrantId,
-    GrantRequest, GrantView, MediatorCard, MediatorDraft, MediatorSummary, RequestId,
-    SharedDocument,
+    GrantRequest, GrantView, InvitationCode, MediatorCard, MediatorDraft, MediatorSummary,
+    RequestId, SharedDocument,
 };
 use crate::crypto::document::DocumentKey;
 use crate::crypto::safety::{binding_valid, matches as code_matches, safety_code};
@@ -75,7 +75,12 @@ impl Client {
         pass: &crate::crypto::SecretString,
         today: &str,
     ) -> Result<super::account::Enrolled, ClientError> {
-        self.create_account(user, pass, today, Some(code))
+        self.create_account(
+            user,
+            pass,
+            today,
+            super::account::Admission::Mediator { code },
+        )
     }
 
     pub fn mediator(&self, session: &Session, user: &str) -> Result<MediatorCard, ClientError> {
@@ -351,6 +356,26 @@ impl Client {
     ) -> Result<EnrolmentCode, ClientError> {
         self.http
             .send_json("POST", "/v1/admin/mediators", Some(token), draft)
+    }
+
+    /// A one-time invitation to open a vault, issued by the operator.
+    pub fn admin_invite(&self, token: &str) -> Result<InvitationCode, ClientError> {
+        self.http.send_json(
+            "POST",
+            "/v1/admin/invitations",
+            Some(token),
+            &serde_json::json!({}),
+        )
+    }
+
+    /// A one-time invitation to open a vault, issued by the mediator in session.
+    pub fn invite(&self, session: &Session) -> Result<InvitationCode, ClientError> {
+        self.http.send_json(
+            "POST",
+            "/v1/invitations",
+            Some(session.token()),
+            &serde_json::json!({}),
+        )
     }
 
     pub fn admin_mediators(&self, token: &str) -> Result<Vec<MediatorSummary>, ClientError> {

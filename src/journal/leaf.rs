@@ -64,6 +64,7 @@ byte_enum! {
         MediatorDisabled = 19 => "mediator_disabled",
         RequestDeclined = 20 => "request_declined",
         JournalChange = 21 => "journal_change",
+        InvitationIssued = 22 => "invitation_issued",
     }
 }
 

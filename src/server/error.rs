@@ -63,9 +63,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         NotFound | DocumentNotFound | UploadNotFound | MediatorNotFound | GrantNotFound
         | RequestNotFound => StatusCode::NOT_FOUND,
         GrantExpired | GrantRevoked | GrantNotYetValid | AccountDisabled | NotACitizen
-        | NotAMediator | RegistrationClosed => StatusCode::FORBIDDEN,
-        InvalidGrant | InvalidDuration | EnrolmentCodeInvalid | SafetyCodeMismatch
-        | InvalidSignature => StatusCode::BAD_REQUEST,
+        | NotAMediator | RegistrationClosed | InvitationRequired => StatusCode::FORBIDDEN,
+        InvalidGrant | InvalidDuration | EnrolmentCodeInvalid | InvitationInvalid
+        | SafetyCodeMismatch | InvalidSignature => StatusCode::BAD_REQUEST,
         AdminUnauthorized | AdminTokenRequired => StatusCode::UNAUTHORIZED,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -147,6 +147,8 @@ impl From<VaultError> for ApiError {
             }
             VaultError::InvalidSignature => ApiError::new(C::InvalidSignature),
             VaultError::RegistrationClosed => ApiError::new(C::RegistrationClosed),
+            VaultError::InvitationRequired => ApiError::new(C::InvitationRequired),
+            VaultError::InvitationInvalid => ApiError::new(C::InvitationInvalid),
             VaultError::EnrolmentCodeInvalid => ApiError::new(C::EnrolmentCodeInvalid),
             VaultError::RequestNotFound => ApiError::new(C::RequestNotFound),
             VaultError::RequestAnswered => ApiError::new(C::RequestAnswered),

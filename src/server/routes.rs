@@ -29,12 +29,13 @@ use crate::api::{
 use crate::api::{
     AccessRequestCreated, AccessRequestView, AccountResponse, AdminStatus, AuditReport,
     CommitResponse, DeletionReport, DocumentRecord, EnrolmentCode, ErrorBody, GrantCreated,
-    GrantView, InclusionResponse, JournalPage, MediatorCard, MediatorSummary, PreloginResponse,
-    RecoveryEnvelopeResponse, SessionKeyResponse, SessionResponse, SharedDocument, UploadResponse,
+    GrantView, InclusionResponse, InvitationCode, JournalPage, MediatorCard, MediatorSummary,
+    PreloginResponse, RecoveryEnvelopeResponse, SessionKeyResponse, SessionResponse,
+    SharedDocument, UploadResponse,
 };
 use crate::crypto::server::{same_digest, token_digest};
 use crate::messages::Lang;
-use crate::vault::{Principal, StoreState, Vault};
+use crate::vault::{Issuer, Principal, StoreState, Vault};
 
 /// Bytes per chunk when streaming a payload out.
 const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
@@ -204,6 +205,8 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/admin/mediators", post(add_mediator).get(mediators))
         .route("/v1/admin/mediators/{user}/disable", post(disable_mediator))
         .route("/v1/admin/status", get(admin_status))
+        .route("/v1/invitations", post(invite))
+        .route("/v1/admin/invitations", post(admin_invite))
         .route("/v1/journal/key", get(journal_key))
         .route("/v1/journal/checkpoint", get(journal_checkpoint))
         .route("/v1/journal/consistency", get(journal_consistency))
@@ -826,6 +829,33 @@ async fn disable_mediator(
 }
 
 #[utoipa::path(
+    post,
+    path = "/v1/invitations",
+    description = "A mediator issues a one-time invitation to open a vault (journaled in her chain).",
+    responses((status = 201, description = "Done", body = InvitationCode), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("session" = [])),
+)]
+async fn invite(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
+    let code = s
+        .vault
+        .issue_invitation(Issuer::Mediator(&who.principal))
+        .await?;
+    Ok((StatusCode::CREATED, Json(code)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/admin/invitations",
+    description = "The operator issues a one-time invitation to open a vault (journaled in her chain).",
+    responses((status = 201, description = "Done", body = InvitationCode), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    security(("operator" = [])),
+)]
+async fn admin_invite(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
+    let code = s.vault.issue_invitation(Issuer::Operator).await?;
+    Ok((StatusCode::CREATED, Json(code)))
+}
+
+#[utoipa::path(
     get,
     path = "/v1/admin/status",
     description = "Counts for the operator.",
@@ -1045,7 +1075,7 @@ async fn metrics(State(s): Shared, _: Operator) -> Result<impl IntoResponse, Api
         note_export, delete_account, recovery_envelope, recover, upload, commit, list, document,
         content, delete, enrol, mediator_card, create_grant, grants, revoke, shared,
         request_access, requests, decline, add_mediator, mediators, disable_mediator,
-        admin_status, journal_key, journal_checkpoint, journal_consistency, journal_entries,
+        admin_status, invite, admin_invite, journal_key, journal_checkpoint, journal_consistency, journal_entries,
         journal_proof, journal_accept_change, journal_verify, metrics
     ),
     modifiers(&BearerSchemes)

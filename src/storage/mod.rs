@@ -65,6 +65,18 @@ pub struct EnrolmentRecord {
     pub expires_ms: i64,
 }
 
+/// An invitation to open a vault, stored under the SHA-256 of its code.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InvitationRecord {
+    /// Who issued it: a mediator's user name, or the operator's subject.
+    pub issuer: String,
+    /// The mediator's name and structure (none for the operator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<MediatorProfile>,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
 /// A signed grant and the envelopes it carries.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GrantRecord {
@@ -229,6 +241,12 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// Removes and returns an enrolment: a code works once.
     fn take_enrolment(&self, digest: &[u8; 32]) -> Result<Option<EnrolmentRecord>, StoreError>;
     fn enrolments(&self) -> Result<Vec<EnrolmentRecord>, StoreError>;
+
+    fn put_invitation(&self, digest: &[u8; 32], i: &InvitationRecord) -> Result<(), StoreError>;
+    /// Removes and returns an invitation: a code works once.
+    fn take_invitation(&self, digest: &[u8; 32]) -> Result<Option<InvitationRecord>, StoreError>;
+    /// Every invitation not taken yet, with its digest.
+    fn invitations(&self) -> Result<Vec<([u8; 32], InvitationRecord)>, StoreError>;
 
     /// Stores a new grant; [`StoreError::Conflict`] if its id exists.
     fn insert_grant(&self, grant: &GrantRecord) -> Result<(), StoreError>;

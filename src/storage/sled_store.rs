@@ -19,8 +19,8 @@ use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::{
-    AccountRecord, DocumentRow, EnrolmentRecord, GrantRecord, JournalAppend, JournalRecord,
-    MetadataStore, RequestRecord, SessionRecord, StoreError, SubjectHead,
+    AccountRecord, DocumentRow, EnrolmentRecord, GrantRecord, InvitationRecord, JournalAppend,
+    JournalRecord, MetadataStore, RequestRecord, SessionRecord, StoreError, SubjectHead,
 };
 use crate::api::Quota;
 
@@ -35,6 +35,7 @@ pub struct SledStore {
     documents: sled::Tree,
     owner_index: sled::Tree,
     enrolments: sled::Tree,
+    invitations: sled::Tree,
     grants: sled::Tree,
     grant_index: sled::Tree,
     requests: sled::Tree,
@@ -105,6 +106,7 @@ impl SledStore {
             documents: db.open_tree("documents")?,
             owner_index: db.open_tree("owner_index")?,
             enrolments: db.open_tree("enrolments")?,
+            invitations: db.open_tree("invitations")?,
             grants: db.open_tree("grants")?,
             grant_index: db.open_tree("grant_index")?,
             requests: db.open_tree("requests")?,
@@ -316,6 +318,30 @@ impl MetadataStore for SledStore {
 
     fn enrolments(&self) -> Result<Vec<EnrolmentRecord>, StoreError> {
         values(&self.enrolments)
+    }
+
+    fn put_invitation(&self, digest: &[u8; 32], i: &InvitationRecord) -> Result<(), StoreError> {
+        self.invitations.insert(digest, encode(i)?)?;
+        self.make_durable()
+    }
+
+    fn take_invitation(&self, digest: &[u8; 32]) -> Result<Option<InvitationRecord>, StoreError> {
+        let taken = self.invitations.remove(digest)?;
+        self.make_durable()?;
+        taken.map(|v| decode(&v)).transpose()
+    }
+
+    fn invitations(&self) -> Result<Vec<([u8; 32], InvitationRecord)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.invitations.iter() {
+            let (k, v) = item?;
+            let digest: [u8; 32] = k
+                .as_ref()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("invitation key".into()))?;
+            out.push((digest, decode(&v)?));
+        }
+        Ok(out)
     }
 
     fn insert_grant(&self, record: &GrantRecord) -> Result<(), StoreError> {

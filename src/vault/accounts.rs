@@ -63,10 +63,14 @@ impl Vault {
         self.registrations
             .reserve(&key, now)
             .map_err(|retry_after_s| VaultError::TooManyAttempts { retry_after_s })?;
-        let created = self.create_account(req, None).await;
+        // A wrong invitation code counts against the address (codes are not to be
+        // guessed); a refused name costs it nothing.
+        let invitation = self.admission(req.invitation.as_deref()).await?;
+        let inviter = invitation.as_ref().map(|(_, r)| r.clone());
+        let created = self.create_account(req, None, inviter).await;
         if created.is_err() {
-            // Only accounts made count: a refused name costs the address nothing.
             self.registrations.forgive(&key, now);
+            self.give_back(invitation).await;
         }
         created
     }
@@ -76,6 +80,7 @@ impl Vault {
         &self,
         req: RegisterRequest,
         mediator: Option<MediatorProfile>,
+        inviter: Option<crate::storage::InvitationRecord>,
     ) -> Result<SessionResponse, VaultError> {
         UserName::parse(&req.user).map_err(|_| VaultError::InvalidUserName)?;
         check_passphrase_credentials(&req.passphrase)?;
@@ -132,10 +137,21 @@ impl Vault {
                 ..Details::default()
             }
             .mediator_profile(&p.name, &p.structure),
-            None => Details {
-                role: Some(Role::Citizen),
-                ..Details::default()
-            },
+            None => {
+                let citizen = Details {
+                    role: Some(Role::Citizen),
+                    ..Details::default()
+                };
+                // Whose invitation she used, for her own history.
+                match inviter.and_then(|i| i.profile.map(|p| (i.issuer, p))) {
+                    Some((issuer, p)) => Details {
+                        mediator: Some(issuer),
+                        ..citizen
+                    }
+                    .mediator_profile(&p.name, &p.structure),
+                    None => citizen,
+                }
+            }
         };
         self.record_after(Entry::new(&account.user, Action::Register, Phase::Done).with(details))
             .await;

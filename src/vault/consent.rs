@@ -27,6 +27,8 @@ use crate::storage::{
 
 /// How long an enrolment code stays valid.
 const ENROLMENT_MS: i64 = 72 * 3600 * 1000;
+/// Requests waiting for one citizen's answer, from all mediators together.
+const PENDING_REQUESTS_PER_CITIZEN: usize = 20;
 /// Tolerated difference between the citizen's clock and the server's.
 const CLOCK_SKEW_MS: i64 = 15 * 60 * 1000;
 /// Largest envelope in a grant.
@@ -238,7 +240,7 @@ impl Vault {
                 return Err(VaultError::EnrolmentCodeInvalid);
             }
         };
-        self.create_account(req.account, Some(profile)).await
+        self.create_account(req.account, Some(profile), None).await
     }
 
     /// What a citizen's client needs to verify a mediator and share with them.
@@ -651,10 +653,19 @@ impl Vault {
                 let is_citizen = m
                     .account(&record.citizen)?
                     .is_some_and(|a| a.role == Role::Citizen);
-                if is_citizen {
+                // A citizen's pending requests are capped, whoever sends them; past
+                // the cap a request is dropped with the very answer an unknown name
+                // gets, so that the cap does not tell whether a name exists either.
+                let room = is_citizen
+                    && m.requests_of(&record.citizen)?
+                        .iter()
+                        .filter(|r| r.citizen == record.citizen && r.state == RequestState::Pending)
+                        .count()
+                        < PENDING_REQUESTS_PER_CITIZEN;
+                if room {
                     m.insert_request(&record)?;
                 }
-                Ok(is_citizen)
+                Ok(room)
             })
             .await?;
         if inserted {

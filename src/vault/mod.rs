@@ -13,7 +13,9 @@ mod documents;
 pub use documents::{Delivery, Served};
 mod erasure;
 mod health;
+mod invitations;
 pub use health::StoreState;
+pub use invitations::Issuer;
 pub mod journal;
 
 use std::collections::HashMap;
@@ -64,6 +66,8 @@ pub struct Limits {
 pub enum Registration {
     /// Anyone may create an account (rate-limited per address).
     Open,
+    /// Only with a code from the operator or a mediator (one code, one vault).
+    Invitation,
     /// No new citizen's account (mediators still enrol with their codes).
     Closed,
 }
@@ -149,6 +153,10 @@ pub enum VaultError {
     InvalidSignature,
     #[error("registration closed")]
     RegistrationClosed,
+    #[error("an invitation is required")]
+    InvitationRequired,
+    #[error("invitation code invalid, used or expired")]
+    InvitationInvalid,
     #[error("enrolment code invalid or expired")]
     EnrolmentCodeInvalid,
     #[error("request not found")]

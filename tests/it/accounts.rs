@@ -334,3 +334,64 @@ fn logout_forgets_the_session_even_offline() {
     assert!(!out.status.success());
     assert!(!alice.home.path().join("session.json").exists());
 }
+
+/// By invitation: a vault opens only with a one-time code that the town hall or a
+/// mediator handed over at the counter; a code works once, is never guessed into
+/// working, and whose invitation she used is in the citizen's own history.
+#[test]
+fn by_invitation_a_vault_opens_only_with_a_code_that_works_once() {
+    let d = Daemon::start_with(Some(
+        "[registration]\npolicy = \"invitation\"\nper_ip_per_hour = 20\n",
+    ));
+    let code_of = |json: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["code"].as_str().unwrap().to_owned()
+    };
+    // Without a code, or with a made-up one: refused, and said plainly.
+    let alice = d.user("mme.b");
+    let err = alice.fails(&["register", "mme.b"], 1);
+    assert!(err.contains("[invitation_required]"), "{err}");
+    assert!(err.contains("--invitation"), "{err}");
+    let err = alice.fails(&["register", "mme.b", "--invitation", "AAAA-BBBB-CCCC"], 1);
+    assert!(err.contains("[invitation_invalid]"), "{err}");
+
+    // A mediator hands one over at the counter; it opens exactly one vault.
+    let (social, _) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    let code = code_of(&social.ok(&["--json", "invite"]));
+    alice.ok(&["register", "mme.b", "--invitation", &code]);
+    let bob = d.user("m.dupont");
+    let err = bob.fails(&["register", "m.dupont", "--invitation", &code], 1);
+    assert!(err.contains("[invitation_invalid]"), "{err}");
+    // Typed in lower case, with spaces instead of dashes: still the same code.
+    let code = code_of(&social.ok(&["--json", "invite"]));
+    let typed = code.to_lowercase().replace('-', " ");
+    // A name already taken gives the code back rather than spending it.
+    let err = bob.fails(&["register", "mme.b", "--invitation", &typed], 1);
+    assert!(err.contains("[user_exists]"), "{err}");
+    bob.ok(&["register", "m.dupont", "--invitation", &typed]);
+
+    // The operator can invite too; a citizen cannot, nor can anyone anonymous.
+    let code = code_of(&d.admin(&["--json", "invitation"]));
+    d.user("carol")
+        .ok(&["register", "carol", "--invitation", &code]);
+    let err = alice.fails(&["invite"], 1);
+    assert!(err.contains("[not_a_mediator]"), "{err}");
+    let anonymous = agent(&d)
+        .post(format!("{}/v1/invitations", d.url))
+        .send_json(serde_json::json!({}))
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // Her history says whose invitation she used; the mediator's, that she gave two.
+    let history = alice.ok(&["journal"]);
+    assert!(
+        history.contains("avec une invitation de Fatima Benali (CCAS d'Albi)"),
+        "{history}"
+    );
+    let given = social.ok(&["journal"]);
+    assert_eq!(
+        given.matches("avez remis une invitation").count(),
+        2,
+        "{given}"
+    );
+}

@@ -19,7 +19,9 @@ fn concurrent_citizens_keep_the_journal_sound() {
                 let user = d.user(&format!("citizen{t}"));
                 let client = user.client();
                 let pass = SecretString::from(PASS.to_owned());
-                let enrolled = client.register(&user.name, &pass, "23/11/2026").unwrap();
+                let enrolled = client
+                    .register(&user.name, &pass, "23/11/2026", None)
+                    .unwrap();
                 let session = enrolled.session;
                 for i in 0..4 {
                     let data = format!("document {i} of citizen {t} ")

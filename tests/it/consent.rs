@@ -609,3 +609,28 @@ fn access_requests_are_throttled_and_probe_nothing() {
         serde_json::from_str(&c.mme.ok(&["--json", "requests"])).unwrap();
     assert_eq!(reqs.len(), 3);
 }
+
+/// Many mediators together cannot bury a citizen under requests: past 20 waiting for
+/// her answer, more are dropped with the answer an unknown name gets.
+#[test]
+fn a_citizens_waiting_requests_are_capped_whoever_asks() {
+    let c = counter();
+    let mut mediators = vec![c.social.clone()];
+    for i in 0..6 {
+        let user = format!("agent.{i}");
+        mediators.push(
+            c.d.mediator(&user, &format!("Agent {i}"), "France Services")
+                .0,
+        );
+    }
+    for m in &mediators {
+        for _ in 0..3 {
+            let out = m.ok(&["--json", "request", "mme.b", "--category", "income"]);
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert!(v["request"].as_str().is_some_and(|id| id.len() == 32));
+        }
+    }
+    let waiting: Vec<serde_json::Value> =
+        serde_json::from_str(&c.mme.ok(&["--json", "requests"])).unwrap();
+    assert_eq!(waiting.len(), 20);
+}

@@ -287,8 +287,8 @@ macro_rules! delegate {
 }
 
 use coffre::storage::{
-    AccountRecord, EnrolmentRecord, GrantRecord, JournalAppend, JournalRecord, RequestRecord,
-    SessionRecord, StoreError, SubjectHead,
+    AccountRecord, EnrolmentRecord, GrantRecord, InvitationRecord, JournalAppend, JournalRecord,
+    RequestRecord, SessionRecord, StoreError, SubjectHead,
 };
 type R<T> = Result<T, StoreError>;
 
@@ -333,6 +333,9 @@ impl MetadataStore for Flaky {
         put_enrolment(d: &[u8; 32], e: &EnrolmentRecord) -> R<()>;
         take_enrolment(d: &[u8; 32]) -> R<Option<EnrolmentRecord>>;
         enrolments() -> R<Vec<EnrolmentRecord>>;
+        put_invitation(d: &[u8; 32], i: &InvitationRecord) -> R<()>;
+        take_invitation(d: &[u8; 32]) -> R<Option<InvitationRecord>>;
+        invitations() -> R<Vec<([u8; 32], InvitationRecord)>>;
         insert_grant(g: &GrantRecord) -> R<()>;
         grant(id: &str) -> R<Option<GrantRecord>>;
         grants_of(user: &str) -> R<Vec<GrantRecord>>;

@@ -84,6 +84,7 @@ pub enum Text {
     NoRequests,
     EnrolmentCodeIssued,
     InvitationIssued,
+    CitizenTrusted,
     MediatorDisabledDone,
     StateActive,
     StateScheduled,
@@ -238,6 +239,10 @@ fn text_pair(key: Text) -> (&'static str, &'static str) {
         ),
         NoGrants => ("Vous n'avez partagé aucun document.", "You have not shared any document."),
         NoRequests => ("Aucune demande de document.", "No document request."),
+        CitizenTrusted => (
+            "Code de sécurité vérifié : cet appareil reconnaît désormais les nouvelles clés de « {citizen} » ({code}).",
+            "Safety code checked: this device now recognises the new keys of \"{citizen}\" ({code}).",
+        ),
         InvitationIssued => (
             "Code d'invitation à remettre à la personne (à usage unique, valable jusqu'au {until}) : {code}\nElle l'indique en créant son coffre : coffre register <identifiant> --invitation {code}",
             "Invitation code to hand over (single use, valid until {until}): {code}\nThey give it when creating their vault: coffre register <user name> --invitation {code}",
@@ -566,8 +571,12 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "This request was already answered: a share fulfilled it.",
         ),
         CitizenKeysChanged => (
-            "ALERTE : les clés de « {citizen} » ne sont plus celles que cet appareil a vérifiées. Ne vous fiez pas à ce partage : comparez son code de sécurité avec elle, en personne, et prévenez le service.",
-            "ALERT: the keys of \"{citizen}\" are no longer the ones this device verified. Do not rely on this share: compare her safety code with her, in person, and warn the service.",
+            "ALERTE : les clés de « {citizen} » ne sont plus celles que cet appareil a vérifiées. Ne vous fiez pas à ce partage : comparez son code de sécurité avec elle, en personne (elle le voit avec « coffre whoami »). S'il correspond : coffre trust-citizen {citizen} --safety-code <code>. Sinon, prévenez le service.",
+            "ALERT: the keys of \"{citizen}\" are no longer the ones this device verified. Do not rely on this share: compare her safety code with her, in person (she sees it with \"coffre whoami\"). If it matches: coffre trust-citizen {citizen} --safety-code <code>. If not, warn the service.",
+        ),
+        CitizenCodeMismatch => (
+            "Ce code de sécurité n'est pas celui des clés que le service présente pour « {citizen} ». Rien n'a changé sur cet appareil : relisez le code avec elle ; s'il ne correspond toujours pas, ne vous fiez pas à ses partages et prévenez le service.",
+            "This safety code is not the one of the keys the service presents for \"{citizen}\". Nothing changed on this device: read the code again with her; if it still does not match, do not rely on her shares and warn the service.",
         ),
         RegistrationClosed => (
             "Ce service n'ouvre pas de nouveau coffre pour le moment. Adressez-vous à l'accueil de votre mairie ou à votre médiateur.",

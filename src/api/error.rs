@@ -125,6 +125,7 @@ codes! {
     InvitationRequired => "invitation_required",
     InvitationInvalid => "invitation_invalid",
     CitizenKeysChanged => "citizen_keys_changed",
+    CitizenCodeMismatch => "citizen_code_mismatch",
 }
 
 /// In the OpenAPI description: one of the stable codes (clients must also accept

@@ -473,6 +473,21 @@ pub(super) fn show_invitation(ctx: &Context, code: crate::api::InvitationCode) {
     }
 }
 
+pub(super) fn trust_citizen(ctx: &Context, citizen: &str, code: &str) -> Result<(), ClientError> {
+    let session = super::verified_session(ctx)?;
+    let code = ctx.client.trust_citizen(&session, citizen, code)?;
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({"citizen": citizen, "safety_code": code}));
+    } else {
+        ctx.out.say(
+            Text::CitizenTrusted,
+            &[("citizen", citizen), ("code", &code)],
+        );
+    }
+    Ok(())
+}
+
 pub(super) fn invite(ctx: &Context) -> Result<(), ClientError> {
     let session = super::verified_session(ctx)?;
     show_invitation(ctx, ctx.client.invite(&session)?);

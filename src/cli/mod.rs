@@ -113,6 +113,13 @@ enum Command {
     },
     /// (Médiateur) Donne un code d'invitation à usage unique pour ouvrir un coffre.
     Invite,
+    /// (Médiateur) Après l'alerte « clés changées » : reconnaît les nouvelles clés
+    /// d'une personne, une fois son code de sécurité comparé avec elle.
+    TrustCitizen {
+        citizen: String,
+        #[arg(long, value_name = "CODE")]
+        safety_code: String,
+    },
     /// Montre des documents à un médiateur, pour une durée limitée.
     Share {
         /// Les documents (identifiants ou leurs premiers caractères).
@@ -403,6 +410,10 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
             recovery_kit,
         } => consent::enrol(ctx, &code, &user, recovery_kit),
         Command::Invite => consent::invite(ctx),
+        Command::TrustCitizen {
+            citizen,
+            safety_code,
+        } => consent::trust_citizen(ctx, &normalise(&citizen), &safety_code),
         Command::Share {
             ids,
             to,

@@ -256,6 +256,32 @@ impl Client {
         Ok(view)
     }
 
+    /// After a `citizen_keys_changed` alert, and the citizen's safety code compared
+    /// with her in person: remembers the keys her current grants are signed with,
+    /// if `code` is their safety code. Returns the code.
+    pub fn trust_citizen(
+        &self,
+        session: &Session,
+        citizen: &str,
+        code: &str,
+    ) -> Result<String, ClientError> {
+        let origin = self.origin(session)?;
+        let view = self
+            .grants(session)?
+            .into_iter()
+            .find(|g| g.grant.citizen == citizen && grant_holds(session, &origin, g))
+            .ok_or_else(|| ClientError::local(ErrorCode::GrantNotFound, &[]))?;
+        let expected = safety_code(citizen, &view.citizen_keys);
+        if !code_matches(&expected, code) {
+            return Err(ClientError::local(
+                ErrorCode::CitizenCodeMismatch,
+                &[("citizen", citizen)],
+            ));
+        }
+        self.remember_citizen(citizen, &view.citizen_keys, true)?;
+        Ok(expected)
+    }
+
     /// Whether `keys` are the ones this mediator's device first saw for `citizen` at
     /// this server (and compared by safety code in person); the first time, they are
     /// remembered in `COFFRE_HOME/citizens.json`. A server that invents a citizen of
@@ -264,6 +290,17 @@ impl Client {
         &self,
         citizen: &str,
         keys: &crate::api::PublicKeys,
+    ) -> Result<bool, ClientError> {
+        self.remember_citizen(citizen, keys, false)
+    }
+
+    /// Compares `keys` with the ones remembered for `citizen` (remembering them if
+    /// none are, or if `replace`).
+    fn remember_citizen(
+        &self,
+        citizen: &str,
+        keys: &crate::api::PublicKeys,
+        replace: bool,
     ) -> Result<bool, ClientError> {
         let path = self.home.join("citizens.json");
         let mut known: std::collections::BTreeMap<String, String> = match std::fs::read(&path) {
@@ -277,8 +314,8 @@ impl Client {
         material.extend_from_slice(keys.signing_key.as_slice());
         let fingerprint = hex(&sha256(&material));
         match known.get(&name) {
-            Some(seen) => Ok(*seen == fingerprint),
-            None => {
+            Some(seen) if !replace => Ok(*seen == fingerprint),
+            _ => {
                 known.insert(name, fingerprint);
                 let json = serde_json::to_vec_pretty(&known)
                     .map_err(|e| ClientError::Protocol(e.to_string()))?;

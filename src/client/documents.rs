@@ -87,6 +87,7 @@ impl Client {
                 let hashed = HashingWriter {
                     inner: pipe_in,
                     hash: Sha256Stream::default(),
+                    written: 0,
                     done: Some(sent_tx),
                 };
                 key.encrypt_stream(counted, hashed)
@@ -110,11 +111,12 @@ impl Client {
             size: summary.bytes,
             sha256: hex(&summary.sha256),
         };
-        // The owner signs the bytes she sent, not what the server says it received.
-        let sent = sent_rx
+        // The owner signs the bytes she sent (their digest and their count), not
+        // what the server says it received.
+        let (sent, sent_bytes) = sent_rx
             .recv()
             .map_err(|_| ClientError::Protocol("payload digest".into()))?;
-        if sent != uploaded.payload_sha256 {
+        if sent != uploaded.payload_sha256 || sent_bytes != uploaded.size {
             return Err(CryptoError::Integrity.into());
         }
         let sealed_meta = key.seal_meta(&meta);
@@ -123,7 +125,7 @@ impl Client {
             origin: &origin,
             id: &uploaded.document,
             owner: &session.user,
-            size: uploaded.size,
+            size: sent_bytes,
             payload_sha256: &sent,
             meta_sha256: &hex(&sha256(&sealed_meta)),
             envelope_sha256: &hex(&sha256(&owner_envelope)),

@@ -96,18 +96,21 @@ impl<R: std::io::Read> std::io::Read for HashingReader<R> {
     }
 }
 
-/// A writer that hashes what is written through it; the digest is sent on
-/// `done` when the writer is dropped (it moves into another thread).
+/// A writer that hashes and counts what is written through it; the digest (hex)
+/// and the byte count are sent on `done` when the writer is dropped (it moves into
+/// another thread).
 pub struct HashingWriter<W> {
     pub inner: W,
     pub hash: Sha256Stream,
-    pub done: Option<std::sync::mpsc::Sender<String>>,
+    pub written: u64,
+    pub done: Option<std::sync::mpsc::Sender<(String, u64)>>,
 }
 
 impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hash.update(&buf[..n]);
+        self.written += n as u64;
         Ok(n)
     }
 
@@ -122,6 +125,7 @@ impl<W> HashingWriter<W> {
         HashingWriter {
             inner,
             hash: Sha256Stream::default(),
+            written: 0,
             done: None,
         }
     }
@@ -136,7 +140,7 @@ impl<W> HashingWriter<W> {
 impl<W> Drop for HashingWriter<W> {
     fn drop(&mut self) {
         if let Some(done) = self.done.take() {
-            let _ = done.send(std::mem::take(&mut self.hash).finish_hex());
+            let _ = done.send((std::mem::take(&mut self.hash).finish_hex(), self.written));
         }
     }
 }

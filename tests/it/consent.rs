@@ -634,3 +634,41 @@ fn a_citizens_waiting_requests_are_capped_whoever_asks() {
         serde_json::from_str(&c.mme.ok(&["--json", "requests"])).unwrap();
     assert_eq!(waiting.len(), 20);
 }
+
+/// A citizen who closed her vault and opened a new one under the same name has new
+/// keys: the mediator's device raises the alert, and only after the two compare
+/// her new safety code in person does it recognise them.
+#[test]
+fn new_keys_of_a_citizen_are_recognised_only_after_comparing_her_code() {
+    let c = counter();
+    c.mme.share_for_an_hour(&c.tax, &c.code);
+    c.social.ok(&["shared"]);
+    c.mme.ok(&["delete-account", "--yes"]);
+    let again = c.d.user("mme.b");
+    again.register();
+    let f = random_file(c.files.path(), "nouvel-avis.pdf", 4000);
+    let doc = again.add(&f, &["--title", "Nouvel avis"]);
+    again.share_for_an_hour(&doc, &c.code);
+    let err = c.social.fails(&["get", &doc, "-o", "-"], 1);
+    assert!(err.contains("[citizen_keys_changed]"), "{err}");
+    assert!(err.contains("coffre trust-citizen mme.b"), "{err}");
+    // A misread code changes nothing.
+    let whoami: serde_json::Value = serde_json::from_str(&again.ok(&["--json", "whoami"])).unwrap();
+    let code = whoami["safety_code"].as_str().unwrap().to_owned();
+    let wrong = format!("{}0", &code[..code.len() - 1]);
+    let wrong = if wrong == code {
+        format!("{}1", &code[..code.len() - 1])
+    } else {
+        wrong
+    };
+    let err = c
+        .social
+        .fails(&["trust-citizen", "mme.b", "--safety-code", &wrong], 1);
+    assert!(err.contains("[citizen_code_mismatch]"), "{err}");
+    c.social.fails(&["get", &doc, "-o", "-"], 1);
+    // Her code, as she reads it out.
+    c.social
+        .ok(&["trust-citizen", "mme.b", "--safety-code", &code]);
+    let bytes = c.social.bytes(&["get", &doc, "-o", "-"]);
+    assert_eq!(bytes, std::fs::read(&f).unwrap());
+}

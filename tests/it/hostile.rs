@@ -469,6 +469,15 @@ fn a_mediator_is_never_shown_an_invented_citizen() {
     assert_eq!(listed[0]["verified"], false, "{listed:?}");
     let err = social.fails(&["get", tax, "-o", "-"], 1);
     assert!(err.contains("[citizen_keys_changed]"), "{err}");
+    // The way forward after an alert needs the code the citizen shows in person:
+    // hers does not match the invented keys, so the alert stays.
+    let whoami: serde_json::Value =
+        serde_json::from_str(&scene.mme.ok(&["--json", "whoami"])).unwrap();
+    let real = whoami["safety_code"].as_str().unwrap();
+    let err = social.fails(&["trust-citizen", "mme.b", "--safety-code", real], 1);
+    assert!(err.contains("[citizen_code_mismatch]"), "{err}");
+    let err = social.fails(&["get", tax, "-o", "-"], 1);
+    assert!(err.contains("[citizen_keys_changed]"), "{err}");
 }
 
 /// A server that answers with ids too short to show (the CLI used to slice the
@@ -503,4 +512,80 @@ fn ids_too_short_to_show_are_refused_not_a_crash() {
         assert!(stderr.contains("[protocol_error]"), "{command:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{command:?}: {stderr}");
     }
+}
+
+/// The owner signs the size she counted while sending, not the one the server
+/// reports: a server that misreports it is caught before anything is signed.
+#[test]
+fn a_misreported_upload_size_is_caught_before_signing() {
+    let d = Daemon::start();
+    let p = Proxy::start(&d);
+    let alice = behind(&d, &p, "alice");
+    alice.register();
+    p.set(|method, path, status, body| {
+        if method == "POST" && path == "/v1/uploads" {
+            let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            v["size"] = (v["size"].as_u64().unwrap() + 1).into();
+            return (status, serde_json::to_vec(&v).unwrap());
+        }
+        (status, body)
+    });
+    let files = tempfile::tempdir().unwrap();
+    let file = random_file(files.path(), "avis.pdf", 3000);
+    let err = alice.fails(&["add", file.to_str().unwrap()], 1);
+    assert!(err.contains("[integrity_failed]"), "{err}");
+    p.honest();
+    assert!(alice.list().is_empty());
+}
+
+/// After the citizen reviewed a journal change and said yes, the server presents an
+/// older tree (signed with the very key she accepts, so a valid one) to hide what
+/// came last. Her device pins exactly what she was shown, so the older tree reads
+/// as a rollback, not as the state she accepted.
+#[test]
+fn accepting_a_change_pins_exactly_the_journal_shown() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut d = Daemon::start();
+    let mut alice = d.user("alice");
+    alice.register();
+    alice.ok(&["journal"]);
+    d.crash();
+    std::fs::remove_file(d.data.join("keys/journal-ed25519")).unwrap();
+    let d = d.restart();
+    // An early checkpoint under the new key, kept by the hostile server.
+    let bob = d.user("bob");
+    bob.register();
+    let early = crate::harness::agent(&d)
+        .get(format!("{}/v1/journal/checkpoint", d.url))
+        .call()
+        .unwrap();
+    let early: serde_json::Value = early.into_body().read_json().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    for i in 0..3 {
+        bob.add(&random_file(files.path(), &format!("{i}.pdf"), 100), &[]);
+    }
+    let p = Proxy::start(&d);
+    alice.point_to(&p.url);
+    let accepted = std::sync::Arc::new(AtomicBool::new(false));
+    let seen = std::sync::Arc::clone(&accepted);
+    p.set(move |method, path, status, body| {
+        if method == "POST" && path == "/v1/journal/accept-change" {
+            seen.store(true, Ordering::SeqCst);
+        }
+        if seen.load(Ordering::SeqCst) && path == "/v1/journal/checkpoint" {
+            return (200, serde_json::to_vec(&early).unwrap());
+        }
+        (status, body)
+    });
+    let err = alice.fails(&["journal", "accept-change", "--yes"], 1);
+    assert!(accepted.load(Ordering::SeqCst), "{err}");
+    assert!(err.trim_end().ends_with("[journal_rollback]"), "{err}");
+    // The alarm stays until she acts again; on an honest server, accepting again
+    // shows the journal with her first acceptance in it, and it verifies.
+    p.honest();
+    let err = alice.fails(&["journal"], 1);
+    assert!(err.trim_end().ends_with("[journal_rollback]"), "{err}");
+    alice.ok(&["journal", "accept-change", "--yes"]);
+    let text = alice.ok(&["journal"]);
+    assert!(text.contains("accepté un changement du journal"), "{text}");
 }

@@ -23,3 +23,4 @@ mod pressure;
 mod properties;
 mod proxy;
 mod tidy;
+mod web_parity;

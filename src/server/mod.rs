@@ -9,6 +9,7 @@ mod init;
 mod metrics;
 mod routes;
 mod tls;
+mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;

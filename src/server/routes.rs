@@ -228,7 +228,7 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .layer(middleware::from_fn_with_state(Arc::clone(&state), track));
     timed
         .merge(streaming)
-        .fallback(|| async { ApiError::new(ErrorCode::NotFound) })
+        .fallback(super::web::serve)
         .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed) })
         .layer(middleware::from_fn(language))
         .layer(middleware::from_fn(harden))
@@ -252,10 +252,15 @@ pub const SECURITY_HEADERS: [(&str, &str); 5] = [
     ),
 ];
 
-/// Sets [`SECURITY_HEADERS`] on an answer.
+/// Sets [`SECURITY_HEADERS`] on an answer, keeping a cache policy and a
+/// Content-Security-Policy its handler chose (the web client's pages).
 pub fn set_security_headers(headers: &mut HeaderMap) {
     for (name, value) in SECURITY_HEADERS {
-        headers.insert(name, axum::http::HeaderValue::from_static(value));
+        let chosen = matches!(name, "cache-control" | "content-security-policy")
+            && headers.contains_key(name);
+        if !chosen {
+            headers.insert(name, axum::http::HeaderValue::from_static(value));
+        }
     }
 }
 

@@ -92,7 +92,11 @@ fn the_browser_module_reads_and_writes_the_rust_formats() {
     let wrapped: WrappedIdentity = serde_json::from_value(theirs["wrapped"].clone()).unwrap();
     let opened = root.kek().unwrap(&wrapped, USER, KDF).unwrap();
     let their_keys: PublicKeys = serde_json::from_value(theirs["public_keys"].clone()).unwrap();
-    assert_eq!(opened.public_keys(), their_keys, "keys from the browser's bundle");
+    assert_eq!(
+        opened.public_keys(),
+        their_keys,
+        "keys from the browser's bundle"
+    );
     assert!(binding_valid(&their_keys));
     assert_eq!(theirs["safety_code"], safety_code(USER, &their_keys));
     assert!(verify_signature(

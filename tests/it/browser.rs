@@ -1,0 +1,57 @@
+//! The web client in a real headless Chromium against a real coffred: a citizen whose
+//! papers were added with the CLI logs in from the browser and downloads them
+//! byte-identical (`web/test/browser.ts` drives the pages; it also runs axe-core on
+//! every page at 360 and 1280 px, checks Arabic is right to left, that no CSP
+//! violation or third-party request happens, and that « Quitter » leaves nothing in
+//! any browser storage). Screenshots land in `target/browser-artifacts/`.
+
+use std::process::Command;
+
+use crate::harness::{random_file, Daemon, PASS};
+
+#[test]
+fn a_citizen_opens_her_papers_in_the_browser() {
+    let d = Daemon::start();
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let pdf = random_file(files.path(), "avis.pdf", 180_000);
+    let photo = random_file(files.path(), "carte.jpg", 90_000);
+    mme.add(
+        &pdf,
+        &["--title", "Avis d'imposition 2025", "--category", "tax"],
+    );
+    mme.add(
+        &photo,
+        &[
+            "--title",
+            "Carte d'identité",
+            "--category",
+            "identity",
+            "--expires",
+            "2027-03-01",
+        ],
+    );
+    let papers = serde_json::json!({
+        "Avis d'imposition 2025": pdf,
+        "Carte d'identité": photo,
+    });
+    let web = concat!(env!("CARGO_MANIFEST_DIR"), "/web");
+    let artifacts = concat!(env!("CARGO_MANIFEST_DIR"), "/target/browser-artifacts");
+    let run = Command::new(format!("{web}/node_modules/.bin/tsx"))
+        .arg("test/browser.ts")
+        .current_dir(web)
+        .env("COFFRE_URL", &d.url)
+        .env("COFFRE_USER", "mme.b")
+        .env("COFFRE_PASSPHRASE", PASS)
+        .env("COFFRE_PAPERS", papers.to_string())
+        .env("COFFRE_ARTIFACTS", artifacts)
+        .output()
+        .expect("tsx (tests/run installs the web client's packages and Chromium)");
+    assert!(
+        run.status.success(),
+        "the browser test failed:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

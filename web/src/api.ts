@@ -1,0 +1,64 @@
+// The API, same origin: JSON in and out, errors as the server's stable code and
+// sentence (in the page's language). The bearer token lives in memory only.
+
+import { lang } from "./i18n";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let token: string | null = null;
+
+export function setToken(value: string | null): void {
+  token = value;
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { "Accept-Language": lang() };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers["Authorization"] = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "server_unreachable", "");
+  }
+  if (!response.ok) {
+    const detail = await response.json().catch(() => null);
+    throw new ApiError(
+      response.status,
+      detail?.error?.code ?? "protocol_error",
+      detail?.error?.message ?? `HTTP ${response.status}`,
+    );
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+/** A document's payload as a stream. */
+export async function download(path: string): Promise<ReadableStream<Uint8Array>> {
+  const response = await fetch(path, {
+    headers: { Authorization: `Bearer ${token}`, "Accept-Language": lang() },
+    credentials: "omit",
+    cache: "no-store",
+  }).catch(() => {
+    throw new ApiError(0, "server_unreachable", "");
+  });
+  if (!response.ok || !response.body) {
+    const detail = await response.json().catch(() => null);
+    throw new ApiError(response.status, detail?.error?.code ?? "protocol_error", detail?.error?.message ?? "");
+  }
+  return response.body;
+}

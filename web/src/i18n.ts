@@ -1,0 +1,56 @@
+// The page's words, from the Fluent catalogues (French first; English and Arabic,
+// right to left). One bundle at a time; switching re-renders the current screen.
+
+import { FluentBundle, FluentResource, type FluentVariable } from "@fluent/bundle";
+import fr from "./locales/fr.ftl?raw";
+import en from "./locales/en.ftl?raw";
+import ar from "./locales/ar.ftl?raw";
+
+export type Lang = "fr" | "en" | "ar";
+export const LANGS: { code: Lang; name: string }[] = [
+  { code: "fr", name: "Français" },
+  { code: "en", name: "English" },
+  { code: "ar", name: "العربية" },
+];
+const SOURCES: Record<Lang, string> = { fr, en, ar };
+
+let bundle = load("fr");
+let current: Lang = "fr";
+
+function load(lang: Lang): FluentBundle {
+  const b = new FluentBundle(lang, { useIsolating: false });
+  const errors = b.addResource(new FluentResource(SOURCES[lang]));
+  if (errors.length > 0) throw errors[0];
+  return b;
+}
+
+export function setLang(lang: Lang): void {
+  current = lang;
+  bundle = load(lang);
+  document.documentElement.lang = lang;
+  document.documentElement.dir = lang === "ar" ? "rtl" : "ltr";
+}
+
+export function lang(): Lang {
+  return current;
+}
+
+/** The text of `id`, with its arguments; the id itself if it is missing. */
+export function t(id: string, args?: Record<string, FluentVariable>): string {
+  const message = bundle.getMessage(id);
+  if (!message?.value) return id;
+  return bundle.formatPattern(message.value, args);
+}
+
+/** A date (YYYY-MM-DD or ms) as people read it in the current language. */
+export function date(value: string | number): string {
+  const d = typeof value === "number" ? new Date(value) : new Date(`${value}T12:00:00`);
+  const locale = current === "fr" ? "fr-FR" : current === "ar" ? "ar" : "en-GB";
+  return d.toLocaleDateString(locale, { day: "numeric", month: "long", year: "numeric" });
+}
+
+export function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} o`;
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} Kio`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} Mio`;
+}

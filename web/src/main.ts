@@ -1,0 +1,309 @@
+// The citizen's pages: one action per screen, large targets, keyboard first, words
+// from the catalogues, and a button that reads the screen's main text aloud.
+
+import "./style.css";
+import { ApiError } from "./api";
+import { date, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
+import * as vault from "./vault";
+
+type Screen =
+  | { name: "home" }
+  | { name: "login"; error?: string }
+  | { name: "papers"; error?: string }
+  | { name: "paper"; paper: vault.Paper; error?: string };
+
+const app = document.getElementById("app")!;
+let screen: Screen = { name: "home" };
+let papers: vault.Paper[] = [];
+
+const CATEGORIES = ["identity", "housing", "income", "tax", "family", "health", "work", "transport", "justice", "other"];
+// One pictogram per category, drawn here (no font or image to fetch): 24×24 strokes.
+const PICTOGRAMS: Record<string, string> = {
+  identity: "M3 6h18v12H3z M7 10h4v4H7z M13 10h5 M13 13h4",
+  housing: "M3 11l9-7 9 7 M5 10v10h14V10 M10 20v-6h4v6",
+  income: "M12 3a9 9 0 1 0 0.01 0z M9 9h5 M8 12h6 M14.5 7.5a4 4 0 1 0 0 9",
+  tax: "M6 3h9l3 3v15H6z M9 9h6 M9 13h6 M9 17h4",
+  family: "M8 8a2.5 2.5 0 1 0 0.01 0z M16 8a2.5 2.5 0 1 0 0.01 0z M4 20v-4a4 4 0 0 1 8 0v4 M12 20v-4a4 4 0 0 1 8 0v4",
+  health: "M10 4h4v6h6v4h-6v6h-4v-6H4v-4h6z",
+  work: "M4 8h16v11H4z M9 8V5h6v3 M4 13h16",
+  transport: "M6 4h12v13H6z M6 11h12 M8 17v3 M16 17v3 M9 14h.01 M15 14h.01",
+  justice: "M12 4v16 M7 20h10 M5 8h14 M5 8l-3 6h6z M19 8l-3 6h6z",
+  other: "M6 3h9l3 3v15H6z M15 3v3h3",
+};
+
+function pictogram(category: string): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "28");
+  svg.setAttribute("height", "28");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "picto");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", PICTOGRAMS[category] ?? PICTOGRAMS.other!);
+  svg.append(path);
+  return svg;
+}
+
+/** An element with attributes and children (text is always set as text). */
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | boolean | ((e: Event) => void)> = {},
+  ...children: (Node | string | null | undefined | false)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (typeof v === "function") el.addEventListener(k, v);
+    else if (v === true) el.setAttribute(k, "");
+    else if (v !== false) el.setAttribute(k, v);
+  }
+  for (const c of children) if (c) el.append(c);
+  return el;
+}
+
+function go(next: Screen): void {
+  screen = next;
+  render();
+}
+
+function message(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.code === "server_unreachable") return t("error-network");
+    return e.message;
+  }
+  if (e instanceof vault.WrongKeys) return t("error-wrong-key");
+  if (e instanceof vault.Integrity) return t("doc-integrity");
+  return String(e);
+}
+
+function header(): HTMLElement {
+  const select = h(
+    "select",
+    {
+      id: "lang",
+      change: (e) => {
+        setLang((e.target as HTMLSelectElement).value as Lang);
+        render();
+      },
+    },
+    ...LANGS.map((l) => h("option", { value: l.code, selected: l.code === lang() }, l.name)),
+  );
+  const listen = h("button", { type: "button", class: "secondary", click: speak }, t("listen"));
+  const quit = vault.current()
+    ? h("button", { type: "button", class: "secondary", click: quitNow }, t("quit"))
+    : null;
+  return h(
+    "header",
+    {},
+    h("span", { class: "brand" }, t("app-name")),
+    h("span", { class: "tools" }, h("label", { for: "lang" }, t("lang-label")), select, listen, quit),
+  );
+}
+
+/** Reads the screen's main text aloud with the browser's own voice (no server). */
+function speak(): void {
+  if (!("speechSynthesis" in window)) return;
+  const main = document.querySelector("main");
+  if (!main) return;
+  speechSynthesis.cancel();
+  const u = new SpeechSynthesisUtterance(main.innerText);
+  u.lang = lang() === "fr" ? "fr-FR" : lang() === "ar" ? "ar" : "en-GB";
+  speechSynthesis.speak(u);
+}
+
+async function quitNow(): Promise<void> {
+  await vault.leave();
+  papers = [];
+  go({ name: "home" });
+}
+
+function alert(text: string | undefined): HTMLElement | null {
+  return text ? h("p", { role: "alert", class: "alert" }, text) : null;
+}
+
+function home(): HTMLElement {
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("home-title")),
+    h("p", {}, t("home-intro")),
+    h("button", { type: "button", class: "primary", click: () => go({ name: "login" }) }, t("home-login")),
+    h("p", { class: "hint" }, t("home-create-later")),
+  );
+}
+
+function login(error?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        const data = new FormData(form);
+        const button = form.querySelector("button")!;
+        button.disabled = true;
+        status.textContent = t("login-deriving");
+        try {
+          await vault.login(String(data.get("user")).trim().toLowerCase(), String(data.get("pass")));
+          papers = await vault.papers();
+          go({ name: "papers" });
+        } catch (err) {
+          go({ name: "login", error: message(err) });
+        }
+      },
+    },
+    h("label", { for: "user" }, t("login-user")),
+    h("input", { id: "user", name: "user", autocomplete: "username", required: true, autocapitalize: "none" }),
+    h("label", { for: "pass" }, t("login-pass")),
+    h("input", { id: "pass", name: "pass", type: "password", autocomplete: "current-password", required: true }),
+    h("button", { type: "submit", class: "primary" }, t("login-submit")),
+  );
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("login-title")),
+    alert(error),
+    h("p", { class: "hint" }, t("login-shared-notice")),
+    form,
+    status,
+  );
+}
+
+function expiryNote(meta: vault.DocumentMeta): HTMLElement | null {
+  if (!meta.expires) return null;
+  const left = new Date(`${meta.expires}T23:59:59`).getTime() - Date.now();
+  const soon = left < 60 * 24 * 3600 * 1000;
+  const text = left < 0 ? t("papers-expired", { date: date(meta.expires) }) : t("papers-expires", { date: date(meta.expires) });
+  return h("span", { class: soon ? "expiry soon" : "expiry" }, text);
+}
+
+function papersScreen(error?: string): HTMLElement {
+  const main = h("main", {}, h("h1", { tabindex: "-1" }, t("papers-title")), alert(error));
+  if (papers.length === 0) main.append(h("p", {}, t("papers-empty")));
+  for (const category of CATEGORIES) {
+    const mine = papers.filter((p) => p.meta?.category === category);
+    if (mine.length === 0) continue;
+    const list = h("ul", { class: "papers" });
+    for (const p of mine.sort((a, b) => b.added_ms - a.added_ms)) {
+      list.append(
+        h(
+          "li",
+          {},
+          h("a", { href: `#${p.id}`, click: (e) => (e.preventDefault(), go({ name: "paper", paper: p })) }, p.meta!.title),
+          expiryNote(p.meta!),
+        ),
+      );
+    }
+    main.append(
+      h("h2", {}, pictogram(category), t(`cat-${category}`)),
+      list,
+    );
+  }
+  const broken = papers.filter((p) => !p.meta);
+  if (broken.length > 0) {
+    main.append(h("ul", { class: "papers" }, ...broken.map((p) => h("li", {}, `${t("papers-unreadable")} (${p.id.slice(0, 8)})`))));
+  }
+  return main;
+}
+
+const EXTENSIONS: Record<string, string> = {
+  "application/pdf": ".pdf",
+  "image/jpeg": ".jpg",
+  "image/png": ".png",
+  "image/heic": ".heic",
+  "image/webp": ".webp",
+  "text/plain": ".txt",
+};
+
+function fileName(meta: vault.DocumentMeta): string {
+  const clean = meta.title.replace(/[\\/:*?"<>|\u0000-\u001f]/g, "_").trim() || "document";
+  const ext = EXTENSIONS[meta.mime] ?? "";
+  return clean.toLowerCase().endsWith(ext) ? clean : clean + ext;
+}
+
+function paperScreen(paper: vault.Paper, error?: string): HTMLElement {
+  const meta = paper.meta!;
+  const status = h("p", { role: "status", class: "hint" });
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "primary",
+      click: async () => {
+        button.disabled = true;
+        status.textContent = t("doc-downloading");
+        try {
+          const blob = await vault.fetchPaper(paper);
+          const url = URL.createObjectURL(blob);
+          const a = h("a", { href: url, download: fileName(meta) });
+          document.body.append(a);
+          a.click();
+          a.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 10_000);
+          status.textContent = "";
+          button.disabled = false;
+        } catch (err) {
+          go({ name: "paper", paper, error: message(err) });
+        }
+      },
+    },
+    t("doc-download"),
+  );
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, meta.title),
+    alert(error),
+    h(
+      "ul",
+      { class: "facts" },
+      h("li", {}, t("doc-category", { category: t(`cat-${meta.category}`) })),
+      meta.issued ? h("li", {}, t("doc-issued", { date: date(meta.issued) })) : null,
+      meta.expires ? h("li", {}, expiryNote(meta)!) : null,
+      h("li", {}, t("doc-size", { size: size(meta.size) })),
+    ),
+    button,
+    status,
+    h("p", {}, h("a", { href: "#", click: (e) => (e.preventDefault(), go({ name: "papers" })) }, t("doc-back"))),
+  );
+}
+
+function render(): void {
+  const main =
+    screen.name === "home"
+      ? home()
+      : screen.name === "login"
+        ? login(screen.error)
+        : screen.name === "papers"
+          ? papersScreen(screen.error)
+          : paperScreen(screen.paper, screen.error);
+  app.replaceChildren(header(), main);
+  document.title = `${main.querySelector("h1")?.textContent ?? ""} — ${t("app-name")}`;
+  const focus = main.querySelector<HTMLElement>("[role=alert]") ?? main.querySelector<HTMLElement>("h1");
+  focus?.focus();
+}
+
+// 15 minutes idle: everything is forgotten (a warning would come at 13; the tab
+// leaves on its own otherwise).
+const IDLE_MS = 15 * 60 * 1000;
+let idle: ReturnType<typeof setTimeout> | undefined;
+function activity(): void {
+  clearTimeout(idle);
+  idle = setTimeout(() => {
+    if (vault.current()) void quitNow();
+  }, IDLE_MS);
+}
+for (const event of ["pointerdown", "keydown"]) addEventListener(event, activity, { passive: true });
+
+function supported(): boolean {
+  return typeof WebAssembly === "object" && !!globalThis.crypto?.getRandomValues && !!globalThis.crypto?.subtle;
+}
+
+const preferred = (navigator.language || "fr").slice(0, 2);
+setLang(preferred === "en" || preferred === "ar" ? preferred : "fr");
+if (!supported()) {
+  app.replaceChildren(h("main", {}, h("h1", {}, t("app-name")), h("p", { role: "alert" }, t("error-unsupported"))));
+} else {
+  render();
+  activity();
+}

@@ -1,0 +1,215 @@
+// A citizen's vault in this tab: log in (Argon2id in a worker, the identity opened
+// here), list her papers (each seal checked against her own key, titles opened
+// here), fetch and decrypt one. Keys and plaintexts live in memory only; `leave`
+// forgets them.
+
+import { Decrypter } from "age-encryption";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { call, download, setToken } from "./api";
+import { base64, fromBase64, fromUtf8, hex, wipe } from "./crypto/bytes";
+import * as identity from "./crypto/identity";
+import { authKey, kek, open, wrapAad, type KdfParams } from "./crypto/passphrase";
+import { sealCanonical } from "./crypto/seal";
+
+interface WirePublicKeys {
+  age_recipient: string;
+  signing_key: string;
+  binding: string;
+}
+
+interface SessionResponse {
+  user: string;
+  role: "citizen" | "mediator";
+  token: string;
+  expires_ms: number;
+  keys: WirePublicKeys;
+  wrapped_identity: { nonce: string; ciphertext: string };
+  kdf: KdfParams;
+}
+
+interface DocumentRecord {
+  id: string;
+  size: number;
+  added_ms: number;
+  meta: string;
+  envelope: string;
+  owner: string;
+  payload_sha256: string;
+  envelope_sha256: string;
+  signature: string;
+}
+
+export interface DocumentMeta {
+  title: string;
+  category: string;
+  issued?: string;
+  expires?: string;
+  mime: string;
+  size: number;
+  sha256: string;
+}
+
+export interface Paper {
+  id: string;
+  added_ms: number;
+  /** `null` when its seal does not verify or it cannot be opened. */
+  meta: DocumentMeta | null;
+  record: DocumentRecord;
+}
+
+export interface Session {
+  user: string;
+  role: "citizen" | "mediator";
+  identity: identity.Identity;
+  keys: identity.PublicKeys;
+  origin: string;
+}
+
+let session: Session | null = null;
+
+export function current(): Session | null {
+  return session;
+}
+
+/** Argon2id in a worker, so the page can say what it is doing meanwhile. */
+function deriveInWorker(passphrase: string, salt: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./kdf.worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (e: MessageEvent<{ root?: Uint8Array; error?: string }>) => {
+      worker.terminate();
+      if (e.data.root) resolve(e.data.root);
+      else reject(new Error(e.data.error ?? "kdf"));
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      reject(new Error(e.message));
+    };
+    worker.postMessage({ passphrase, salt, kdf });
+  });
+}
+
+/** Bounds a server could use to make this device spend all its memory. */
+function acceptable(kdf: KdfParams): boolean {
+  return kdf.m_kib >= 64 * 1024 && kdf.m_kib <= 1024 * 1024 && kdf.t >= 3 && kdf.t <= 16 && kdf.p >= 1 && kdf.p <= 8;
+}
+
+export class WrongKeys extends Error {}
+
+export async function login(user: string, passphrase: string): Promise<Session> {
+  const pre = await call<{ salt: string; kdf: KdfParams }>("POST", "/v1/prelogin", { user });
+  if (!acceptable(pre.kdf)) throw new WrongKeys("kdf");
+  const root = await deriveInWorker(passphrase, fromBase64(pre.salt), pre.kdf);
+  const auth = authKey(root);
+  const key = kek(root);
+  wipe(root);
+  const answer = await call<SessionResponse>("POST", "/v1/sessions", { user, auth_key: base64(auth) });
+  wipe(auth);
+  // The server must not choose the name, nor the keys.
+  if (answer.user !== user) throw new WrongKeys("user");
+  setToken(answer.token);
+  try {
+    const bundle = open(
+      key,
+      {
+        nonce: fromBase64(answer.wrapped_identity.nonce),
+        ciphertext: fromBase64(answer.wrapped_identity.ciphertext),
+      },
+      wrapAad(user, answer.kdf),
+    );
+    const id = identity.fromBundle(bundle);
+    const keys = await identity.publicKeys(id);
+    if (
+      keys.age_recipient !== answer.keys.age_recipient ||
+      base64(keys.signing_key) !== answer.keys.signing_key
+    ) {
+      throw new WrongKeys("keys");
+    }
+    const info = await call<{ origin: string }>("GET", "/v1/journal/key");
+    session = { user, role: answer.role, identity: id, keys, origin: info.origin };
+    return session;
+  } catch (e) {
+    await leave();
+    throw e;
+  } finally {
+    wipe(key);
+  }
+}
+
+/** Logs out on the server (best effort) and forgets everything in this tab. */
+export async function leave(): Promise<void> {
+  if (session) {
+    await call("DELETE", "/v1/sessions/current").catch(() => undefined);
+    wipe(session.identity.signingSeed);
+  }
+  session = null;
+  setToken(null);
+}
+
+async function openAge(secret: string, bytes: Uint8Array): Promise<Uint8Array> {
+  const d = new Decrypter();
+  d.addIdentity(secret);
+  return d.decrypt(bytes);
+}
+
+/** Her papers, each checked against her own signature before its title is shown. */
+export async function papers(): Promise<Paper[]> {
+  const s = session;
+  if (!s) return [];
+  const records = await call<DocumentRecord[]>("GET", "/v1/documents");
+  return Promise.all(
+    records.map(async (record): Promise<Paper> => {
+      try {
+        const meta = await openMeta(s, record);
+        return { id: record.id, added_ms: record.added_ms, meta, record };
+      } catch {
+        return { id: record.id, added_ms: record.added_ms, meta: null, record };
+      }
+    }),
+  );
+}
+
+async function documentKey(s: Session, record: DocumentRecord): Promise<string> {
+  const envelope = fromBase64(record.envelope);
+  const canonical = sealCanonical({
+    origin: s.origin,
+    id: record.id,
+    owner: record.owner,
+    size: record.size,
+    payload_sha256: record.payload_sha256,
+    meta_sha256: hex(sha256(fromBase64(record.meta))),
+    envelope_sha256: hex(sha256(envelope)),
+  });
+  if (record.owner !== s.user || !identity.verify(s.keys.signing_key, canonical, fromBase64(record.signature))) {
+    throw new Error("seal");
+  }
+  return fromUtf8(await openAge(s.identity.age, envelope)).trim();
+}
+
+async function openMeta(s: Session, record: DocumentRecord): Promise<DocumentMeta> {
+  const key = await documentKey(s, record);
+  return JSON.parse(fromUtf8(await openAge(key, fromBase64(record.meta)))) as DocumentMeta;
+}
+
+export class Integrity extends Error {}
+
+/** The decrypted document, checked against the hash sealed in its metadata. */
+export async function fetchPaper(paper: Paper): Promise<Blob> {
+  const s = session;
+  if (!s || !paper.meta) throw new Integrity("no session");
+  const key = await documentKey(s, paper.record);
+  const stream = await download(`/v1/documents/${paper.id}/content`);
+  const d = new Decrypter();
+  d.addIdentity(key);
+  const plain = await d.decrypt(stream);
+  const parts: Uint8Array[] = [];
+  const h = sha256.create();
+  const reader = plain.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    h.update(value);
+    parts.push(value);
+  }
+  if (hex(h.digest()) !== paper.meta.sha256) throw new Integrity("sha256");
+  return new Blob(parts as BlobPart[], { type: paper.meta.mime || "application/octet-stream" });
+}

@@ -1,0 +1,131 @@
+// The citizen's pages in a real headless Chromium (Debian's), against a real coffred
+// started by the Rust test `tests/it/browser.rs`, which passes (in the environment):
+//   COFFRE_URL, COFFRE_USER, COFFRE_PASSPHRASE, COFFRE_PAPERS (JSON: title -> file
+//   path of the original), COFFRE_ARTIFACTS (a directory for screenshots).
+// At 360 px and at 1280 px: home, log in, « Mes papiers », each paper opened and
+// downloaded (bytes compared with the original), Arabic right to left, « Quitter »;
+// axe-core on every page; no CSP violation; nothing left in any browser storage.
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium, type Page } from "playwright-core";
+
+const env = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const url = env("COFFRE_URL");
+const user = env("COFFRE_USER");
+const passphrase = env("COFFRE_PASSPHRASE");
+const papers: Record<string, string> = JSON.parse(env("COFFRE_PAPERS"));
+const artifacts = env("COFFRE_ARTIFACTS");
+mkdirSync(artifacts, { recursive: true });
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+const failures: string[] = [];
+function check(ok: boolean, what: string): void {
+  if (!ok) failures.push(what);
+}
+
+async function audit(page: Page, name: string, width: number): Promise<void> {
+  await page.screenshot({ path: `${artifacts}/${name}-${width}.png`, fullPage: true });
+  // Evaluated through the DevTools protocol: the page's own CSP stays in force.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // @ts-expect-error axe is injected above
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v: { id: string; nodes: unknown[] }) => `${v.id} (${v.nodes.length})`);
+  });
+  check(result.length === 0, `axe on ${name} at ${width} px: ${result.join(", ")}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+try {
+  for (const width of [360, 1280]) {
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      viewport: { width, height: width === 360 ? 740 : 800 },
+      acceptDownloads: true,
+      locale: "fr-FR",
+    });
+    const page = await context.newPage();
+    page.on("console", (m) => {
+      if (m.type() === "error") failures.push(`console at ${width} px: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => failures.push(`page error at ${width} px: ${e.message}`));
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(r.url()));
+
+    await page.goto(url);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await audit(page, "home", width);
+    await page.getByRole("button", { name: "Me connecter" }).click();
+    await page.getByLabel("Identifiant").fill(user);
+    await page.getByLabel("Phrase de passe").fill(passphrase);
+    await audit(page, "login", width);
+    await page.getByRole("button", { name: "Me connecter" }).click();
+    await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+    await audit(page, "papers", width);
+
+    for (const [title, original] of Object.entries(papers)) {
+      await page.getByRole("link", { name: title }).click();
+      await page.getByRole("heading", { level: 1, name: title }).waitFor();
+      await audit(page, `paper-${Object.keys(papers).indexOf(title)}`, width);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Télécharger" }).click(),
+      ]);
+      const saved = `${artifacts}/download-${width}-${download.suggestedFilename()}`;
+      await download.saveAs(saved);
+      check(
+        Buffer.compare(readFileSync(saved), readFileSync(original)) === 0,
+        `« ${title} » downloaded at ${width} px differs from the original`,
+      );
+      await page.getByRole("link", { name: "Retour à mes papiers" }).click();
+      await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor();
+    }
+
+    // Arabic: right to left, and still accessible.
+    await page.getByLabel("Langue").selectOption("ar");
+    check((await page.getAttribute("html", "dir")) === "rtl", `Arabic is not right to left at ${width} px`);
+    await audit(page, "papers-ar", width);
+    await page.getByLabel("اللغة").selectOption("fr");
+
+    await page.getByRole("button", { name: "Quitter" }).click();
+    await page.getByRole("button", { name: "Me connecter" }).waitFor();
+    const stored = await page.evaluate(async () => ({
+      local: localStorage.length,
+      session: sessionStorage.length,
+      databases: (await indexedDB.databases()).length,
+      caches: (await caches.keys()).length,
+      cookie: document.cookie,
+    }));
+    check(
+      stored.local === 0 && stored.session === 0 && stored.databases === 0 && stored.caches === 0 && stored.cookie === "",
+      `something stayed in the browser after « Quitter » at ${width} px: ${JSON.stringify(stored)}`,
+    );
+    const elsewhere = requests.filter((r) => !r.startsWith(url) && !r.startsWith("blob:") && !r.startsWith("data:"));
+    check(elsewhere.length === 0, `requests to third parties: ${elsewhere.join(", ")}`);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
+writeFileSync(`${artifacts}/result.txt`, failures.length ? failures.join("\n") : "ok\n");
+if (failures.length > 0) {
+  console.error(failures.join("\n"));
+  process.exit(1);
+}
+console.log("browser: every page passed");

@@ -9,6 +9,9 @@ use std::process::Command;
 
 use crate::harness::{random_file, Daemon, PASS};
 
+/// The passphrase the browser's new vault is made with.
+const NEW_PASS: &str = "girafe ordinateur prairie mouchoir";
+
 #[test]
 fn a_citizen_opens_her_papers_in_the_browser() {
     let d = Daemon::start();
@@ -46,6 +49,8 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         .env("COFFRE_PASSPHRASE", PASS)
         .env("COFFRE_PAPERS", papers.to_string())
         .env("COFFRE_ARTIFACTS", artifacts)
+        .env("COFFRE_NEW_USER", "m.dupont")
+        .env("COFFRE_NEW_PASSPHRASE", NEW_PASS)
         .output()
         .expect("tsx (tests/run installs the web client's packages and Chromium)");
     assert!(
@@ -53,5 +58,29 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         "the browser test failed:\n{}{}",
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
+    );
+
+    // The vault made in the browser is the CLI's as well: it logs in with the same
+    // passphrase, and the kit the browser made recovers it.
+    let mut dupont = d.user("m.dupont");
+    dupont.passphrase = NEW_PASS.into();
+    dupont.ok(&["login", "m.dupont"]);
+    let doc = dupont.add(&pdf, &["--title", "Attestation"]);
+    dupont.ok(&[
+        "get",
+        &doc,
+        "-o",
+        files.path().join("back.pdf").to_str().unwrap(),
+    ]);
+    let kit = format!("{artifacts}/kit.txt");
+    let out = dupont
+        .command(&["recover", "m.dupont", "--kit", &kit])
+        .env("COFFRE_NEW_PASSPHRASE", "une toute nouvelle phrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the browser's kit did not recover the vault: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -12,6 +12,7 @@ use base64::Engine;
 use coffre::api::{DocumentSeal, KdfParams, PublicKeys, WrappedIdentity};
 use coffre::crypto::identity::Identity;
 use coffre::crypto::passphrase::RootKey;
+use coffre::crypto::recovery::{KitInfo, RecoveryKey};
 use coffre::crypto::safety::{binding_valid, safety_code};
 use coffre::crypto::server::{seal_to, verify_signature};
 use coffre::crypto::SecretString;
@@ -51,6 +52,13 @@ fn the_browser_module_reads_and_writes_the_rust_formats() {
         envelope_sha256: &"c".repeat(64),
     };
     let plain = "Avis d'imposition 2025 — « Mme B. »";
+    let recovery = RecoveryKey::generate();
+    let info = KitInfo {
+        user: USER.into(),
+        server: "https://coffre.mairie.example".into(),
+        journal: "coffre.mairie.example/journal/v1+01020304+AQID".into(),
+    };
+    let kit_date = "25/11/2026";
     let vectors = json!({
         "user": USER,
         "passphrase": passphrase,
@@ -68,6 +76,11 @@ fn the_browser_module_reads_and_writes_the_rust_formats() {
         "seal_signature": b64(&identity.sign(&seal.canonical())),
         "age_file": b64(&seal_to(&keys.age_recipient, plain.as_bytes()).unwrap()),
         "age_plain": plain,
+        "kit": recovery.to_kit(&info, kit_date).as_str(),
+        "kit_info": { "user": info.user, "server": info.server, "journal": info.journal },
+        "kit_date": kit_date,
+        "recovery_auth_key": recovery.auth_key(),
+        "recovery_envelope": b64(&recovery.seal_identity(&identity)),
     });
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("rust.json"), dir.path().join("web.json"));
@@ -107,6 +120,21 @@ fn the_browser_module_reads_and_writes_the_rust_formats() {
     let age_file = unb64(&theirs["age_file"]);
     let decrypted = identity.open(&age_file).unwrap();
     assert_eq!(decrypted.as_slice(), plain.as_bytes());
+    // The browser's kit reads here, word for word the CLI's, and its key opens the
+    // browser's recovery envelope.
+    let kit = theirs["kit"].as_str().unwrap();
+    let (their_recovery, their_info) = RecoveryKey::from_kit(kit).unwrap();
+    assert_eq!(their_info, info);
+    assert_eq!(their_recovery.to_kit(&info, kit_date).as_str(), kit);
+    assert_eq!(theirs["recovery_recipient"], their_recovery.recipient());
+    assert_eq!(
+        their_recovery.auth_key().as_slice(),
+        unb64(&theirs["recovery_auth_key"]).as_slice()
+    );
+    let reopened = their_recovery
+        .open_identity(&unb64(&theirs["recovery_envelope"]))
+        .unwrap();
+    assert_eq!(reopened.public_keys(), their_keys);
     // Under another user name, the browser's envelope does not open (the AAD binds it).
     assert!(root.kek().unwrap(&wrapped, "m.dupont", KDF).is_err());
 }

@@ -5,9 +5,13 @@ import "./style.css";
 import { ApiError } from "./api";
 import { date, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
 import * as vault from "./vault";
+import { encode as qrEncode } from "uqr";
+import { generatePassphrase, MIN_CHARS, strength } from "./strength";
 
 type Screen =
   | { name: "home" }
+  | { name: "create"; error?: string }
+  | { name: "kit"; kit: string; user: string }
   | { name: "login"; error?: string }
   | { name: "papers"; error?: string }
   | { name: "paper"; paper: vault.Paper; error?: string };
@@ -127,8 +131,8 @@ function home(): HTMLElement {
     {},
     h("h1", { tabindex: "-1" }, t("home-title")),
     h("p", {}, t("home-intro")),
+    h("button", { type: "button", class: "primary", click: () => go({ name: "create" }) }, t("home-create")),
     h("button", { type: "button", class: "primary", click: () => go({ name: "login" }) }, t("home-login")),
-    h("p", { class: "hint" }, t("home-create-later")),
   );
 }
 
@@ -166,6 +170,157 @@ function login(error?: string): HTMLElement {
     h("p", { class: "hint" }, t("login-shared-notice")),
     form,
     status,
+  );
+}
+
+function create(error?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const meter = h("meter", { id: "strength", min: "0", max: "2", value: "0", low: "1", high: "2", optimum: "2" });
+  const meterText = h("span", { id: "strength-text" }, t("strength-weak"));
+  const pass = h("input", {
+    id: "pass",
+    name: "pass",
+    type: "password",
+    autocomplete: "new-password",
+    required: true,
+    "aria-describedby": "strength-text",
+    input: () => {
+      const s = strength(pass.value);
+      meter.value = s === "weak" ? 0 : s === "fair" ? 1 : 2;
+      meterText.textContent = t(`strength-${s}`);
+    },
+  });
+  const confirm = h("input", { id: "confirm", name: "confirm", type: "password", autocomplete: "new-password", required: true });
+  const proposed = h("p", { class: "proposed", "aria-live": "polite" });
+  const propose = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      click: () => {
+        const words = generatePassphrase();
+        pass.value = words;
+        confirm.value = words;
+        pass.dispatchEvent(new Event("input"));
+        proposed.textContent = t("create-proposed", { words });
+      },
+    },
+    t("create-propose"),
+  );
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        const data = new FormData(form);
+        const user = String(data.get("user")).trim().toLowerCase();
+        const passphrase = String(data.get("pass"));
+        if (passphrase !== String(data.get("confirm"))) return go({ name: "create", error: t("create-mismatch") });
+        if (strength(passphrase) === "weak") {
+          return go({ name: "create", error: t("create-weak", { min: MIN_CHARS }) });
+        }
+        const button = form.querySelector<HTMLButtonElement>("button[type=submit]")!;
+        button.disabled = true;
+        status.textContent = t("create-working");
+        try {
+          const invitation = String(data.get("invitation") ?? "").trim() || undefined;
+          const created = await vault.register(user, passphrase, invitation);
+          papers = [];
+          go({ name: "kit", kit: created.kit, user });
+        } catch (err) {
+          go({ name: "create", error: message(err) });
+        }
+      },
+    },
+    h("label", { for: "user" }, t("login-user")),
+    h("p", { class: "hint", id: "user-hint" }, t("create-user-hint")),
+    h("input", {
+      id: "user",
+      name: "user",
+      autocomplete: "username",
+      required: true,
+      autocapitalize: "none",
+      pattern: "[a-z0-9][a-z0-9._\\-]{2,63}",
+      "aria-describedby": "user-hint",
+    }),
+    h("label", { for: "pass" }, t("login-pass")),
+    pass,
+    h("div", { class: "meter" }, meter, meterText),
+    propose,
+    proposed,
+    h("label", { for: "confirm" }, t("create-confirm")),
+    confirm,
+    h("label", { for: "invitation" }, t("create-invitation")),
+    h("input", { id: "invitation", name: "invitation", autocomplete: "off", autocapitalize: "characters" }),
+    h("button", { type: "submit", class: "primary" }, t("create-submit")),
+  );
+  return h("main", {}, h("h1", { tabindex: "-1" }, t("create-title")), alert(error), form, status);
+}
+
+/** A QR code of `text`, drawn as one SVG path (nothing fetched, no inline markup). */
+function qr(text: string, label: string): SVGSVGElement {
+  const { size, data } = qrEncode(text, { ecc: "L", border: 2 });
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${size} ${size}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label);
+  svg.setAttribute("class", "qr");
+  let d = "";
+  data.forEach((row, y) => row.forEach((on, x) => on && (d += `M${x} ${y}h1v1h-1z`)));
+  const bg = document.createElementNS(ns, "rect");
+  bg.setAttribute("width", String(size));
+  bg.setAttribute("height", String(size));
+  bg.setAttribute("fill", "#fff");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", d);
+  path.setAttribute("fill", "#000");
+  svg.append(bg, path);
+  return svg;
+}
+
+function kitScreen(kit: string, user: string): HTMLElement {
+  const next = h(
+    "button",
+    { type: "button", class: "primary", disabled: true, click: () => go({ name: "papers" }) },
+    t("kit-continue"),
+  );
+  const chose = h("p", { role: "status", class: "hint" }, t("kit-choose-first"));
+  const done = (what: string) => {
+    next.disabled = false;
+    chose.textContent = what;
+  };
+  return h(
+    "main",
+    { class: "kit" },
+    h("h1", { tabindex: "-1" }, t("kit-title")),
+    h("p", {}, t("kit-intro")),
+    h("pre", { class: "kit-text" }, kit),
+    qr(kit, t("kit-qr")),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "secondary", click: () => (window.print(), done(t("kit-printed"))) }, t("kit-print")),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          click: () => {
+            const url = URL.createObjectURL(new Blob([kit], { type: "text/plain;charset=utf-8" }));
+            const a = h("a", { href: url, download: `kit-de-recuperation-${user}.txt` });
+            document.body.append(a);
+            a.click();
+            a.remove();
+            setTimeout(() => URL.revokeObjectURL(url), 10_000);
+            done(t("kit-saved"));
+          },
+        },
+        t("kit-save"),
+      ),
+    ),
+    chose,
+    next,
   );
 }
 
@@ -272,7 +427,11 @@ function render(): void {
   const main =
     screen.name === "home"
       ? home()
-      : screen.name === "login"
+      : screen.name === "create"
+        ? create(screen.error)
+        : screen.name === "kit"
+          ? kitScreen(screen.kit, screen.user)
+          : screen.name === "login"
         ? login(screen.error)
         : screen.name === "papers"
           ? papersScreen(screen.error)

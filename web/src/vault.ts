@@ -8,7 +8,8 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { call, download, setToken } from "./api";
 import { base64, fromBase64, fromUtf8, hex, wipe } from "./crypto/bytes";
 import * as identity from "./crypto/identity";
-import { authKey, kek, open, wrapAad, type KdfParams } from "./crypto/passphrase";
+import { authKey, kek, open, seal, wrapAad, type KdfParams } from "./crypto/passphrase";
+import * as recovery from "./crypto/recovery";
 import { sealCanonical } from "./crypto/seal";
 
 interface WirePublicKeys {
@@ -94,6 +95,71 @@ function acceptable(kdf: KdfParams): boolean {
 }
 
 export class WrongKeys extends Error {}
+
+/** The parameters a new vault's passphrase is derived with (`KdfParams::DEFAULT`). */
+const NEW_KDF: KdfParams = { m_kib: 64 * 1024, t: 3, p: 1 };
+
+/** What a new vault hands back: the session, and the kit to print or save. */
+export interface Created {
+  session: Session;
+  kit: string;
+}
+
+/** `dd/mm/yyyy`, as the CLI dates its kits. */
+function today(): string {
+  const d = new Date();
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()}`;
+}
+
+/**
+ * Opens a citizen's vault: identity and recovery key made here, the passphrase
+ * derived here (in a worker), only public keys, sealed envelopes and derived auth
+ * keys sent. The kit records the journal's key, as the CLI's does.
+ */
+export async function register(user: string, passphrase: string, invitation?: string): Promise<Created> {
+  const id = await identity.generate();
+  const keys = await identity.publicKeys(id);
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const root = await deriveInWorker(passphrase, salt, NEW_KDF);
+  const auth = authKey(root);
+  const key = kek(root);
+  wipe(root);
+  const bundle = identity.toBundle(id);
+  const wrapped = seal(key, bundle, wrapAad(user, NEW_KDF));
+  wipe(key);
+  const rk = await recovery.generateRecovery();
+  const request = {
+    user,
+    keys: {
+      age_recipient: keys.age_recipient,
+      signing_key: base64(keys.signing_key),
+      binding: base64(keys.binding),
+    },
+    passphrase: {
+      salt: base64(salt),
+      kdf: NEW_KDF,
+      auth_key: base64(auth),
+      wrapped_identity: { nonce: base64(wrapped.nonce), ciphertext: base64(wrapped.ciphertext) },
+    },
+    recovery: {
+      recipient: await recovery.recipient(rk),
+      envelope: base64(await recovery.sealBundle(rk, bundle)),
+      auth_key: base64(recovery.recoveryAuthKey(rk)),
+    },
+    ...(invitation ? { invitation } : {}),
+  };
+  wipe(auth);
+  const answer = await call<SessionResponse>("POST", "/v1/accounts", request);
+  if (answer.user !== user || answer.keys.age_recipient !== keys.age_recipient) {
+    throw new WrongKeys("keys");
+  }
+  setToken(answer.token);
+  const info = await call<{ origin: string; vkey: string }>("GET", "/v1/journal/key");
+  session = { user, role: answer.role, identity: id, keys, origin: info.origin };
+  const kit = recovery.toKit(rk, { user, server: location.origin, journal: info.vkey }, today());
+  return { session, kit };
+}
 
 export async function login(user: string, passphrase: string): Promise<Session> {
   const pre = await call<{ salt: string; kdf: KdfParams }>("POST", "/v1/prelogin", { user });

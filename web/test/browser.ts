@@ -1,7 +1,9 @@
 // The citizen's pages in a real headless Chromium (Debian's), against a real coffred
 // started by the Rust test `tests/it/browser.rs`, which passes (in the environment):
 //   COFFRE_URL, COFFRE_USER, COFFRE_PASSPHRASE, COFFRE_PAPERS (JSON: title -> file
-//   path of the original), COFFRE_ARTIFACTS (a directory for screenshots).
+//   path of the original), COFFRE_ARTIFACTS (a directory for screenshots), and
+//   COFFRE_NEW_USER, COFFRE_NEW_PASSPHRASE for a vault created in the browser (its
+//   kit is saved as COFFRE_ARTIFACTS/kit.txt for the Rust test to recover with).
 // At 360 px and at 1280 px: home, log in, « Mes papiers », each paper opened and
 // downloaded (bytes compared with the original), Arabic right to left, « Quitter »;
 // axe-core on every page; no CSP violation; nothing left in any browser storage.
@@ -20,6 +22,8 @@ const user = env("COFFRE_USER");
 const passphrase = env("COFFRE_PASSPHRASE");
 const papers: Record<string, string> = JSON.parse(env("COFFRE_PAPERS"));
 const artifacts = env("COFFRE_ARTIFACTS");
+const newUser = env("COFFRE_NEW_USER");
+const newPassphrase = env("COFFRE_NEW_PASSPHRASE");
 mkdirSync(artifacts, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -120,6 +124,48 @@ try {
     check(elsewhere.length === 0, `requests to third parties: ${elsewhere.join(", ")}`);
     await context.close();
   }
+  // A new vault, made in the browser at phone width: a weak passphrase refused,
+  // a suggested one offered, the kit saved before « Continuer » can be used.
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    viewport: { width: 360, height: 740 },
+    acceptDownloads: true,
+    locale: "fr-FR",
+  });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => failures.push(`page error while creating: ${e.message}`));
+  await page.goto(url);
+  await page.getByRole("button", { name: "Créer mon coffre" }).click();
+  await page.getByRole("heading", { level: 1, name: "Créer mon coffre" }).waitFor();
+  await page.getByLabel("Identifiant").fill(newUser);
+  await page.getByLabel("Phrase de passe", { exact: true }).fill("soleil1234");
+  await page.getByLabel("Confirmer la phrase de passe").fill("soleil1234");
+  await page.getByRole("button", { name: "Créer mon coffre" }).click();
+  await page.getByRole("alert").waitFor();
+  check(
+    (await page.getByRole("alert").innerText()).includes("trop facile"),
+    "a weak passphrase was not refused",
+  );
+  await page.getByRole("button", { name: "Proposer une phrase de passe" }).click();
+  const proposed = await page.getByLabel("Phrase de passe", { exact: true }).inputValue();
+  check(proposed.split(" ").length === 6, `the suggested passphrase is not six words: ${proposed}`);
+  await audit(page, "create", 360);
+  await page.getByLabel("Identifiant").fill(newUser);
+  await page.getByLabel("Phrase de passe", { exact: true }).fill(newPassphrase);
+  await page.getByLabel("Confirmer la phrase de passe").fill(newPassphrase);
+  await page.getByRole("button", { name: "Créer mon coffre" }).click();
+  await page.getByRole("heading", { level: 1, name: "Votre kit de récupération" }).waitFor({ timeout: 60_000 });
+  await audit(page, "kit", 360);
+  check(await page.getByRole("button", { name: "Continuer" }).isDisabled(), "« Continuer » before the kit was kept");
+  const [kitFile] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Enregistrer dans un fichier" }).click(),
+  ]);
+  await kitFile.saveAs(`${artifacts}/kit.txt`);
+  await page.getByRole("button", { name: "Continuer" }).click();
+  await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor();
+  await page.getByRole("button", { name: "Quitter" }).click();
+  await context.close();
 } finally {
   await browser.close();
 }

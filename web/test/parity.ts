@@ -10,6 +10,15 @@ import * as id from "../src/crypto/identity";
 import { authKey, deriveRoot, kek, open, seal, wrapAad } from "../src/crypto/passphrase";
 import { safetyCode } from "../src/crypto/safety";
 import { sealCanonical } from "../src/crypto/seal";
+import {
+  fromKit,
+  generateRecovery,
+  openBundle,
+  recipient,
+  recoveryAuthKey,
+  sealBundle,
+  toKit,
+} from "../src/crypto/recovery";
 
 interface Vectors {
   user: string;
@@ -24,6 +33,11 @@ interface Vectors {
   seal_signature: string;
   age_file: string;
   age_plain: string;
+  kit: string;
+  kit_info: { user: string; server: string; journal: string };
+  kit_date: string;
+  recovery_auth_key: string;
+  recovery_envelope: string;
 }
 
 const failures: string[] = [];
@@ -63,10 +77,27 @@ try {
   // expected
 }
 
+// The recovery kit the CLI wrote: read here, its key derives the same auth key and
+// opens the identity's recovery envelope.
+const kit = fromKit(v.kit);
+same("kit user", kit.info.user, v.kit_info.user);
+same("kit server", kit.info.server, v.kit_info.server);
+same("kit journal", kit.info.journal, v.kit_info.journal);
+same("kit text", toKit(kit.key, kit.info, v.kit_date), v.kit);
+same("recovery auth key", base64(recoveryAuthKey(kit.key)), v.recovery_auth_key);
+const recovered = id.fromBundle(await openBundle(kit.key, fromBase64(v.recovery_envelope)));
+same("recovered identity", (await id.publicKeys(recovered)).age_recipient, keys.age_recipient);
+// Typed by hand: lower case, spaces in the key.
+const typed = v.kit.replace(/AGE-SECRET-KEY-1(\S+)/, (_k, rest: string) =>
+  `age-secret-key-1${rest.toLowerCase().replace(/(.{8})/g, "$1 ")}`,
+);
+same("typed kit", base64(recoveryAuthKey(fromKit(typed).key)), v.recovery_auth_key);
+
 // The reverse: an identity made here, for the Rust side.
 const ours = await id.generate();
 const ourKeys = await id.publicKeys(ours);
 const wrapped = seal(key, id.toBundle(ours), aad);
+const ourRecovery = await generateRecovery();
 const e = new Encrypter();
 e.addRecipient(keys.age_recipient);
 const out = {
@@ -79,6 +110,10 @@ const out = {
   safety_code: safetyCode(v.user, ourKeys),
   seal_signature: base64(id.sign(ours, canonical)),
   age_file: base64(await e.encrypt(utf8(v.age_plain))),
+  kit: toKit(ourRecovery, v.kit_info, v.kit_date),
+  recovery_recipient: await recipient(ourRecovery),
+  recovery_auth_key: base64(recoveryAuthKey(ourRecovery)),
+  recovery_envelope: base64(await sealBundle(ourRecovery, id.toBundle(ours))),
 };
 writeFileSync(process.argv[3]!, JSON.stringify(out, null, 2));
 if (failures.length > 0) {

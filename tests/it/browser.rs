@@ -35,6 +35,7 @@ fn a_citizen_opens_her_papers_in_the_browser() {
             "2027-03-01",
         ],
     );
+    let upload = random_file(files.path(), "quittance.pdf", 2_500_000);
     let papers = serde_json::json!({
         "Avis d'imposition 2025": pdf,
         "Carte d'identité": photo,
@@ -50,6 +51,7 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         .env("COFFRE_PAPERS", papers.to_string())
         .env("COFFRE_ARTIFACTS", artifacts)
         .env("COFFRE_NEW_USER", "m.dupont")
+        .env("COFFRE_UPLOAD", &upload)
         .env("COFFRE_NEW_PASSPHRASE", NEW_PASS)
         .output()
         .expect("tsx (tests/run installs the web client's packages and Chromium)");
@@ -58,6 +60,25 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         "the browser test failed:\n{}{}",
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
+    );
+
+    // The paper added in the browser is the CLI's as well, byte for byte.
+    let listed = mme.list();
+    let added = listed
+        .iter()
+        .find(|v| v["title"] == "Quittance de loyer")
+        .unwrap_or_else(|| panic!("not listed: {listed:?}"));
+    assert_eq!(added["category"], "housing");
+    let back = files.path().join("quittance-back.pdf");
+    mme.ok(&[
+        "get",
+        added["id"].as_str().unwrap(),
+        "-o",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&back).unwrap(),
+        std::fs::read(&upload).unwrap()
     );
 
     // The vault made in the browser is the CLI's as well: it logs in with the same

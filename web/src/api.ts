@@ -62,3 +62,54 @@ export async function download(path: string): Promise<ReadableStream<Uint8Array>
   }
   return response.body;
 }
+
+/** Whether this browser can send a request body as a stream (Chromium, over HTTP/2). */
+const streamsRequests = (() => {
+  let duplexAccessed = false;
+  try {
+    const hasContentType = new Request("https://example.invalid", {
+      body: new ReadableStream(),
+      method: "POST",
+      // @ts-expect-error `duplex` is not in every DOM typing yet
+      get duplex() {
+        duplexAccessed = true;
+        return "half";
+      },
+    }).headers.has("Content-Type");
+    return duplexAccessed && !hasContentType;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * POSTs an encrypted stream as `application/octet-stream`. Browsers that cannot
+ * stream a request body get it gathered first (their memory then holds the
+ * ciphertext once).
+ */
+export async function upload<T>(path: string, body: ReadableStream<Uint8Array>): Promise<T> {
+  const headers: Record<string, string> = {
+    "Content-Type": "application/octet-stream",
+    "Accept-Language": lang(),
+  };
+  if (token) headers["Authorization"] = `Bearer ${token}`;
+  const payload: BodyInit = streamsRequests ? body : await new Response(body).blob();
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers,
+      body: payload,
+      credentials: "omit",
+      cache: "no-store",
+      ...(streamsRequests ? { duplex: "half" } : {}),
+    } as RequestInit);
+  } catch {
+    throw new ApiError(0, "server_unreachable", "");
+  }
+  if (!response.ok) {
+    const detail = await response.json().catch(() => null);
+    throw new ApiError(response.status, detail?.error?.code ?? "protocol_error", detail?.error?.message ?? "");
+  }
+  return (await response.json()) as T;
+}

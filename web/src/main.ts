@@ -14,6 +14,7 @@ type Screen =
   | { name: "kit"; kit: string; user: string }
   | { name: "login"; error?: string }
   | { name: "papers"; error?: string }
+  | { name: "add"; error?: string }
   | { name: "paper"; paper: vault.Paper; error?: string };
 
 const app = document.getElementById("app")!;
@@ -77,6 +78,8 @@ function message(e: unknown): string {
   }
   if (e instanceof vault.WrongKeys) return t("error-wrong-key");
   if (e instanceof vault.Integrity) return t("doc-integrity");
+  if (e instanceof vault.TooLarge) return t("add-too-large", { max: e.maxMiB });
+  if (e instanceof vault.VaultFull) return t("add-full");
   return String(e);
 }
 
@@ -333,7 +336,13 @@ function expiryNote(meta: vault.DocumentMeta): HTMLElement | null {
 }
 
 function papersScreen(error?: string): HTMLElement {
-  const main = h("main", {}, h("h1", { tabindex: "-1" }, t("papers-title")), alert(error));
+  const main = h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("papers-title")),
+    alert(error),
+    h("a", { href: "#ajouter", class: "action", click: (e) => (e.preventDefault(), go({ name: "add" })) }, t("add-link")),
+  );
   if (papers.length === 0) main.append(h("p", {}, t("papers-empty")));
   for (const category of CATEGORIES) {
     const mine = papers.filter((p) => p.meta?.category === category);
@@ -359,6 +368,105 @@ function papersScreen(error?: string): HTMLElement {
     main.append(h("ul", { class: "papers" }, ...broken.map((p) => h("li", {}, `${t("papers-unreadable")} (${p.id.slice(0, 8)})`))));
   }
   return main;
+}
+
+const MIME_OF_EXTENSION: Record<string, string> = {
+  pdf: "application/pdf",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  png: "image/png",
+  heic: "image/heic",
+  webp: "image/webp",
+  txt: "text/plain",
+};
+
+function addScreen(error?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const bar = h("progress", { id: "progress", max: "100", value: "0", hidden: true, "aria-label": t("add-progress") });
+  const title = h("input", { id: "title", name: "title", required: true, maxlength: "200" });
+  const fill = (input: HTMLInputElement) => {
+    const f = input.files?.[0];
+    if (f && !title.value) title.value = f.name.replace(/\.[^.]+$/, "");
+  };
+  const file = h("input", {
+    id: "file",
+    name: "file",
+    type: "file",
+    accept: "application/pdf,image/*",
+    change: () => fill(file),
+  });
+  const photo = h("input", {
+    id: "photo",
+    name: "photo",
+    type: "file",
+    accept: "image/*",
+    capture: "environment",
+    change: () => fill(photo),
+  });
+  const category = h(
+    "select",
+    { id: "category", name: "category" },
+    ...CATEGORIES.map((c) => h("option", { value: c }, t(`cat-${c}`))),
+  );
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        const chosen = photo.files?.[0] ?? file.files?.[0];
+        if (!chosen) return go({ name: "add", error: t("add-no-file") });
+        const data = new FormData(form);
+        const ext = chosen.name.split(".").pop()?.toLowerCase() ?? "";
+        const mime = chosen.type || MIME_OF_EXTENSION[ext] || "application/octet-stream";
+        const button = form.querySelector<HTMLButtonElement>("button[type=submit]")!;
+        button.disabled = true;
+        bar.hidden = false;
+        status.textContent = t("add-working");
+        try {
+          await vault.addPaper(
+            chosen,
+            {
+              title: String(data.get("title")).trim(),
+              category: String(data.get("category")),
+              issued: String(data.get("issued") ?? "") || undefined,
+              expires: String(data.get("expires") ?? "") || undefined,
+              mime,
+            },
+            (done, total) => {
+              bar.value = total > 0 ? Math.floor((100 * done) / total) : 100;
+            },
+          );
+          papers = await vault.papers();
+          go({ name: "papers" });
+        } catch (err) {
+          go({ name: "add", error: message(err) });
+        }
+      },
+    },
+    h("label", { for: "file" }, t("add-file")),
+    file,
+    h("label", { for: "photo" }, t("add-photo")),
+    photo,
+    h("label", { for: "title" }, t("add-title")),
+    title,
+    h("label", { for: "category" }, t("add-category")),
+    category,
+    h("label", { for: "issued" }, t("add-issued")),
+    h("input", { id: "issued", name: "issued", type: "date" }),
+    h("label", { for: "expires" }, t("add-expires")),
+    h("input", { id: "expires", name: "expires", type: "date" }),
+    h("button", { type: "submit", class: "primary" }, t("add-submit")),
+  );
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("add-title-page")),
+    alert(error),
+    form,
+    bar,
+    status,
+    h("p", {}, h("a", { href: "#", click: (e) => (e.preventDefault(), go({ name: "papers" })) }, t("doc-back"))),
+  );
 }
 
 const EXTENSIONS: Record<string, string> = {
@@ -435,6 +543,8 @@ function render(): void {
         ? login(screen.error)
         : screen.name === "papers"
           ? papersScreen(screen.error)
+          : screen.name === "add"
+            ? addScreen(screen.error)
           : paperScreen(screen.paper, screen.error);
   app.replaceChildren(header(), main);
   document.title = `${main.querySelector("h1")?.textContent ?? ""} — ${t("app-name")}`;

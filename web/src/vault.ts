@@ -3,10 +3,10 @@
 // here), fetch and decrypt one. Keys and plaintexts live in memory only; `leave`
 // forgets them.
 
-import { Decrypter } from "age-encryption";
+import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { call, download, setToken } from "./api";
-import { base64, fromBase64, fromUtf8, hex, wipe } from "./crypto/bytes";
+import { call, download, setToken, upload } from "./api";
+import { base64, fromBase64, fromUtf8, hex, utf8, wipe } from "./crypto/bytes";
 import * as identity from "./crypto/identity";
 import { authKey, kek, open, seal, wrapAad, type KdfParams } from "./crypto/passphrase";
 import * as recovery from "./crypto/recovery";
@@ -278,4 +278,127 @@ export async function fetchPaper(paper: Paper): Promise<Blob> {
   }
   if (hex(h.digest()) !== paper.meta.sha256) throw new Integrity("sha256");
   return new Blob(parts as BlobPart[], { type: paper.meta.mime || "application/octet-stream" });
+}
+
+/** Refused before anything is sent: over the deployment's size limit (in MiB). */
+export class TooLarge extends Error {
+  constructor(readonly maxMiB: number) {
+    super("document_too_large");
+  }
+}
+
+/** Refused before anything is sent: the vault is full. */
+export class VaultFull extends Error {}
+
+interface Account {
+  usage: { documents: number; bytes: number };
+  quota: { documents: number; bytes: number; max_document_bytes: number };
+}
+
+/** An upper bound of the age file a plaintext becomes (`ciphertext_bound`). */
+function ciphertextBound(plain: number): number {
+  const chunk = 64 * 1024;
+  const chunks = Math.max(1, Math.ceil(plain / chunk));
+  return 512 + plain + chunks * 16;
+}
+
+export interface NewPaper {
+  title: string;
+  category: string;
+  issued?: string;
+  expires?: string;
+  mime: string;
+}
+
+async function sealTo(recipientString: string, bytes: Uint8Array): Promise<Uint8Array> {
+  const e = new Encrypter();
+  e.addRecipient(recipientString);
+  return e.encrypt(bytes);
+}
+
+/** A stream that passes bytes through and tells `seen` about each chunk. */
+function watching(seen: (chunk: Uint8Array) => void): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen(chunk);
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+/**
+ * Encrypts `file` here while it streams up (memory stays bounded where the browser
+ * streams request bodies), then commits it with its sealed metadata, the owner
+ * envelope and her signature of the seal: what the CLI's `add` does.
+ */
+export async function addPaper(
+  file: Blob,
+  doc: NewPaper,
+  progress: (done: number, total: number) => void,
+): Promise<string> {
+  const s = session;
+  if (!s) throw new Error("no session");
+  const account = await call<Account>("GET", "/v1/account");
+  if (ciphertextBound(file.size) > account.quota.max_document_bytes) {
+    throw new TooLarge(Math.ceil(account.quota.max_document_bytes / (1024 * 1024)));
+  }
+  if (account.usage.documents >= account.quota.documents || account.usage.bytes + file.size > account.quota.bytes) {
+    throw new VaultFull();
+  }
+  const key = await generateX25519Identity();
+  const keyRecipient = await identityToRecipient(key);
+  const plainHash = sha256.create();
+  let plainBytes = 0;
+  const plain = file.stream().pipeThrough(
+    watching((chunk) => {
+      plainHash.update(chunk);
+      plainBytes += chunk.length;
+      progress(plainBytes, file.size);
+    }),
+  );
+  const e = new Encrypter();
+  e.addRecipient(keyRecipient);
+  const cipherHash = sha256.create();
+  let sent = 0;
+  const body = (await e.encrypt(plain)).pipeThrough(
+    watching((chunk) => {
+      cipherHash.update(chunk);
+      sent += chunk.length;
+    }),
+  );
+  const uploaded = await upload<{ upload: string; size: number; document: string; payload_sha256: string }>(
+    "/v1/uploads",
+    body,
+  );
+  // She signs what she sent, not what the server says it received.
+  const payloadSha256 = hex(cipherHash.digest());
+  if (uploaded.payload_sha256 !== payloadSha256 || uploaded.size !== sent) throw new Integrity("upload");
+  const meta: DocumentMeta = {
+    title: doc.title,
+    category: doc.category,
+    ...(doc.issued ? { issued: doc.issued } : {}),
+    ...(doc.expires ? { expires: doc.expires } : {}),
+    mime: doc.mime,
+    size: plainBytes,
+    sha256: hex(plainHash.digest()),
+  };
+  const sealedMeta = await sealTo(keyRecipient, utf8(JSON.stringify(meta)));
+  const ownerEnvelope = await sealTo(s.keys.age_recipient, utf8(`${key}\n`));
+  const canonical = sealCanonical({
+    origin: s.origin,
+    id: uploaded.document,
+    owner: s.user,
+    size: sent,
+    payload_sha256: payloadSha256,
+    meta_sha256: hex(sha256(sealedMeta)),
+    envelope_sha256: hex(sha256(ownerEnvelope)),
+  });
+  const done = await call<{ id: string }>("POST", "/v1/documents", {
+    upload: uploaded.upload,
+    meta: base64(sealedMeta),
+    owner_envelope: base64(ownerEnvelope),
+    signature: base64(identity.sign(s.identity, canonical)),
+  });
+  if (done.id !== uploaded.document) throw new Integrity("id");
+  return done.id;
 }

@@ -23,6 +23,7 @@ const passphrase = env("COFFRE_PASSPHRASE");
 const papers: Record<string, string> = JSON.parse(env("COFFRE_PAPERS"));
 const artifacts = env("COFFRE_ARTIFACTS");
 const newUser = env("COFFRE_NEW_USER");
+const uploadFile = env("COFFRE_UPLOAD");
 const newPassphrase = env("COFFRE_NEW_PASSPHRASE");
 mkdirSync(artifacts, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -99,6 +100,20 @@ try {
       );
       await page.getByRole("link", { name: "Retour à mes papiers" }).click();
       await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor();
+    }
+
+    // Adding a paper from this device (once, at desktop width): encrypted here,
+    // streamed up, then listed; the Rust test fetches it with the CLI afterwards.
+    if (width === 1280) {
+      await page.getByRole("link", { name: "Ajouter un document" }).click();
+      await page.getByRole("heading", { level: 1, name: "Ajouter un document" }).waitFor();
+      await audit(page, "add", width);
+      await page.getByLabel("Fichier").setInputFiles(uploadFile);
+      await page.getByLabel("Titre").fill("Quittance de loyer");
+      await page.getByLabel("Catégorie").selectOption({ label: "Logement" });
+      await page.getByRole("button", { name: "Enregistrer" }).click();
+      await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+      await page.getByRole("link", { name: "Quittance de loyer" }).waitFor();
     }
 
     // Arabic: right to left, and still accessible.

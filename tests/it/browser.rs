@@ -69,6 +69,11 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         .find(|v| v["title"] == "Quittance de loyer")
         .unwrap_or_else(|| panic!("not listed: {listed:?}"));
     assert_eq!(added["category"], "housing");
+    // And the one deleted there is gone for the CLI too.
+    assert!(listed
+        .iter()
+        .all(|v| v["title"] != "Avis d'imposition 2025"));
+    assert_eq!(listed.len(), 2);
     let back = files.path().join("quittance-back.pdf");
     mme.ok(&[
         "get",

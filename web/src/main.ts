@@ -15,7 +15,7 @@ type Screen =
   | { name: "login"; error?: string }
   | { name: "papers"; error?: string }
   | { name: "add"; error?: string }
-  | { name: "paper"; paper: vault.Paper; error?: string };
+  | { name: "paper"; paper: vault.Paper; error?: string; confirm?: boolean };
 
 const app = document.getElementById("app")!;
 let screen: Screen = { name: "home" };
@@ -484,9 +484,13 @@ function fileName(meta: vault.DocumentMeta): string {
   return clean.toLowerCase().endsWith(ext) ? clean : clean + ext;
 }
 
-function paperScreen(paper: vault.Paper, error?: string): HTMLElement {
+/** Blob URLs shown in the page, revoked when the screen changes. */
+let shown: string[] = [];
+
+function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTMLElement {
   const meta = paper.meta!;
   const status = h("p", { role: "status", class: "hint" });
+  const preview = h("div", { class: "preview" });
   const button = h(
     "button",
     {
@@ -512,6 +516,53 @@ function paperScreen(paper: vault.Paper, error?: string): HTMLElement {
     },
     t("doc-download"),
   );
+  const look: HTMLButtonElement | null = meta.mime.startsWith("image/")
+    ? h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          click: async () => {
+            look!.disabled = true;
+            status.textContent = t("doc-downloading");
+            try {
+              const url = URL.createObjectURL(await vault.fetchPaper(paper));
+              shown.push(url);
+              preview.replaceChildren(h("img", { src: url, alt: meta.title }));
+              status.textContent = "";
+            } catch (err) {
+              go({ name: "paper", paper, error: message(err) });
+            }
+          },
+        },
+        t("doc-show"),
+      )
+    : null;
+  const remove = confirm
+    ? h(
+        "div",
+        { class: "confirm", role: "group", "aria-labelledby": "confirm-text" },
+        h("p", { id: "confirm-text" }, t("doc-delete-confirm", { title: meta.title })),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "danger",
+            click: async () => {
+              try {
+                await vault.deletePaper(paper);
+                papers = await vault.papers();
+                go({ name: "papers" });
+              } catch (err) {
+                go({ name: "paper", paper, error: message(err) });
+              }
+            },
+          },
+          t("doc-delete-yes"),
+        ),
+        h("button", { type: "button", class: "secondary", click: () => go({ name: "paper", paper }) }, t("doc-delete-no")),
+      )
+    : h("button", { type: "button", class: "secondary", click: () => go({ name: "paper", paper, confirm: true }) }, t("doc-delete"));
   return h(
     "main",
     {},
@@ -526,12 +577,16 @@ function paperScreen(paper: vault.Paper, error?: string): HTMLElement {
       h("li", {}, t("doc-size", { size: size(meta.size) })),
     ),
     button,
+    h("div", { class: "actions" }, look, remove),
     status,
+    preview,
     h("p", {}, h("a", { href: "#", click: (e) => (e.preventDefault(), go({ name: "papers" })) }, t("doc-back"))),
   );
 }
 
 function render(): void {
+  for (const url of shown) URL.revokeObjectURL(url);
+  shown = [];
   const main =
     screen.name === "home"
       ? home()
@@ -545,7 +600,7 @@ function render(): void {
           ? papersScreen(screen.error)
           : screen.name === "add"
             ? addScreen(screen.error)
-          : paperScreen(screen.paper, screen.error);
+            : paperScreen(screen.paper, screen.error, screen.confirm);
   app.replaceChildren(header(), main);
   document.title = `${main.querySelector("h1")?.textContent ?? ""} — ${t("app-name")}`;
   const focus = main.querySelector<HTMLElement>("[role=alert]") ?? main.querySelector<HTMLElement>("h1");

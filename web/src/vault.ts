@@ -402,3 +402,8 @@ export async function addPaper(
   if (done.id !== uploaded.document) throw new Integrity("id");
   return done.id;
 }
+
+/** Deletes a paper (the server journals it, then removes its record and its blobs). */
+export async function deletePaper(paper: Paper): Promise<void> {
+  await call("DELETE", `/v1/documents/${paper.id}`);
+}

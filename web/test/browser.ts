@@ -67,7 +67,11 @@ try {
     });
     const page = await context.newPage();
     page.on("console", (m) => {
-      if (m.type() === "error") failures.push(`console at ${width} px: ${m.text()}`);
+      // A refused request (a wrong passphrase: 401) is logged by the browser itself;
+      // anything else (a CSP violation, a script error) fails the test.
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+        failures.push(`console at ${width} px: ${m.text()}`);
+      }
     });
     page.on("pageerror", (e) => failures.push(`page error at ${width} px: ${e.message}`));
     const requests: string[] = [];
@@ -77,6 +81,15 @@ try {
     await page.getByRole("heading", { level: 1 }).waitFor();
     await audit(page, "home", width);
     await page.getByRole("button", { name: "Me connecter" }).click();
+    // A wrong passphrase first: one clear sentence, nothing opened.
+    await page.getByLabel("Identifiant").fill(user);
+    await page.getByLabel("Phrase de passe").fill(`${passphrase} faux`);
+    await page.getByRole("button", { name: "Me connecter" }).click();
+    await page.getByRole("alert").waitFor({ timeout: 60_000 });
+    check(
+      (await page.getByRole("alert").innerText()).includes("phrase de passe"),
+      `a wrong passphrase is not said plainly at ${width} px: ${await page.getByRole("alert").innerText()}`,
+    );
     await page.getByLabel("Identifiant").fill(user);
     await page.getByLabel("Phrase de passe").fill(passphrase);
     await audit(page, "login", width);
@@ -114,6 +127,21 @@ try {
       await page.getByRole("button", { name: "Enregistrer" }).click();
       await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
       await page.getByRole("link", { name: "Quittance de loyer" }).waitFor();
+      // A photo shown in the page (decrypted in memory), then a paper deleted after
+      // its confirmation.
+      await page.getByRole("link", { name: "Carte d'identité" }).click();
+      await page.getByRole("button", { name: "Voir sur cet écran" }).click();
+      await page.getByRole("img", { name: "Carte d'identité" }).waitFor();
+      await page.getByRole("link", { name: "Retour à mes papiers" }).click();
+      await page.getByRole("link", { name: "Avis d'imposition 2025" }).click();
+      await page.getByRole("button", { name: "Supprimer" }).click();
+      await audit(page, "delete", width);
+      await page.getByRole("button", { name: "Oui, supprimer" }).click();
+      await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor();
+      check(
+        (await page.getByRole("link", { name: "Avis d'imposition 2025" }).count()) === 0,
+        "a deleted paper is still listed",
+      );
     }
 
     // Arabic: right to left, and still accessible.

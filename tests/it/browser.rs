@@ -11,6 +11,8 @@ use crate::harness::{random_file, Daemon, PASS};
 
 /// The passphrase the browser's new vault is made with.
 const NEW_PASS: &str = "girafe ordinateur prairie mouchoir";
+/** The first citizen's passphrase after she recovered her vault in the browser. */
+const RECOVERED_PASS: &str = "tulipe bicyclette horizon cerise";
 
 #[test]
 fn a_citizen_opens_her_papers_in_the_browser() {
@@ -52,6 +54,8 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         .env("COFFRE_ARTIFACTS", artifacts)
         .env("COFFRE_NEW_USER", "m.dupont")
         .env("COFFRE_UPLOAD", &upload)
+        .env("COFFRE_KIT", mme.kit_path())
+        .env("COFFRE_RECOVERED_PASSPHRASE", RECOVERED_PASS)
         .env("COFFRE_NEW_PASSPHRASE", NEW_PASS)
         .output()
         .expect("tsx (tests/run installs the web client's packages and Chromium)");
@@ -62,7 +66,12 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         String::from_utf8_lossy(&run.stderr)
     );
 
-    // The paper added in the browser is the CLI's as well, byte for byte.
+    // She recovered her vault in the browser with the CLI's kit: the CLI logs in with
+    // the passphrase she chose there. The paper added in the browser is the CLI's as
+    // well, byte for byte.
+    let mut mme = mme;
+    mme.passphrase = RECOVERED_PASS.into();
+    mme.ok(&["login", "mme.b"]);
     let listed = mme.list();
     let added = listed
         .iter()

@@ -7,10 +7,12 @@ import { date, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
 import * as vault from "./vault";
 import { encode as qrEncode } from "uqr";
 import { generatePassphrase, MIN_CHARS, strength } from "./strength";
+import { fromKit } from "./crypto/recovery";
 
 type Screen =
   | { name: "home" }
   | { name: "create"; error?: string }
+  | { name: "recover"; error?: string }
   | { name: "kit"; kit: string; user: string }
   | { name: "login"; error?: string }
   | { name: "papers"; error?: string }
@@ -80,6 +82,8 @@ function message(e: unknown): string {
   if (e instanceof vault.Integrity) return t("doc-integrity");
   if (e instanceof vault.TooLarge) return t("add-too-large", { max: e.maxMiB });
   if (e instanceof vault.VaultFull) return t("add-full");
+  if (e instanceof vault.BadKit) return t("recover-bad-kit");
+  if (e instanceof vault.JournalChanged) return t("recover-journal-changed");
   return String(e);
 }
 
@@ -173,6 +177,7 @@ function login(error?: string): HTMLElement {
     h("p", { class: "hint" }, t("login-shared-notice")),
     form,
     status,
+    h("p", {}, h("a", { href: "#kit", click: (e) => (e.preventDefault(), go({ name: "recover" })) }, t("login-forgot"))),
   );
 }
 
@@ -258,6 +263,102 @@ function create(error?: string): HTMLElement {
     h("button", { type: "submit", class: "primary" }, t("create-submit")),
   );
   return h("main", {}, h("h1", { tabindex: "-1" }, t("create-title")), alert(error), form, status);
+}
+
+/** A passphrase field with its strength meter (the meter describes the field). */
+function newPassphraseFields(): { pass: HTMLInputElement; confirm: HTMLInputElement; nodes: HTMLElement[] } {
+  const meter = h("meter", { id: "strength", min: "0", max: "2", value: "0", low: "1", high: "2", optimum: "2", "aria-label": t("strength-label") });
+  const meterText = h("span", { id: "strength-text" }, t("strength-weak"));
+  const pass = h("input", {
+    id: "pass",
+    name: "pass",
+    type: "password",
+    autocomplete: "new-password",
+    required: true,
+    "aria-describedby": "strength-text",
+    input: () => {
+      const s = strength(pass.value);
+      meter.value = s === "weak" ? 0 : s === "fair" ? 1 : 2;
+      meterText.textContent = t(`strength-${s}`);
+    },
+  });
+  const confirm = h("input", { id: "confirm", name: "confirm", type: "password", autocomplete: "new-password", required: true });
+  return {
+    pass,
+    confirm,
+    nodes: [
+      h("label", { for: "pass" }, t("recover-pass")),
+      pass,
+      h("div", { class: "meter" }, meter, meterText),
+      h("label", { for: "confirm" }, t("create-confirm")),
+      confirm,
+    ],
+  };
+}
+
+function recoverScreen(error?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const user = h("input", { id: "user", name: "user", autocomplete: "username", required: true, autocapitalize: "none" });
+  const kit = h("textarea", {
+    id: "kit",
+    name: "kit",
+    rows: "6",
+    required: true,
+    spellcheck: "false",
+    autocapitalize: "none",
+    input: () => {
+      try {
+        const info = fromKit(kit.value).info;
+        if (info.user && !user.value) user.value = info.user;
+      } catch {
+        // Not a whole kit yet.
+      }
+    },
+  });
+  const kitFile = h("input", {
+    id: "kit-file",
+    type: "file",
+    accept: "text/plain,.txt",
+    change: async () => {
+      const f = kitFile.files?.[0];
+      if (!f || f.size > 16 * 1024) return;
+      kit.value = await f.text();
+      kit.dispatchEvent(new Event("input"));
+    },
+  });
+  const fields = newPassphraseFields();
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        const passphrase = fields.pass.value;
+        if (passphrase !== fields.confirm.value) return go({ name: "recover", error: t("create-mismatch") });
+        if (strength(passphrase) === "weak") return go({ name: "recover", error: t("create-weak", { min: MIN_CHARS }) });
+        const button = form.querySelector<HTMLButtonElement>("button[type=submit]")!;
+        button.disabled = true;
+        status.textContent = t("create-working");
+        const name = user.value.trim().toLowerCase();
+        try {
+          const created = await vault.recover(kit.value, name, passphrase);
+          papers = await vault.papers();
+          go({ name: "kit", kit: created.kit, user: name });
+        } catch (err) {
+          go({ name: "recover", error: message(err) });
+        }
+      },
+    },
+    h("label", { for: "kit" }, t("recover-kit")),
+    h("p", { class: "hint" }, t("recover-kit-hint")),
+    kit,
+    h("label", { for: "kit-file" }, t("recover-kit-file")),
+    kitFile,
+    h("label", { for: "user" }, t("login-user")),
+    user,
+    ...fields.nodes,
+    h("button", { type: "submit", class: "primary" }, t("recover-submit")),
+  );
+  return h("main", {}, h("h1", { tabindex: "-1" }, t("recover-title")), alert(error), form, status);
 }
 
 /** A QR code of `text`, drawn as one SVG path (nothing fetched, no inline markup). */
@@ -594,6 +695,8 @@ function render(): void {
         ? create(screen.error)
         : screen.name === "kit"
           ? kitScreen(screen.kit, screen.user)
+          : screen.name === "recover"
+            ? recoverScreen(screen.error)
           : screen.name === "login"
         ? login(screen.error)
         : screen.name === "papers"

@@ -120,45 +120,122 @@ function today(): string {
 export async function register(user: string, passphrase: string, invitation?: string): Promise<Created> {
   const id = await identity.generate();
   const keys = await identity.publicKeys(id);
+  const rk = await recovery.generateRecovery();
+  const request = {
+    user,
+    keys: wireKeys(keys),
+    passphrase: await passphraseCredentials(user, passphrase, id),
+    recovery: await recoveryCredentials(rk, id),
+    ...(invitation ? { invitation } : {}),
+  };
+  const answer = await call<SessionResponse>("POST", "/v1/accounts", request);
+  return opened(answer, user, id, keys, rk, null);
+}
+
+function wireKeys(keys: identity.PublicKeys): WirePublicKeys {
+  return {
+    age_recipient: keys.age_recipient,
+    signing_key: base64(keys.signing_key),
+    binding: base64(keys.binding),
+  };
+}
+
+/** A new salt, the passphrase derived here, the identity sealed under its KEK. */
+async function passphraseCredentials(user: string, passphrase: string, id: identity.Identity) {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const root = await deriveInWorker(passphrase, salt, NEW_KDF);
   const auth = authKey(root);
   const key = kek(root);
   wipe(root);
-  const bundle = identity.toBundle(id);
-  const wrapped = seal(key, bundle, wrapAad(user, NEW_KDF));
+  const wrapped = seal(key, identity.toBundle(id), wrapAad(user, NEW_KDF));
   wipe(key);
-  const rk = await recovery.generateRecovery();
-  const request = {
-    user,
-    keys: {
-      age_recipient: keys.age_recipient,
-      signing_key: base64(keys.signing_key),
-      binding: base64(keys.binding),
-    },
-    passphrase: {
-      salt: base64(salt),
-      kdf: NEW_KDF,
-      auth_key: base64(auth),
-      wrapped_identity: { nonce: base64(wrapped.nonce), ciphertext: base64(wrapped.ciphertext) },
-    },
-    recovery: {
-      recipient: await recovery.recipient(rk),
-      envelope: base64(await recovery.sealBundle(rk, bundle)),
-      auth_key: base64(recovery.recoveryAuthKey(rk)),
-    },
-    ...(invitation ? { invitation } : {}),
+  const out = {
+    salt: base64(salt),
+    kdf: NEW_KDF,
+    auth_key: base64(auth),
+    wrapped_identity: { nonce: base64(wrapped.nonce), ciphertext: base64(wrapped.ciphertext) },
   };
   wipe(auth);
-  const answer = await call<SessionResponse>("POST", "/v1/accounts", request);
+  return out;
+}
+
+async function recoveryCredentials(rk: recovery.RecoveryKey, id: identity.Identity) {
+  return {
+    recipient: await recovery.recipient(rk),
+    envelope: base64(await recovery.sealBundle(rk, identity.toBundle(id))),
+    auth_key: base64(recovery.recoveryAuthKey(rk)),
+  };
+}
+
+/**
+ * The session the server answered, checked (her name, her keys), with a new kit
+ * recording the journal's key. `expectedJournal`: the key an old kit recorded; a
+ * server that now presents another journal is refused.
+ */
+async function opened(
+  answer: SessionResponse,
+  user: string,
+  id: identity.Identity,
+  keys: identity.PublicKeys,
+  rk: recovery.RecoveryKey,
+  expectedJournal: string | null,
+): Promise<Created> {
   if (answer.user !== user || answer.keys.age_recipient !== keys.age_recipient) {
     throw new WrongKeys("keys");
   }
   setToken(answer.token);
   const info = await call<{ origin: string; vkey: string }>("GET", "/v1/journal/key");
+  if (expectedJournal && expectedJournal !== info.vkey) {
+    await leave();
+    throw new JournalChanged();
+  }
   session = { user, role: answer.role, identity: id, keys, origin: info.origin };
   const kit = recovery.toKit(rk, { user, server: location.origin, journal: info.vkey }, today());
   return { session, kit };
+}
+
+/** The server presents another journal than the one her kit recorded. */
+export class JournalChanged extends Error {}
+
+/** The kit does not open this vault (another person's, or mistyped). */
+export class BadKit extends Error {}
+
+/**
+ * Sets a new passphrase with the recovery kit (typed, pasted or loaded from its
+ * file): the kit's key opens the identity's recovery envelope here; a new kit
+ * replaces it. No document is re-encrypted.
+ */
+export async function recover(kitText: string, user: string, passphrase: string): Promise<Created> {
+  let kit: { key: recovery.RecoveryKey; info: recovery.KitInfo };
+  try {
+    kit = recovery.fromKit(kitText);
+  } catch {
+    throw new BadKit("kit");
+  }
+  if (kit.info.user && kit.info.user !== user) throw new BadKit("user");
+  const auth = base64(recovery.recoveryAuthKey(kit.key));
+  const env = await call<{ envelope: string; keys: WirePublicKeys }>("POST", "/v1/recovery/envelope", {
+    user,
+    recovery_auth_key: auth,
+  });
+  let id: identity.Identity;
+  try {
+    id = identity.fromBundle(await recovery.openBundle(kit.key, fromBase64(env.envelope)));
+  } catch {
+    throw new BadKit("envelope");
+  }
+  const keys = await identity.publicKeys(id);
+  if (keys.age_recipient !== env.keys.age_recipient || base64(keys.signing_key) !== env.keys.signing_key) {
+    throw new WrongKeys("keys");
+  }
+  const next = await recovery.generateRecovery();
+  const answer = await call<SessionResponse>("POST", "/v1/recovery", {
+    user,
+    recovery_auth_key: auth,
+    passphrase: await passphraseCredentials(user, passphrase, id),
+    recovery: await recoveryCredentials(next, id),
+  });
+  return opened(answer, user, id, keys, next, kit.info.journal || null);
 }
 
 export async function login(user: string, passphrase: string): Promise<Session> {

@@ -24,6 +24,8 @@ const papers: Record<string, string> = JSON.parse(env("COFFRE_PAPERS"));
 const artifacts = env("COFFRE_ARTIFACTS");
 const newUser = env("COFFRE_NEW_USER");
 const uploadFile = env("COFFRE_UPLOAD");
+const cliKit = env("COFFRE_KIT");
+const recoveredPassphrase = env("COFFRE_RECOVERED_PASSPHRASE");
 const newPassphrase = env("COFFRE_NEW_PASSPHRASE");
 mkdirSync(artifacts, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -207,6 +209,33 @@ try {
   await kitFile.saveAs(`${artifacts}/kit.txt`);
   await page.getByRole("button", { name: "Continuer" }).click();
   await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor();
+  await page.getByRole("button", { name: "Quitter" }).click();
+
+  // The kit the CLI wrote for the first citizen recovers her vault here: pasted,
+  // a new passphrase chosen, a new kit kept; her papers are there.
+  await page.getByRole("button", { name: "Me connecter" }).click();
+  await page.getByRole("link", { name: "J'ai oublié ma phrase de passe" }).click();
+  await page.getByRole("heading", { level: 1, name: "Retrouver mon coffre" }).waitFor();
+  await page.getByLabel("Kit de récupération").fill("AGE-SECRET-KEY-1QQQ pas un kit");
+  await page.getByLabel("Identifiant").fill(user);
+  await page.getByLabel("Nouvelle phrase de passe").fill(recoveredPassphrase);
+  await page.getByLabel("Confirmer la phrase de passe").fill(recoveredPassphrase);
+  await page.getByRole("button", { name: "Retrouver mon coffre" }).click();
+  await page.getByRole("alert").waitFor();
+  await audit(page, "recover", 360);
+  await page.getByLabel("Kit de récupération").fill(readFileSync(cliKit, "utf8"));
+  check((await page.getByLabel("Identifiant").inputValue()) === user, "the kit did not fill in the user name");
+  await page.getByLabel("Nouvelle phrase de passe").fill(recoveredPassphrase);
+  await page.getByLabel("Confirmer la phrase de passe").fill(recoveredPassphrase);
+  await page.getByRole("button", { name: "Retrouver mon coffre" }).click();
+  await page.getByRole("heading", { level: 1, name: "Votre kit de récupération" }).waitFor({ timeout: 60_000 });
+  const [newKit] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Enregistrer dans un fichier" }).click(),
+  ]);
+  await newKit.saveAs(`${artifacts}/kit-recovered.txt`);
+  await page.getByRole("button", { name: "Continuer" }).click();
+  await page.getByRole("link", { name: "Quittance de loyer" }).waitFor();
   await page.getByRole("button", { name: "Quitter" }).click();
   await context.close();
 } finally {

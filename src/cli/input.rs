@@ -74,21 +74,72 @@ pub fn date(value: &str) -> Result<String, ClientError> {
 }
 
 pub fn category(value: &str) -> Result<Category, ClientError> {
-    Category::parse(value).ok_or_else(|| {
-        let choices: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
-        ClientError::local(
-            ErrorCode::InvalidCategory,
-            &[("value", value), ("choices", &choices.join(", "))],
-        )
+    let typed = value.trim().to_lowercase();
+    Category::parse(&typed)
+        .or_else(|| french_category(&typed))
+        .ok_or_else(|| {
+            let choices: Vec<String> = Category::ALL
+                .iter()
+                .zip(FRENCH)
+                .map(|(c, fr)| format!("{fr} ({})", c.as_str()))
+                .collect();
+            ClientError::local(
+                ErrorCode::InvalidCategory,
+                &[("value", value), ("choices", &choices.join(", "))],
+            )
+        })
+}
+
+/// The French word typed for each category, in [`Category::ALL`] order.
+const FRENCH: [&str; 10] = [
+    "identite",
+    "logement",
+    "revenus",
+    "impots",
+    "famille",
+    "sante",
+    "travail",
+    "transport",
+    "justice",
+    "autre",
+];
+
+/// A category's French name, with or without its accents (`impots`, `identité`).
+fn french_category(typed: &str) -> Option<Category> {
+    let plain: String = typed
+        .chars()
+        .map(|c| match c {
+            'é' | 'è' | 'ê' => 'e',
+            'ô' => 'o',
+            'à' | 'â' => 'a',
+            other => other,
+        })
+        .collect();
+    Some(match plain.as_str() {
+        "identite" => Category::Identity,
+        "logement" => Category::Housing,
+        "revenus" | "revenu" => Category::Income,
+        "impots" | "impot" => Category::Tax,
+        "famille" => Category::Family,
+        "sante" => Category::Health,
+        "travail" => Category::Work,
+        "transport" | "transports" => Category::Transport,
+        "justice" => Category::Justice,
+        "autre" | "autres" => Category::Other,
+        _ => return None,
     })
 }
 
-/// The end of a grant from a duration: `1h`…`8760h`, `1d`…`365d`, or `today`
-/// (until 23:59:59 local time). Milliseconds since the epoch.
+/// The end of a grant from a duration: `1h`…`8760h`, `1d`…`365d` (or `7j` in
+/// French), or `today` / `ce-soir` (until 23:59:59 local time). Milliseconds since
+/// the epoch.
 pub fn expiry(value: &str, now: time::OffsetDateTime) -> Result<i64, ClientError> {
     let invalid = || ClientError::local(ErrorCode::InvalidDuration, &[("value", value)]);
     let v = value.trim().to_ascii_lowercase();
-    let end = if v == "today" || v == "aujourdhui" {
+    let end = if matches!(
+        v.as_str(),
+        "today" | "tonight" | "aujourdhui" | "ce-soir" | "cesoir"
+    ) {
         let last = time::Time::from_hms_milli(23, 59, 59, 999).map_err(|_| invalid())?;
         now.replace_time(last)
     } else {
@@ -188,7 +239,7 @@ mod tests {
         }
         assert_eq!(category("tax").unwrap(), Category::Tax);
         assert_eq!(
-            category("impots").unwrap_err().code(),
+            category("impôts 2025").unwrap_err().code(),
             ErrorCode::InvalidCategory
         );
     }
@@ -202,6 +253,8 @@ mod tests {
         assert_eq!(expiry("365d", now).unwrap(), ms(now) + 365 * 86_400_000);
         let tonight = time::macros::datetime!(2026-11-23 23:59:59.999 +01:00);
         assert_eq!(expiry("today", now).unwrap(), ms(tonight));
+        assert_eq!(expiry("ce-soir", now).unwrap(), ms(tonight));
+        assert_eq!(expiry("7j", now).unwrap(), ms(now) + 7 * 86_400_000);
         for bad in ["366d", "0h", "8761h", "1w", "demain", "", "-2h"] {
             assert_eq!(
                 expiry(bad, now).unwrap_err().code(),
@@ -209,6 +262,19 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn french_words_for_categories() {
+        assert_eq!(category("impots").unwrap(), Category::Tax);
+        assert_eq!(category("Impôts").unwrap(), Category::Tax);
+        assert_eq!(category("identite").unwrap(), Category::Identity);
+        assert_eq!(category("santé").unwrap(), Category::Health);
+        assert_eq!(category("tax").unwrap(), Category::Tax);
+        assert_eq!(
+            category("caf").unwrap_err().code(),
+            ErrorCode::InvalidCategory
+        );
     }
 
     #[test]

@@ -17,8 +17,8 @@ fn usage_errors_exit_2_and_failures_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let f = random_file(dir.path(), "a.pdf", 10);
     let f = f.to_str().unwrap();
-    let err = alice.fails(&["add", f, "--category", "impots"], 2);
-    assert!(err.contains("Catégorie inconnue « impots »"), "{err}");
+    let err = alice.fails(&["add", f, "--category", "caf"], 2);
+    assert!(err.contains("Catégorie inconnue « caf »"), "{err}");
     assert!(err.trim_end().ends_with("[invalid_category]"), "{err}");
     let err = alice.fails(&["add", f, "--expires", "02/05/2031"], 2);
     assert!(err.contains("[invalid_date]"), "{err}");
@@ -28,6 +28,9 @@ fn usage_errors_exit_2_and_failures_exit_1() {
         "{err}"
     );
     assert!(alice.list().is_empty(), "nothing was written");
+    // French words are understood as well as the English ones.
+    alice.add(std::path::Path::new(f), &["--category", "impôts"]);
+    assert_eq!(alice.list()[0]["category"], "tax");
 }
 
 #[test]

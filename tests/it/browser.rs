@@ -11,6 +11,8 @@ use crate::harness::{random_file, Daemon, PASS};
 
 /// The passphrase the browser's new vault is made with.
 const NEW_PASS: &str = "girafe ordinateur prairie mouchoir";
+/** The browser-made vault's passphrase after it was changed in the browser. */
+const CHANGED_PASS: &str = "castor lanterne biscuit volcan";
 /** The first citizen's passphrase after she recovered her vault in the browser. */
 const RECOVERED_PASS: &str = "tulipe bicyclette horizon cerise";
 
@@ -38,6 +40,9 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         ],
     );
     let upload = random_file(files.path(), "quittance.pdf", 2_500_000);
+    let leaving = d.user("l.martin");
+    leaving.register();
+    leaving.add(&pdf, &["--title", "Bail"]);
     let papers = serde_json::json!({
         "Avis d'imposition 2025": pdf,
         "Carte d'identité": photo,
@@ -56,6 +61,8 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         .env("COFFRE_UPLOAD", &upload)
         .env("COFFRE_KIT", mme.kit_path())
         .env("COFFRE_RECOVERED_PASSPHRASE", RECOVERED_PASS)
+        .env("COFFRE_CHANGED_PASSPHRASE", CHANGED_PASS)
+        .env("COFFRE_LEAVING_USER", "l.martin")
         .env("COFFRE_NEW_PASSPHRASE", NEW_PASS)
         .output()
         .expect("tsx (tests/run installs the web client's packages and Chromium)");
@@ -98,8 +105,13 @@ fn a_citizen_opens_her_papers_in_the_browser() {
     // The vault made in the browser is the CLI's as well: it logs in with the same
     // passphrase, and the kit the browser made recovers it.
     let mut dupont = d.user("m.dupont");
-    dupont.passphrase = NEW_PASS.into();
+    dupont.passphrase = CHANGED_PASS.into();
     dupont.ok(&["login", "m.dupont"]);
+    // The safety code the browser showed her is the CLI's.
+    let whoami: serde_json::Value =
+        serde_json::from_str(&dupont.ok(&["--json", "whoami"])).unwrap();
+    let shown = std::fs::read_to_string(format!("{artifacts}/code.txt")).unwrap();
+    assert_eq!(shown.trim(), whoami["safety_code"].as_str().unwrap());
     let doc = dupont.add(&pdf, &["--title", "Attestation"]);
     dupont.ok(&[
         "get",
@@ -118,4 +130,7 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         "the browser's kit did not recover the vault: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The account deleted in the browser is gone.
+    let err = leaving.fails(&["login", "l.martin"], 1);
+    assert!(err.contains("[bad_credentials]"), "{err}");
 }

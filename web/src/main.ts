@@ -17,6 +17,10 @@ type Screen =
   | { name: "login"; error?: string }
   | { name: "papers"; error?: string }
   | { name: "add"; error?: string }
+  | { name: "account"; error?: string; done?: string }
+  | { name: "passphrase"; error?: string }
+  | { name: "delete-account"; error?: string }
+  | { name: "deleted"; documents: number }
   | { name: "paper"; paper: vault.Paper; error?: string; confirm?: boolean };
 
 const app = document.getElementById("app")!;
@@ -361,6 +365,103 @@ function recoverScreen(error?: string): HTMLElement {
   return h("main", {}, h("h1", { tabindex: "-1" }, t("recover-title")), alert(error), form, status);
 }
 
+function back(): HTMLElement {
+  return h("p", {}, h("a", { href: "#", click: (e) => (e.preventDefault(), go({ name: "papers" })) }, t("doc-back")));
+}
+
+function accountScreen(error?: string, done?: string): HTMLElement {
+  const s = vault.current()!;
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("account-title")),
+    alert(error),
+    done ? h("p", { role: "status", class: "done" }, done) : null,
+    h("p", {}, t("account-user", { user: s.user })),
+    h("p", { id: "code-label" }, t("account-code")),
+    h("p", { class: "code", "aria-labelledby": "code-label" }, vault.safetyCodeOf(s)),
+    h("p", { class: "hint" }, t("account-code-hint")),
+    h("button", { type: "button", class: "secondary", click: () => go({ name: "passphrase" }) }, t("passphrase-title")),
+    h("button", { type: "button", class: "secondary danger-text", click: () => go({ name: "delete-account" }) }, t("delete-account-title")),
+    back(),
+  );
+}
+
+function passphraseScreen(error?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const current = h("input", { id: "current", name: "current", type: "password", autocomplete: "current-password", required: true });
+  const fields = newPassphraseFields();
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        const next = fields.pass.value;
+        if (next !== fields.confirm.value) return go({ name: "passphrase", error: t("create-mismatch") });
+        if (strength(next) === "weak") return go({ name: "passphrase", error: t("create-weak", { min: MIN_CHARS }) });
+        form.querySelector<HTMLButtonElement>("button[type=submit]")!.disabled = true;
+        status.textContent = t("create-working");
+        try {
+          await vault.changePassphrase(current.value, next);
+          go({ name: "account", done: t("passphrase-done") });
+        } catch (err) {
+          go({ name: "passphrase", error: message(err) });
+        }
+      },
+    },
+    h("label", { for: "current" }, t("passphrase-current")),
+    current,
+    ...fields.nodes,
+    h("button", { type: "submit", class: "primary" }, t("passphrase-title")),
+  );
+  return h("main", {}, h("h1", { tabindex: "-1" }, t("passphrase-title")), alert(error), form, status, back());
+}
+
+function deleteAccountScreen(error?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const pass = h("input", { id: "pass", name: "pass", type: "password", autocomplete: "current-password", required: true });
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        form.querySelector<HTMLButtonElement>("button[type=submit]")!.disabled = true;
+        status.textContent = t("create-working");
+        try {
+          const report = await vault.deleteAccount(pass.value);
+          papers = [];
+          go({ name: "deleted", documents: report.documents });
+        } catch (err) {
+          go({ name: "delete-account", error: message(err) });
+        }
+      },
+    },
+    h("label", { for: "pass" }, t("login-pass")),
+    pass,
+    h("button", { type: "submit", class: "danger" }, t("delete-account-yes")),
+  );
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("delete-account-title")),
+    alert(error),
+    h("p", { class: "warning" }, t("delete-account-warning")),
+    form,
+    status,
+    back(),
+  );
+}
+
+function deletedScreen(documents: number): HTMLElement {
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("deleted-title")),
+    h("p", {}, t("deleted-text", { count: documents })),
+    h("button", { type: "button", class: "primary", click: () => go({ name: "home" }) }, t("deleted-home")),
+  );
+}
+
 /** A QR code of `text`, drawn as one SVG path (nothing fetched, no inline markup). */
 function qr(text: string, label: string): SVGSVGElement {
   const { size, data } = qrEncode(text, { ecc: "L", border: 2 });
@@ -442,7 +543,12 @@ function papersScreen(error?: string): HTMLElement {
     {},
     h("h1", { tabindex: "-1" }, t("papers-title")),
     alert(error),
-    h("a", { href: "#ajouter", class: "action", click: (e) => (e.preventDefault(), go({ name: "add" })) }, t("add-link")),
+    h(
+      "nav",
+      { class: "actions", "aria-label": t("nav-label") },
+      h("a", { href: "#ajouter", class: "action", click: (e) => (e.preventDefault(), go({ name: "add" })) }, t("add-link")),
+      h("a", { href: "#compte", class: "action", click: (e) => (e.preventDefault(), go({ name: "account" })) }, t("account-link")),
+    ),
   );
   if (papers.length === 0) main.append(h("p", {}, t("papers-empty")));
   for (const category of CATEGORIES) {
@@ -703,6 +809,14 @@ function render(): void {
           ? papersScreen(screen.error)
           : screen.name === "add"
             ? addScreen(screen.error)
+          : screen.name === "account"
+            ? accountScreen(screen.error, screen.done)
+          : screen.name === "passphrase"
+            ? passphraseScreen(screen.error)
+          : screen.name === "delete-account"
+            ? deleteAccountScreen(screen.error)
+          : screen.name === "deleted"
+            ? deletedScreen(screen.documents)
             : paperScreen(screen.paper, screen.error, screen.confirm);
   app.replaceChildren(header(), main);
   document.title = `${main.querySelector("h1")?.textContent ?? ""} — ${t("app-name")}`;

@@ -11,6 +11,7 @@ import * as identity from "./crypto/identity";
 import { authKey, kek, open, seal, wrapAad, type KdfParams } from "./crypto/passphrase";
 import * as recovery from "./crypto/recovery";
 import { sealCanonical } from "./crypto/seal";
+import { safetyCode } from "./crypto/safety";
 
 interface WirePublicKeys {
   age_recipient: string;
@@ -483,4 +484,47 @@ export async function addPaper(
 /** Deletes a paper (the server journals it, then removes its record and its blobs). */
 export async function deletePaper(paper: Paper): Promise<void> {
   await call("DELETE", `/v1/documents/${paper.id}`);
+}
+
+/** The auth key of `passphrase` for this account (to confirm an irreversible act). */
+async function authKeyOf(user: string, passphrase: string): Promise<string> {
+  const pre = await call<{ salt: string; kdf: KdfParams }>("POST", "/v1/prelogin", { user });
+  if (!acceptable(pre.kdf)) throw new WrongKeys("kdf");
+  const root = await deriveInWorker(passphrase, fromBase64(pre.salt), pre.kdf);
+  const auth = authKey(root);
+  wipe(root);
+  const out = base64(auth);
+  wipe(auth);
+  return out;
+}
+
+/** A new passphrase: the identity sealed anew here; other sessions end. */
+export async function changePassphrase(current: string, next: string): Promise<void> {
+  const s = session;
+  if (!s) throw new Error("no session");
+  const request = {
+    current_auth_key: await authKeyOf(s.user, current),
+    passphrase: await passphraseCredentials(s.user, next, s.identity),
+  };
+  const answer = await call<SessionResponse>("PUT", "/v1/account/passphrase", request);
+  if (answer.user !== s.user) throw new WrongKeys("user");
+  setToken(answer.token);
+}
+
+/** Deletes the account and every paper, after her passphrase. */
+export async function deleteAccount(passphrase: string): Promise<{ documents: number }> {
+  const s = session;
+  if (!s) throw new Error("no session");
+  const report = await call<{ documents: number }>("POST", "/v1/account/delete", {
+    auth_key: await authKeyOf(s.user, passphrase),
+  });
+  wipe(s.identity.signingSeed);
+  session = null;
+  setToken(null);
+  return report;
+}
+
+/** Her safety code, for a mediator to compare in person. */
+export function safetyCodeOf(s: Session): string {
+  return safetyCode(s.user, s.keys);
 }

@@ -26,6 +26,8 @@ const newUser = env("COFFRE_NEW_USER");
 const uploadFile = env("COFFRE_UPLOAD");
 const cliKit = env("COFFRE_KIT");
 const recoveredPassphrase = env("COFFRE_RECOVERED_PASSPHRASE");
+const changedPassphrase = env("COFFRE_CHANGED_PASSPHRASE");
+const leaving = env("COFFRE_LEAVING_USER");
 const newPassphrase = env("COFFRE_NEW_PASSPHRASE");
 mkdirSync(artifacts, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -209,6 +211,19 @@ try {
   await kitFile.saveAs(`${artifacts}/kit.txt`);
   await page.getByRole("button", { name: "Continuer" }).click();
   await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor();
+  // Her account: her safety code (the Rust test compares it with the CLI's), and a
+  // new passphrase.
+  await page.getByRole("link", { name: "Mon compte" }).click();
+  await page.getByRole("heading", { level: 1, name: "Mon compte" }).waitFor();
+  await audit(page, "account", 360);
+  writeFileSync(`${artifacts}/code.txt`, await page.getByLabel("Mon code de sécurité").innerText());
+  await page.getByRole("button", { name: "Changer ma phrase de passe" }).click();
+  await page.getByLabel("Phrase de passe actuelle").fill(newPassphrase);
+  await page.getByLabel("Nouvelle phrase de passe").fill(changedPassphrase);
+  await page.getByLabel("Confirmer la phrase de passe").fill(changedPassphrase);
+  await audit(page, "passphrase", 360);
+  await page.getByRole("button", { name: "Changer ma phrase de passe" }).click();
+  await page.getByText("Votre phrase de passe est changée").waitFor({ timeout: 60_000 });
   await page.getByRole("button", { name: "Quitter" }).click();
 
   // The kit the CLI wrote for the first citizen recovers her vault here: pasted,
@@ -237,6 +252,20 @@ try {
   await page.getByRole("button", { name: "Continuer" }).click();
   await page.getByRole("link", { name: "Quittance de loyer" }).waitFor();
   await page.getByRole("button", { name: "Quitter" }).click();
+
+  // Another citizen leaves: her account deleted from the browser, after her
+  // passphrase.
+  await page.getByRole("button", { name: "Me connecter" }).click();
+  await page.getByLabel("Identifiant").fill(leaving);
+  await page.getByLabel("Phrase de passe").fill(passphrase);
+  await page.getByRole("button", { name: "Me connecter" }).click();
+  await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+  await page.getByRole("link", { name: "Mon compte" }).click();
+  await page.getByRole("button", { name: "Supprimer mon compte" }).click();
+  await audit(page, "delete-account", 360);
+  await page.getByLabel("Phrase de passe").fill(passphrase);
+  await page.getByRole("button", { name: "Oui, supprimer mon compte" }).click();
+  await page.getByRole("heading", { level: 1, name: "Compte supprimé" }).waitFor({ timeout: 60_000 });
   await context.close();
 } finally {
   await browser.close();

@@ -582,6 +582,10 @@ fn error_pair(code: ErrorCode) -> (&'static str, &'static str) {
             "Ce service n'ouvre pas de nouveau coffre pour le moment. Adressez-vous à l'accueil de votre mairie ou à votre médiateur.",
             "This service opens no new vault for now. Ask your town hall's front desk or your mediator.",
         ),
+        CsrfRequired => (
+            "Demande refusée : elle ne vient pas de la page du coffre. Rechargez la page et recommencez.",
+            "Request refused: it does not come from the vault's page. Reload the page and try again.",
+        ),
         InvitationRequired => (
             "Ce service ouvre les coffres sur invitation. Demandez un code d'invitation à l'accueil de votre mairie ou à votre médiateur, puis recommencez avec « --invitation CODE ».",
             "This service opens vaults by invitation. Ask your town hall's front desk or your mediator for an invitation code, then try again with \"--invitation CODE\".",

@@ -124,6 +124,7 @@ codes! {
     RegistrationClosed => "registration_closed",
     InvitationRequired => "invitation_required",
     InvitationInvalid => "invitation_invalid",
+    CsrfRequired => "csrf_required",
     CitizenKeysChanged => "citizen_keys_changed",
     CitizenCodeMismatch => "citizen_code_mismatch",
 }

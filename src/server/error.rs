@@ -63,7 +63,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         NotFound | DocumentNotFound | UploadNotFound | MediatorNotFound | GrantNotFound
         | RequestNotFound => StatusCode::NOT_FOUND,
         GrantExpired | GrantRevoked | GrantNotYetValid | AccountDisabled | NotACitizen
-        | NotAMediator | RegistrationClosed | InvitationRequired => StatusCode::FORBIDDEN,
+        | NotAMediator | RegistrationClosed | InvitationRequired | CsrfRequired => {
+            StatusCode::FORBIDDEN
+        }
         InvalidGrant | InvalidDuration | EnrolmentCodeInvalid | InvitationInvalid
         | SafetyCodeMismatch | InvalidSignature => StatusCode::BAD_REQUEST,
         AdminUnauthorized | AdminTokenRequired => StatusCode::UNAUTHORIZED,

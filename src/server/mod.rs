@@ -4,6 +4,7 @@
 //! ciphertext, hashes and ids only (enforced by the tidy test).
 
 mod conn;
+mod cookie;
 mod error;
 mod init;
 mod metrics;

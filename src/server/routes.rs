@@ -136,14 +136,25 @@ impl FromRequestParts<Arc<AppState>> for Authed {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, ApiError> {
-        let token = parts
+        let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+            .filter(|t| !t.is_empty());
+        let token = match bearer {
+            Some(t) => t,
+            // The web client's cookie: changes need the CSRF header too.
+            None => {
+                let t = super::cookie::token(&parts.headers)
+                    .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+                if !super::cookie::csrf_ok(&parts.method, &parts.headers) {
+                    return Err(ApiError::new(ErrorCode::CsrfRequired));
+                }
+                t
+            }
+        };
         let principal = state.vault.authenticate(token).await?;
         Ok(Authed {
             principal,
@@ -367,12 +378,22 @@ async fn prelogin(
 async fn register(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<RegisterRequest>,
-) -> Result<impl IntoResponse, ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.vault.register(req, &addr.ip()).await?),
-    ))
+) -> Result<Response, ApiError> {
+    let session = s.vault.register(req, &addr.ip()).await?;
+    Ok(opened(&s, &headers, StatusCode::CREATED, session))
+}
+
+/// A session just opened, answered to the CLI (token in the body) or to the web
+/// client (token in an HttpOnly cookie).
+fn opened(
+    s: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    session: crate::api::SessionResponse,
+) -> Response {
+    super::cookie::session_answer(headers, status, session, s.vault.now_ms())
 }
 
 #[utoipa::path(
@@ -385,9 +406,11 @@ async fn register(
 async fn login(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(s.vault.login(req, &addr.ip()).await?))
+) -> Result<Response, ApiError> {
+    let session = s.vault.login(req, &addr.ip()).await?;
+    Ok(opened(&s, &headers, StatusCode::OK, session))
 }
 
 #[utoipa::path(
@@ -397,9 +420,13 @@ async fn login(
     responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
     security(("session" = [])),
 )]
-async fn logout(State(s): Shared, who: Authed) -> Result<StatusCode, ApiError> {
+async fn logout(State(s): Shared, who: Authed) -> Result<Response, ApiError> {
     s.vault.logout(&who.principal, &who.token).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let mut answer = StatusCode::NO_CONTENT.into_response();
+    answer
+        .headers_mut()
+        .insert(header::SET_COOKIE, super::cookie::cleared());
+    Ok(answer)
 }
 
 #[utoipa::path(
@@ -436,13 +463,13 @@ async fn whoami(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiE
 async fn change_passphrase(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
+    headers: HeaderMap,
     who: Authed,
     ApiJson(req): ApiJson<ChangePassphraseRequest>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let ip = addr.ip();
-    Ok(Json(
-        s.vault.change_passphrase(&who.principal, req, &ip).await?,
-    ))
+    let session = s.vault.change_passphrase(&who.principal, req, &ip).await?;
+    Ok(opened(&s, &headers, StatusCode::OK, session))
 }
 
 #[utoipa::path(
@@ -470,9 +497,11 @@ async fn recovery_envelope(
 async fn recover(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<RecoverRequest>,
-) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(s.vault.recover(req, &addr.ip()).await?))
+) -> Result<Response, ApiError> {
+    let session = s.vault.recover(req, &addr.ip()).await?;
+    Ok(opened(&s, &headers, StatusCode::OK, session))
 }
 
 #[utoipa::path(
@@ -658,12 +687,11 @@ async fn delete(
 async fn enrol(
     State(s): Shared,
     Extension(addr): Extension<ClientAddr>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<EnrolRequest>,
-) -> Result<impl IntoResponse, ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.vault.enrol(req, &addr.ip()).await?),
-    ))
+) -> Result<Response, ApiError> {
+    let session = s.vault.enrol(req, &addr.ip()).await?;
+    Ok(opened(&s, &headers, StatusCode::CREATED, session))
 }
 
 #[utoipa::path(

@@ -25,3 +25,4 @@ mod properties;
 mod proxy;
 mod tidy;
 mod web_parity;
+mod web_session;

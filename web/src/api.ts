@@ -1,5 +1,7 @@
 // The API, same origin: JSON in and out, errors as the server's stable code and
-// sentence (in the page's language). The bearer token lives in memory only.
+// sentence (in the page's language). The session is an HttpOnly cookie the page's
+// scripts never see; every request says it comes from the web client and carries
+// the CSRF header that changes need.
 
 import { lang } from "./i18n";
 
@@ -13,23 +15,21 @@ export class ApiError extends Error {
   }
 }
 
-let token: string | null = null;
-
-export function setToken(value: string | null): void {
-  token = value;
+/** Headers every request of the page carries. */
+function base(): Record<string, string> {
+  return { "Accept-Language": lang(), "X-Coffre-Client": "web", "X-Coffre-CSRF": "1" };
 }
 
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { "Accept-Language": lang() };
+  const headers = base();
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (token) headers["Authorization"] = `Bearer ${token}`;
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit",
+      credentials: "same-origin",
       cache: "no-store",
     });
   } catch {
@@ -50,8 +50,8 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 /** A document's payload as a stream. */
 export async function download(path: string): Promise<ReadableStream<Uint8Array>> {
   const response = await fetch(path, {
-    headers: { Authorization: `Bearer ${token}`, "Accept-Language": lang() },
-    credentials: "omit",
+    headers: base(),
+    credentials: "same-origin",
     cache: "no-store",
   }).catch(() => {
     throw new ApiError(0, "server_unreachable", "");
@@ -88,11 +88,7 @@ const streamsRequests = (() => {
  * ciphertext once).
  */
 export async function upload<T>(path: string, body: ReadableStream<Uint8Array>): Promise<T> {
-  const headers: Record<string, string> = {
-    "Content-Type": "application/octet-stream",
-    "Accept-Language": lang(),
-  };
-  if (token) headers["Authorization"] = `Bearer ${token}`;
+  const headers = { ...base(), "Content-Type": "application/octet-stream" };
   const payload: BodyInit = streamsRequests ? body : await new Response(body).blob();
   let response: Response;
   try {
@@ -100,7 +96,7 @@ export async function upload<T>(path: string, body: ReadableStream<Uint8Array>):
       method: "POST",
       headers,
       body: payload,
-      credentials: "omit",
+      credentials: "same-origin",
       cache: "no-store",
       ...(streamsRequests ? { duplex: "half" } : {}),
     } as RequestInit);

@@ -5,7 +5,7 @@
 
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { call, download, setToken, upload } from "./api";
+import { call, download, upload } from "./api";
 import { base64, fromBase64, fromUtf8, hex, utf8, wipe } from "./crypto/bytes";
 import * as identity from "./crypto/identity";
 import { authKey, kek, open, seal, wrapAad, type KdfParams } from "./crypto/passphrase";
@@ -184,7 +184,6 @@ async function opened(
   if (answer.user !== user || answer.keys.age_recipient !== keys.age_recipient) {
     throw new WrongKeys("keys");
   }
-  setToken(answer.token);
   const info = await call<{ origin: string; vkey: string }>("GET", "/v1/journal/key");
   if (expectedJournal && expectedJournal !== info.vkey) {
     await leave();
@@ -250,7 +249,6 @@ export async function login(user: string, passphrase: string): Promise<Session> 
   wipe(auth);
   // The server must not choose the name, nor the keys.
   if (answer.user !== user) throw new WrongKeys("user");
-  setToken(answer.token);
   try {
     const bundle = open(
       key,
@@ -286,7 +284,6 @@ export async function leave(): Promise<void> {
     wipe(session.identity.signingSeed);
   }
   session = null;
-  setToken(null);
 }
 
 async function openAge(secret: string, bytes: Uint8Array): Promise<Uint8Array> {
@@ -508,7 +505,6 @@ export async function changePassphrase(current: string, next: string): Promise<v
   };
   const answer = await call<SessionResponse>("PUT", "/v1/account/passphrase", request);
   if (answer.user !== s.user) throw new WrongKeys("user");
-  setToken(answer.token);
 }
 
 /** Deletes the account and every paper, after her passphrase. */
@@ -520,7 +516,6 @@ export async function deleteAccount(passphrase: string): Promise<{ documents: nu
   });
   wipe(s.identity.signingSeed);
   session = null;
-  setToken(null);
   return report;
 }
 

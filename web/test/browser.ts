@@ -100,6 +100,13 @@ try {
     await page.getByRole("button", { name: "Me connecter" }).click();
     await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
     await audit(page, "papers", width);
+    // The session is a cookie the page's scripts cannot read.
+    const session = (await context.cookies()).find((c) => c.name === "coffre_session");
+    check(
+      !!session && session.httpOnly && session.secure && session.sameSite === "Strict",
+      `the session cookie is not HttpOnly, Secure, SameSite=Strict: ${JSON.stringify(session)}`,
+    );
+    check((await page.evaluate(() => document.cookie)) === "", "a script can read a cookie");
 
     for (const [title, original] of Object.entries(papers)) {
       await page.getByRole("link", { name: title }).click();
@@ -156,6 +163,10 @@ try {
 
     await page.getByRole("button", { name: "Quitter" }).click();
     await page.getByRole("button", { name: "Me connecter" }).waitFor();
+    check(
+      !(await context.cookies()).some((c) => c.name === "coffre_session"),
+      `the session cookie outlived « Quitter » at ${width} px`,
+    );
     const stored = await page.evaluate(async () => ({
       local: localStorage.length,
       session: sessionStorage.length,

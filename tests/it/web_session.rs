@@ -1,0 +1,117 @@
+//! The web client's session: an HttpOnly cookie, never a token in a body the page
+//! could read, and changes refused without the CSRF header (what a form or an image
+//! on another site could make a browser send). The CLI's bearer token is unchanged.
+
+use coffre::api::{KdfParams, LoginRequest, PreloginResponse};
+use coffre::crypto::passphrase::RootKey;
+use coffre::crypto::SecretString;
+
+use crate::harness::{agent, random_file, status_json, Daemon, PASS};
+
+/// Logs in as the web client does; returns the `Set-Cookie` value and the body.
+fn web_login(d: &Daemon, user: &str) -> (String, serde_json::Value) {
+    let a = agent(d);
+    let pre: PreloginResponse = a
+        .post(format!("{}/v1/prelogin", d.url))
+        .send_json(serde_json::json!({ "user": user }))
+        .unwrap()
+        .into_body()
+        .read_json()
+        .unwrap();
+    let kdf: KdfParams = pre.kdf;
+    let root = RootKey::derive(
+        &SecretString::from(PASS.to_owned()),
+        pre.salt.as_slice(),
+        kdf,
+    )
+    .unwrap();
+    let login = LoginRequest {
+        user: user.into(),
+        auth_key: root.auth_key().to_wire(),
+    };
+    let r = a
+        .post(format!("{}/v1/sessions", d.url))
+        .header("X-Coffre-Client", "web")
+        .send_json(&login)
+        .unwrap();
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .expect("a session cookie")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = status_json(r);
+    assert_eq!(status, 200, "{body}");
+    (cookie, body)
+}
+
+#[test]
+fn the_web_session_is_an_httponly_cookie_and_changes_need_the_csrf_header() {
+    let d = Daemon::start();
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let id = mme.add(&random_file(files.path(), "a.pdf", 1000), &[]);
+    let (set_cookie, body) = web_login(&d, "mme.b");
+    for part in [
+        "coffre_session=",
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Path=/v1",
+    ] {
+        assert!(set_cookie.contains(part), "{part} missing: {set_cookie}");
+    }
+    // Nothing the page's scripts could read.
+    assert_eq!(body["token"], "");
+    assert_eq!(body["session_key"], "");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let a = agent(&d);
+
+    // Reads go with the cookie alone.
+    let r = a
+        .get(format!("{}/v1/documents", d.url))
+        .header("Cookie", &cookie)
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A change without the CSRF header is refused, and nothing changes.
+    let r = a
+        .delete(format!("{}/v1/documents/{id}", d.url))
+        .header("Cookie", &cookie)
+        .call()
+        .unwrap();
+    let (status, body) = status_json(r);
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "csrf_required");
+    assert_eq!(mme.list().len(), 1);
+    // With it, the change goes through.
+    let r = a
+        .delete(format!("{}/v1/documents/{id}", d.url))
+        .header("Cookie", &cookie)
+        .header("X-Coffre-CSRF", "1")
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(mme.list().is_empty());
+
+    // Logging out clears the cookie, and the old one opens nothing.
+    let r = a
+        .delete(format!("{}/v1/sessions/current", d.url))
+        .header("Cookie", &cookie)
+        .header("X-Coffre-CSRF", "1")
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let cleared = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let r = a
+        .get(format!("{}/v1/documents", d.url))
+        .header("Cookie", &cookie)
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // The CLI (a bearer token, its own session) is untouched by all this.
+    assert!(mme.list().is_empty());
+}

@@ -239,7 +239,13 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .layer(middleware::from_fn_with_state(Arc::clone(&state), track));
     timed
         .merge(streaming)
-        .fallback(super::web::serve)
+        // The web client's files, gzip-compressed for browsers that ask (the API's
+        // answers are not: documents are ciphertext, which does not compress).
+        .fallback_service(
+            Router::new()
+                .fallback(super::web::serve)
+                .layer(tower_http::compression::CompressionLayer::new()),
+        )
         .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed) })
         .layer(middleware::from_fn(language))
         .layer(middleware::from_fn(harden))

@@ -66,6 +66,8 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         .env("COFFRE_NEW_PASSPHRASE", NEW_PASS)
         .output()
         .expect("tsx (tests/run installs the web client's packages and Chromium)");
+    // Its report (the first load's size among others), for `--nocapture` readers.
+    eprintln!("{}", String::from_utf8_lossy(&run.stdout));
     assert!(
         run.status.success(),
         "the browser test failed:\n{}{}",

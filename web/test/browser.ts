@@ -83,6 +83,16 @@ try {
 
     await page.goto(url);
     await page.getByRole("heading", { level: 1 }).waitFor();
+    // What the first visit costs on a phone's data plan (the goal: under 300 KB).
+    const firstLoad = await page.evaluate(() =>
+      [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")].reduce(
+        (sum, e) => sum + (e as PerformanceResourceTiming).transferSize,
+        0,
+      ),
+    );
+    writeFileSync(`${artifacts}/first-load-${width}.txt`, `${firstLoad}\n`);
+    check(firstLoad > 0 && firstLoad < 300 * 1024, `the first load of / transfers ${firstLoad} bytes`);
+    console.log(`first load of / at ${width} px: ${Math.round(firstLoad / 1024)} KB`);
     await audit(page, "home", width);
     await page.getByRole("button", { name: "Me connecter" }).click();
     // A wrong passphrase first: one clear sentence, nothing opened.

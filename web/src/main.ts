@@ -75,6 +75,7 @@ function h<K extends keyof HTMLElementTagNameMap>(
 function go(next: Screen): void {
   screen = next;
   render();
+  activity();
 }
 
 function message(e: unknown): string {
@@ -824,13 +825,31 @@ function render(): void {
   focus?.focus();
 }
 
-// 15 minutes idle: everything is forgotten (a warning would come at 13; the tab
-// leaves on its own otherwise).
+// 15 minutes without a key or a touch: everything is forgotten, with a warning at 13
+// (a button to stay), as on the structure's shared computer.
 const IDLE_MS = 15 * 60 * 1000;
+const WARN_MS = 13 * 60 * 1000;
 let idle: ReturnType<typeof setTimeout> | undefined;
+let warn: ReturnType<typeof setTimeout> | undefined;
+let warning: HTMLElement | null = null;
 function activity(): void {
   clearTimeout(idle);
+  clearTimeout(warn);
+  warning?.remove();
+  warning = null;
+  if (!vault.current()) return;
+  warn = setTimeout(() => {
+    warning = h(
+      "div",
+      { role: "alert", class: "idle" },
+      h("p", {}, t("idle-warning")),
+      h("button", { type: "button", class: "secondary", click: activity }, t("idle-stay")),
+    );
+    document.body.prepend(warning);
+  }, WARN_MS);
   idle = setTimeout(() => {
+    warning?.remove();
+    warning = null;
     if (vault.current()) void quitNow();
   }, IDLE_MS);
 }

@@ -200,6 +200,8 @@ try {
     acceptDownloads: true,
     locale: "fr-FR",
   });
+  // Fake timers, for the idle logout (15 minutes) below.
+  await context.clock.install();
   const page = await context.newPage();
   page.on("pageerror", (e) => failures.push(`page error while creating: ${e.message}`));
   await page.goto(url);
@@ -245,7 +247,16 @@ try {
   await audit(page, "passphrase", 360);
   await page.getByRole("button", { name: "Changer ma phrase de passe" }).click();
   await page.getByText("Votre phrase de passe est changée").waitFor({ timeout: 60_000 });
-  await page.getByRole("button", { name: "Quitter" }).click();
+  // Left alone on a shared computer: warned at 13 minutes, can stay; gone at 15.
+  await page.clock.fastForward("13:01");
+  await page.getByRole("button", { name: "Rester connecté" }).click();
+  check((await page.getByRole("heading", { level: 1 }).innerText()) === "Mon compte", "« Rester connecté » did not keep her in");
+  await page.clock.fastForward("15:01");
+  await page.getByRole("button", { name: "Me connecter" }).waitFor();
+  check(
+    !(await context.cookies()).some((c) => c.name === "coffre_session"),
+    "the session outlived the idle logout",
+  );
 
   // The kit the CLI wrote for the first citizen recovers her vault here: pasted,
   // a new passphrase chosen, a new kit kept; her papers are there.

@@ -103,3 +103,5 @@ delete-account-yes = نعم، احذف حسابي
 deleted-title = تم حذف الحساب
 deleted-text = مُحيت خزانتك و{ $count } وثيقة.
 deleted-home = العودة إلى البداية
+idle-warning = في حال عدم النشاط، سيتم تسجيل خروجك خلال دقيقتين ومسح كل شيء من هذه الشاشة.
+idle-stay = البقاء متصلًا

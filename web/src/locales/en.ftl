@@ -103,3 +103,5 @@ delete-account-yes = Yes, delete my account
 deleted-title = Account deleted
 deleted-text = Your vault and { $count } document(s) were erased.
 deleted-home = Back to the start
+idle-warning = Without activity, you will be logged out in 2 minutes and everything will be wiped from this screen.
+idle-stay = Stay logged in

@@ -103,3 +103,5 @@ delete-account-yes = Oui, supprimer mon compte
 deleted-title = Compte supprimé
 deleted-text = Votre coffre et { $count } document(s) ont été effacés.
 deleted-home = Retour à l'accueil
+idle-warning = Sans activité, vous serez déconnecté dans 2 minutes et tout sera effacé de cet écran.
+idle-stay = Rester connecté

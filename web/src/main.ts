@@ -78,6 +78,25 @@ function go(next: Screen): void {
   activity();
 }
 
+/** A session that ended on the server (expired, or closed elsewhere). */
+function sessionGone(e: unknown): boolean {
+  return e instanceof ApiError && (e.code === "session_expired" || e.code === "unauthenticated");
+}
+
+/**
+ * An error on a logged-in screen: said on that screen, or, if the session ended,
+ * everything forgotten and the login screen saying why.
+ */
+function fail(e: unknown, here: Screen): void {
+  if (sessionGone(e)) {
+    vault.forget();
+    papers = [];
+    go({ name: "login", error: t("session-ended") });
+    return;
+  }
+  go({ ...here, error: message(e) } as Screen);
+}
+
 function message(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.code === "server_unreachable") return t("error-network");
@@ -89,6 +108,7 @@ function message(e: unknown): string {
   if (e instanceof vault.VaultFull) return t("add-full");
   if (e instanceof vault.BadKit) return t("recover-bad-kit");
   if (e instanceof vault.JournalChanged) return t("recover-journal-changed");
+  if (e instanceof vault.InDoubt) return t("add-in-doubt");
   return String(e);
 }
 
@@ -406,7 +426,7 @@ function passphraseScreen(error?: string): HTMLElement {
           await vault.changePassphrase(current.value, next);
           go({ name: "account", done: t("passphrase-done") });
         } catch (err) {
-          go({ name: "passphrase", error: message(err) });
+          fail(err, { name: "passphrase" });
         }
       },
     },
@@ -433,7 +453,7 @@ function deleteAccountScreen(error?: string): HTMLElement {
           papers = [];
           go({ name: "deleted", documents: report.documents });
         } catch (err) {
-          go({ name: "delete-account", error: message(err) });
+          fail(err, { name: "delete-account" });
         }
       },
     },
@@ -647,7 +667,7 @@ function addScreen(error?: string): HTMLElement {
           papers = await vault.papers();
           go({ name: "papers" });
         } catch (err) {
-          go({ name: "add", error: message(err) });
+          fail(err, { name: "add" });
         }
       },
     },
@@ -718,7 +738,7 @@ function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTM
           status.textContent = "";
           button.disabled = false;
         } catch (err) {
-          go({ name: "paper", paper, error: message(err) });
+          fail(err, { name: "paper", paper });
         }
       },
     },
@@ -739,7 +759,7 @@ function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTM
               preview.replaceChildren(h("img", { src: url, alt: meta.title }));
               status.textContent = "";
             } catch (err) {
-              go({ name: "paper", paper, error: message(err) });
+              fail(err, { name: "paper", paper });
             }
           },
         },
@@ -762,7 +782,7 @@ function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTM
                 papers = await vault.papers();
                 go({ name: "papers" });
               } catch (err) {
-                go({ name: "paper", paper, error: message(err) });
+                fail(err, { name: "paper", paper });
               }
             },
           },

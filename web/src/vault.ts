@@ -5,7 +5,7 @@
 
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { call, download, upload } from "./api";
+import { ApiError, call, download, upload } from "./api";
 import { base64, fromBase64, fromUtf8, hex, utf8, wipe } from "./crypto/bytes";
 import * as identity from "./crypto/identity";
 import { authKey, kek, open, seal, wrapAad, type KdfParams } from "./crypto/passphrase";
@@ -277,6 +277,12 @@ export async function login(user: string, passphrase: string): Promise<Session> 
   }
 }
 
+/** Forgets everything in this tab (the server already ended the session). */
+export function forget(): void {
+  if (session) wipe(session.identity.signingSeed);
+  session = null;
+}
+
 /** Logs out on the server (best effort) and forgets everything in this tab. */
 export async function leave(): Promise<void> {
   if (session) {
@@ -361,6 +367,9 @@ export class TooLarge extends Error {
     super("document_too_large");
   }
 }
+
+/** The save may have happened: look at the list before trying again. */
+export class InDoubt extends Error {}
 
 /** Refused before anything is sent: the vault is full. */
 export class VaultFull extends Error {}
@@ -468,11 +477,18 @@ export async function addPaper(
     meta_sha256: hex(sha256(sealedMeta)),
     envelope_sha256: hex(sha256(ownerEnvelope)),
   });
+  // Past this point the server may have saved the paper even if no answer comes
+  // back: she is told so, not that nothing happened.
   const done = await call<{ id: string }>("POST", "/v1/documents", {
     upload: uploaded.upload,
     meta: base64(sealedMeta),
     owner_envelope: base64(ownerEnvelope),
     signature: base64(identity.sign(s.identity, canonical)),
+  }).catch((e) => {
+    if (e instanceof ApiError && (e.code === "server_unreachable" || e.code === "write_in_doubt")) {
+      throw new InDoubt("commit");
+    }
+    throw e;
   });
   if (done.id !== uploaded.document) throw new Integrity("id");
   return done.id;

@@ -165,6 +165,27 @@ try {
       );
     }
 
+    // A session that ended on the server (here: its cookie gone) sends her back to
+    // the login screen with one sentence, keys forgotten; logging in again works.
+    if (width === 360) {
+      await context.clearCookies();
+      await page.getByRole("link", { name: Object.keys(papers)[0]! }).click();
+      await page.getByRole("button", { name: "Télécharger" }).click();
+      await page.getByRole("alert").waitFor();
+      check(
+        (await page.getByRole("alert").innerText()).includes("session est terminée"),
+        `an ended session is not said plainly: ${await page.getByRole("alert").innerText()}`,
+      );
+      check(
+        (await page.getByRole("heading", { level: 1 }).innerText()) === "Me connecter",
+        "an ended session did not lead back to the login screen",
+      );
+      await page.getByLabel("Identifiant").fill(user);
+      await page.getByLabel("Phrase de passe").fill(passphrase);
+      await page.getByRole("button", { name: "Me connecter" }).click();
+      await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+    }
+
     // Arabic: right to left, and still accessible.
     await page.getByLabel("Langue").selectOption("ar");
     check((await page.getAttribute("html", "dir")) === "rtl", `Arabic is not right to left at ${width} px`);

@@ -105,3 +105,5 @@ deleted-text = Your vault and { $count } document(s) were erased.
 deleted-home = Back to the start
 idle-warning = Without activity, you will be logged out in 2 minutes and everything will be wiped from this screen.
 idle-stay = Stay logged in
+session-ended = Your session has ended (too long, or closed elsewhere). Log in again: nothing was lost.
+add-in-doubt = The connection was cut before the server answered: your document may have been saved. Look at the list of your papers before trying again.

@@ -105,3 +105,5 @@ deleted-text = Votre coffre et { $count } document(s) ont été effacés.
 deleted-home = Retour à l'accueil
 idle-warning = Sans activité, vous serez déconnecté dans 2 minutes et tout sera effacé de cet écran.
 idle-stay = Rester connecté
+session-ended = Votre session est terminée (trop longue, ou fermée ailleurs). Reconnectez-vous : rien n'a été perdu.
+add-in-doubt = La connexion a été coupée avant la réponse du serveur : votre document a peut-être été enregistré. Regardez la liste de vos papiers avant de recommencer.

@@ -122,6 +122,7 @@ fn main() {
     let report: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&run.stdout).lines().last().unwrap()).unwrap();
     let _ = daemon.kill();
+    let _ = daemon.wait();
     let mibf = mib as f64;
     let (web_up, web_down) = (
         report["up_s"].as_f64().unwrap(),

@@ -127,6 +127,8 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
 pub struct Authed {
     pub principal: Principal,
     pub token: String,
+    /// The web client's cookie rather than a bearer token.
+    pub via_cookie: bool,
 }
 
 impl FromRequestParts<Arc<AppState>> for Authed {
@@ -143,22 +145,24 @@ impl FromRequestParts<Arc<AppState>> for Authed {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty());
-        let token = match bearer {
-            Some(t) => t,
-            // The web client's cookie: changes need the CSRF header too.
-            None => {
-                let t = super::cookie::token(&parts.headers)
-                    .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
-                if !super::cookie::csrf_ok(&parts.method, &parts.headers) {
-                    return Err(ApiError::new(ErrorCode::CsrfRequired));
+        use super::cookie::{csrf_ok, token, Presented};
+        let (token, via_cookie) = match bearer {
+            Some(t) => (t, false),
+            // The web client's cookie: exactly one, and the CSRF header with it.
+            None => match token(&parts.headers) {
+                Presented::None => return Err(ApiError::new(ErrorCode::Unauthenticated)),
+                Presented::Several => return Err(ApiError::new(ErrorCode::CsrfRequired)),
+                Presented::One(_) if !csrf_ok(&parts.headers) => {
+                    return Err(ApiError::new(ErrorCode::CsrfRequired))
                 }
-                t
-            }
+                Presented::One(t) => (t, true),
+            },
         };
         let principal = state.vault.authenticate(token).await?;
         Ok(Authed {
             principal,
             token: token.to_owned(),
+            via_cookie,
         })
     }
 }
@@ -388,18 +392,17 @@ async fn register(
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let session = s.vault.register(req, &addr.ip()).await?;
-    Ok(opened(&s, &headers, StatusCode::CREATED, session))
+    Ok(opened(&headers, StatusCode::CREATED, session))
 }
 
 /// A session just opened, answered to the CLI (token in the body) or to the web
 /// client (token in an HttpOnly cookie).
 fn opened(
-    s: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     session: crate::api::SessionResponse,
 ) -> Response {
-    super::cookie::session_answer(headers, status, session, s.vault.now_ms())
+    super::cookie::session_answer(headers, status, session)
 }
 
 #[utoipa::path(
@@ -416,7 +419,7 @@ async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let session = s.vault.login(req, &addr.ip()).await?;
-    Ok(opened(&s, &headers, StatusCode::OK, session))
+    Ok(opened(&headers, StatusCode::OK, session))
 }
 
 #[utoipa::path(
@@ -443,6 +446,10 @@ async fn logout(State(s): Shared, who: Authed) -> Result<Response, ApiError> {
     security(("session" = [])),
 )]
 async fn session_key(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
+    // The CLI's session-file key: a browser session has no file and never gets it.
+    if who.via_cookie {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
     let session_key = s.vault.session_key(&who.token).await?;
     Ok(Json(crate::api::SessionKeyResponse { session_key }))
 }
@@ -475,7 +482,7 @@ async fn change_passphrase(
 ) -> Result<Response, ApiError> {
     let ip = addr.ip();
     let session = s.vault.change_passphrase(&who.principal, req, &ip).await?;
-    Ok(opened(&s, &headers, StatusCode::OK, session))
+    Ok(opened(&headers, StatusCode::OK, session))
 }
 
 #[utoipa::path(
@@ -507,7 +514,7 @@ async fn recover(
     ApiJson(req): ApiJson<RecoverRequest>,
 ) -> Result<Response, ApiError> {
     let session = s.vault.recover(req, &addr.ip()).await?;
-    Ok(opened(&s, &headers, StatusCode::OK, session))
+    Ok(opened(&headers, StatusCode::OK, session))
 }
 
 #[utoipa::path(
@@ -697,7 +704,7 @@ async fn enrol(
     ApiJson(req): ApiJson<EnrolRequest>,
 ) -> Result<Response, ApiError> {
     let session = s.vault.enrol(req, &addr.ip()).await?;
-    Ok(opened(&s, &headers, StatusCode::CREATED, session))
+    Ok(opened(&headers, StatusCode::CREATED, session))
 }
 
 #[utoipa::path(

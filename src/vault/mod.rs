@@ -293,11 +293,6 @@ impl Vault {
         true
     }
 
-    /// Now, by the vault's clock (milliseconds since the epoch).
-    pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
-    }
-
     pub fn limits(&self) -> &Limits {
         &self.limits
     }

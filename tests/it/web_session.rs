@@ -55,27 +55,53 @@ fn the_web_session_is_an_httponly_cookie_and_changes_need_the_csrf_header() {
     let id = mme.add(&random_file(files.path(), "a.pdf", 1000), &[]);
     let (set_cookie, body) = web_login(&d, "mme.b");
     for part in [
-        "coffre_session=",
+        "__Host-coffre_session=",
         "HttpOnly",
         "Secure",
         "SameSite=Strict",
-        "Path=/v1",
+        "Path=/;",
     ] {
         assert!(set_cookie.contains(part), "{part} missing: {set_cookie}");
     }
+    // A browser-session cookie: it ends with the browser.
+    assert!(!set_cookie.contains("Max-Age"), "{set_cookie}");
     // Nothing the page's scripts could read.
     assert_eq!(body["token"], "");
     assert_eq!(body["session_key"], "");
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
     let a = agent(&d);
 
-    // Reads go with the cookie alone.
+    // Even a read needs the CSRF header with the cookie (a download writes to the
+    // journal: an <img> on a sibling site must not be able to make one).
     let r = a
-        .get(format!("{}/v1/documents", d.url))
+        .get(format!("{}/v1/documents/{id}/content", d.url))
         .header("Cookie", &cookie)
         .call()
         .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = a
+        .get(format!("{}/v1/documents", d.url))
+        .header("Cookie", &cookie)
+        .header("X-Coffre-CSRF", "1")
+        .call()
+        .unwrap();
     assert_eq!(r.status(), 200);
+    // The CLI's session-file key is never handed to a browser session.
+    let r = a
+        .get(format!("{}/v1/sessions/current/key", d.url))
+        .header("Cookie", &cookie)
+        .header("X-Coffre-CSRF", "1")
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // A second session cookie tossed in by a related domain: refused.
+    let r = a
+        .get(format!("{}/v1/documents", d.url))
+        .header("Cookie", format!("{cookie}; __Host-coffre_session=tossed"))
+        .header("X-Coffre-CSRF", "1")
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 403);
     // A change without the CSRF header is refused, and nothing changes.
     let r = a
         .delete(format!("{}/v1/documents/{id}", d.url))
@@ -109,6 +135,7 @@ fn the_web_session_is_an_httponly_cookie_and_changes_need_the_csrf_header() {
     let r = a
         .get(format!("{}/v1/documents", d.url))
         .header("Cookie", &cookie)
+        .header("X-Coffre-CSRF", "1")
         .call()
         .unwrap();
     assert_eq!(r.status(), 401);

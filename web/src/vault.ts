@@ -182,9 +182,10 @@ async function opened(
   expectedJournal: string | null,
 ): Promise<Created> {
   if (answer.user !== user || answer.keys.age_recipient !== keys.age_recipient) {
+    await leave();
     throw new WrongKeys("keys");
   }
-  const info = await call<{ origin: string; vkey: string }>("GET", "/v1/journal/key");
+  const info = await journalKey();
   if (expectedJournal && expectedJournal !== info.vkey) {
     await leave();
     throw new JournalChanged();
@@ -192,6 +193,13 @@ async function opened(
   session = { user, role: answer.role, identity: id, keys, origin: info.origin };
   const kit = recovery.toKit(rk, { user, server: location.origin, journal: info.vkey }, today());
   return { session, kit };
+}
+
+/** The journal's key, whose name must be the origin announced with it. */
+async function journalKey(): Promise<{ origin: string; vkey: string }> {
+  const info = await call<{ origin: string; vkey: string }>("GET", "/v1/journal/key");
+  if (info.vkey.split("+")[0] !== info.origin) throw new WrongKeys("journal key");
+  return info;
 }
 
 /** The server presents another journal than the one her kit recorded. */
@@ -228,6 +236,8 @@ export async function recover(kitText: string, user: string, passphrase: string)
   if (keys.age_recipient !== env.keys.age_recipient || base64(keys.signing_key) !== env.keys.signing_key) {
     throw new WrongKeys("keys");
   }
+  // The journal her kit recorded must be the one presented, before anything changes.
+  if (kit.info.journal && (await journalKey()).vkey !== kit.info.journal) throw new JournalChanged();
   const next = await recovery.generateRecovery();
   const answer = await call<SessionResponse>("POST", "/v1/recovery", {
     user,
@@ -245,11 +255,18 @@ export async function login(user: string, passphrase: string): Promise<Session> 
   const auth = authKey(root);
   const key = kek(root);
   wipe(root);
-  const answer = await call<SessionResponse>("POST", "/v1/sessions", { user, auth_key: base64(auth) });
-  wipe(auth);
-  // The server must not choose the name, nor the keys.
-  if (answer.user !== user) throw new WrongKeys("user");
+  let answer: SessionResponse;
   try {
+    answer = await call<SessionResponse>("POST", "/v1/sessions", { user, auth_key: base64(auth) });
+  } catch (e) {
+    wipe(key);
+    throw e;
+  } finally {
+    wipe(auth);
+  }
+  try {
+    // The server must not choose the name, nor the keys.
+    if (answer.user !== user) throw new WrongKeys("user");
     const bundle = open(
       key,
       {
@@ -266,7 +283,7 @@ export async function login(user: string, passphrase: string): Promise<Session> 
     ) {
       throw new WrongKeys("keys");
     }
-    const info = await call<{ origin: string }>("GET", "/v1/journal/key");
+    const info = await journalKey();
     session = { user, role: answer.role, identity: id, keys, origin: info.origin };
     return session;
   } catch (e) {
@@ -283,14 +300,30 @@ export function forget(): void {
   session = null;
 }
 
-/** Logs out on the server (best effort) and forgets everything in this tab. */
-export async function leave(): Promise<void> {
-  if (session) {
-    await call("DELETE", "/v1/sessions/current").catch(() => undefined);
-    wipe(session.identity.signingSeed);
-  }
-  session = null;
+/** Ends the session on the server, whatever this tab believes (a cookie may have
+ *  been set by an answer the page then refused). Never waits long. */
+function endOnServer(keepalive = false): Promise<unknown> {
+  return fetch("/v1/sessions/current", {
+    method: "DELETE",
+    headers: { "X-Coffre-Client": "web", "X-Coffre-CSRF": "1" },
+    credentials: "same-origin",
+    keepalive,
+    signal: AbortSignal.timeout(3000),
+  }).catch(() => undefined);
 }
+
+/** Forgets everything in this tab first, then ends the session on the server. */
+export async function leave(): Promise<void> {
+  forget();
+  await endOnServer();
+}
+
+// A tab closed or reloaded ends its session too (the cookie would otherwise stay
+// usable until the browser quits).
+addEventListener("pagehide", () => {
+  forget();
+  void endOnServer(true);
+});
 
 async function openAge(secret: string, bytes: Uint8Array): Promise<Uint8Array> {
   const d = new Decrypter();
@@ -344,7 +377,14 @@ export async function fetchPaper(paper: Paper): Promise<Blob> {
   const s = session;
   if (!s || !paper.meta) throw new Integrity("no session");
   const key = await documentKey(s, paper.record);
-  const stream = await download(`/v1/documents/${paper.id}/content`);
+  const cipherHash = sha256.create();
+  let cipherBytes = 0;
+  const stream = (await download(`/v1/documents/${paper.id}/content`)).pipeThrough(
+    watching((chunk) => {
+      cipherHash.update(chunk);
+      cipherBytes += chunk.length;
+    }),
+  );
   const d = new Decrypter();
   d.addIdentity(key);
   const plain = await d.decrypt(stream);
@@ -357,7 +397,17 @@ export async function fetchPaper(paper: Paper): Promise<Blob> {
     h.update(value);
     parts.push(value);
   }
-  if (hex(h.digest()) !== paper.meta.sha256) throw new Integrity("sha256");
+  // The bytes she signed (ciphertext hash and size), and the plaintext sealed in
+  // the metadata (hash and size), as the CLI checks them.
+  const plainBytes = parts.reduce((n, p) => n + p.length, 0);
+  if (
+    hex(cipherHash.digest()) !== paper.record.payload_sha256 ||
+    cipherBytes !== paper.record.size ||
+    hex(h.digest()) !== paper.meta.sha256 ||
+    plainBytes !== paper.meta.size
+  ) {
+    throw new Integrity("sha256");
+  }
   return new Blob(parts as BlobPart[], { type: paper.meta.mime || "application/octet-stream" });
 }
 
@@ -454,9 +504,18 @@ export async function addPaper(
     "/v1/uploads",
     body,
   );
-  // She signs what she sent, not what the server says it received.
+  // She signs what she sent, not what the server says it received; the ids it
+  // hands out go into the signed text, so they must be ids.
   const payloadSha256 = hex(cipherHash.digest());
-  if (uploaded.payload_sha256 !== payloadSha256 || uploaded.size !== sent) throw new Integrity("upload");
+  const anId = /^[0-9a-f]{32}$/;
+  if (
+    uploaded.payload_sha256 !== payloadSha256 ||
+    uploaded.size !== sent ||
+    !anId.test(uploaded.document) ||
+    !anId.test(uploaded.upload)
+  ) {
+    throw new Integrity("upload");
+  }
   const meta: DocumentMeta = {
     title: doc.title,
     category: doc.category,

@@ -111,7 +111,7 @@ try {
     await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
     await audit(page, "papers", width);
     // The session is a cookie the page's scripts cannot read.
-    const session = (await context.cookies()).find((c) => c.name === "coffre_session");
+    const session = (await context.cookies()).find((c) => c.name === "__Host-coffre_session");
     check(
       !!session && session.httpOnly && session.secure && session.sameSite === "Strict",
       `the session cookie is not HttpOnly, Secure, SameSite=Strict: ${JSON.stringify(session)}`,
@@ -195,7 +195,7 @@ try {
     await page.getByRole("button", { name: "Quitter" }).click();
     await page.getByRole("button", { name: "Me connecter" }).waitFor();
     check(
-      !(await context.cookies()).some((c) => c.name === "coffre_session"),
+      !(await context.cookies()).some((c) => c.name === "__Host-coffre_session"),
       `the session cookie outlived « Quitter » at ${width} px`,
     );
     const stored = await page.evaluate(async () => ({
@@ -275,7 +275,7 @@ try {
   await page.clock.fastForward("15:01");
   await page.getByRole("button", { name: "Me connecter" }).waitFor();
   check(
-    !(await context.cookies()).some((c) => c.name === "coffre_session"),
+    !(await context.cookies()).some((c) => c.name === "__Host-coffre_session"),
     "the session outlived the idle logout",
   );
 
@@ -291,12 +291,40 @@ try {
   await page.getByRole("button", { name: "Retrouver mon coffre" }).click();
   await page.getByRole("alert").waitFor();
   await audit(page, "recover", 360);
-  await page.getByLabel("Kit de récupération").fill(readFileSync(cliKit, "utf8"));
+  // Her kit, but the server presents another journal than the one it recorded:
+  // refused before anything changes (her kit still works just after).
+  const kitText = readFileSync(cliKit, "utf8");
+  await page.getByLabel("Kit de récupération").fill(
+    kitText.replace(/Clé du journal : .*/, "Clé du journal : localhost/journal/v1+00000000+AQID"),
+  );
+  await page.getByLabel("Identifiant").fill(user);
+  await page.getByLabel("Nouvelle phrase de passe").fill(recoveredPassphrase);
+  await page.getByLabel("Confirmer la phrase de passe").fill(recoveredPassphrase);
+  const earlier = await page.getByRole("alert").elementHandle();
+  await page.getByRole("button", { name: "Retrouver mon coffre" }).click();
+  // The earlier message goes when the page answers this attempt.
+  await page.waitForFunction((e) => !e?.isConnected, earlier, { timeout: 60_000 });
+  await page.getByRole("alert").waitFor({ timeout: 60_000 });
+  check(
+    (await page.getByRole("alert").innerText()).includes("autre journal"),
+    `another journal is not said plainly: ${await page.getByRole("alert").innerText()}`,
+  );
+  await page.getByLabel("Kit de récupération").fill(kitText);
   check((await page.getByLabel("Identifiant").inputValue()) === user, "the kit did not fill in the user name");
   await page.getByLabel("Nouvelle phrase de passe").fill(recoveredPassphrase);
   await page.getByLabel("Confirmer la phrase de passe").fill(recoveredPassphrase);
+  const stale = await page.getByRole("alert").elementHandle();
+
   await page.getByRole("button", { name: "Retrouver mon coffre" }).click();
-  await page.getByRole("heading", { level: 1, name: "Votre kit de récupération" }).waitFor({ timeout: 60_000 });
+  // The earlier message goes when the page answers this attempt.
+  await page.waitForFunction((e) => !e?.isConnected, stale, { timeout: 60_000 });
+  await page
+    .getByRole("heading", { level: 1, name: "Votre kit de récupération" })
+    .or(page.getByRole("alert"))
+    .waitFor({ timeout: 60_000 });
+  if (await page.getByRole("alert").isVisible()) {
+    throw new Error(`recovery with the CLI's kit refused: ${await page.getByRole("alert").innerText()}`);
+  }
   const [newKit] = await Promise.all([
     page.waitForEvent("download"),
     page.getByRole("button", { name: "Enregistrer dans un fichier" }).click(),
@@ -320,6 +348,27 @@ try {
   await page.getByRole("button", { name: "Oui, supprimer mon compte" }).click();
   await page.getByRole("heading", { level: 1, name: "Compte supprimé" }).waitFor({ timeout: 60_000 });
   await context.close();
+
+  // A tab closed without « Quitter » ends its session on the server too: the cookie
+  // the browser still holds opens nothing afterwards.
+  const closing = await browser.newContext({ ignoreHTTPSErrors: true, locale: "fr-FR" });
+  const tab = await closing.newPage();
+  await tab.goto(url);
+  await tab.getByRole("button", { name: "Me connecter" }).click();
+  await tab.getByLabel("Identifiant").fill(user);
+  await tab.getByLabel("Phrase de passe").fill(recoveredPassphrase);
+  await tab.getByRole("button", { name: "Me connecter" }).click();
+  await tab.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+  const probe = () => closing.request.get(`${url}/v1/documents`, { headers: { "X-Coffre-CSRF": "1" } });
+  check((await probe()).status() === 200, "the session does not work before the tab closes");
+  await tab.close({ runBeforeUnload: true });
+  let status = 0;
+  for (let i = 0; i < 30 && status !== 401; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    status = (await probe()).status();
+  }
+  check(status === 401, `the session outlived its closed tab (${status})`);
+  await closing.close();
 } finally {
   await browser.close();
 }

@@ -82,7 +82,13 @@ fn build(web: &Path, site: &Path) {
     if stale {
         run(
             Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .args([
+                    "ci",
+                    "--ignore-scripts",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                ])
                 .current_dir(web),
             "npm ci",
         );

@@ -89,6 +89,9 @@ pub struct TimeoutsConfig {
     pub request_secs: u64,
     /// How long a stop waits for requests in flight.
     pub shutdown_secs: u64,
+    /// A browser session unused this long ends on the server (the page also logs
+    /// out by itself after 15 minutes; this holds even if the page is gone).
+    pub web_session_idle_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -142,6 +145,7 @@ impl Default for TimeoutsConfig {
             body_idle_secs: 30,
             request_secs: 60,
             shutdown_secs: 20,
+            web_session_idle_secs: 15 * 60,
         }
     }
 }

@@ -7,6 +7,10 @@
 //! to the journal. A request carrying two session cookies (one tossed in by a related
 //! domain) is refused. The CLI keeps its bearer token.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -82,6 +86,46 @@ pub fn session_answer(
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
     response
+}
+
+/// When each browser session was last used, in memory (a restart forgets it, and
+/// the next use starts the count again). A session unused for `limit` is over.
+pub struct Idle {
+    limit: Duration,
+    last: Mutex<HashMap<[u8; 32], Instant>>,
+}
+
+/// Sessions remembered at most (each a few dozen bytes); past it, stale ones go.
+const IDLE_ENTRIES: usize = 100_000;
+
+impl Idle {
+    pub fn new(limit: Duration) -> Idle {
+        Idle {
+            limit,
+            last: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Notes a use of the session; `false` if it had been idle too long (it is then
+    /// forgotten here; the caller ends it on the server).
+    pub fn touch(&self, token: &str) -> bool {
+        let key = crate::crypto::sha256(token.as_bytes());
+        let now = Instant::now();
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if last
+            .get(&key)
+            .is_some_and(|seen| now.duration_since(*seen) > self.limit)
+        {
+            last.remove(&key);
+            return false;
+        }
+        if last.len() >= IDLE_ENTRIES {
+            let limit = self.limit;
+            last.retain(|_, seen| now.duration_since(*seen) <= limit);
+        }
+        last.insert(key, now);
+        true
+    }
 }
 
 /// Forgets the cookie (at logout).

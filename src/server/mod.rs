@@ -142,6 +142,7 @@ impl Server {
             metrics: metrics::Metrics::new(),
             body_budget: routes::BodyBudget::new(BODY_BUDGET_BYTES),
             max_json_bytes: config.limits.max_json_kib * 1024,
+            web_idle: cookie::Idle::new(Duration::from_secs(config.timeouts.web_session_idle_secs)),
         });
         let max_json = (config.limits.max_json_kib * 1024) as usize;
         let listener = TcpListener::bind(config.listen).await?;

@@ -50,6 +50,8 @@ pub struct AppState {
     pub body_budget: BodyBudget,
     /// Largest JSON body, in bytes.
     pub max_json_bytes: u64,
+    /// Last use of each browser session (idle ones end).
+    pub web_idle: super::cookie::Idle,
 }
 
 /// Bytes of JSON bodies all requests may hold in memory at once: past it, a new
@@ -159,6 +161,13 @@ impl FromRequestParts<Arc<AppState>> for Authed {
             },
         };
         let principal = state.vault.authenticate(token).await?;
+        // A browser session left unused ends here, whatever became of its page.
+        if via_cookie && !state.web_idle.touch(token) {
+            if let Err(e) = state.vault.logout(&principal, token).await {
+                tracing::warn!(error = %e, "an idle browser session could not be ended");
+            }
+            return Err(ApiError::new(ErrorCode::SessionExpired));
+        }
         Ok(Authed {
             principal,
             token: token.to_owned(),

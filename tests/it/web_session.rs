@@ -142,3 +142,37 @@ fn the_web_session_is_an_httponly_cookie_and_changes_need_the_csrf_header() {
     // The CLI (a bearer token, its own session) is untouched by all this.
     assert!(mme.list().is_empty());
 }
+
+/// A browser session left unused ends on the server, whatever became of its page
+/// (a laptop put to sleep, a tab whose closing was never heard); a CLI session is
+/// not concerned.
+#[test]
+fn an_idle_browser_session_ends_on_the_server() {
+    let d = Daemon::start_with(Some("[timeouts]\nweb_session_idle_secs = 2\n"));
+    let mme = d.user("mme.b");
+    mme.register();
+    let (set_cookie, _) = web_login(&d, "mme.b");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let list = || {
+        agent(&d)
+            .get(format!("{}/v1/documents", d.url))
+            .header("Cookie", &cookie)
+            .header("X-Coffre-CSRF", "1")
+            .call()
+            .unwrap()
+    };
+    // Used within the limit, it lives on.
+    for _ in 0..3 {
+        assert_eq!(list().status(), 200);
+        std::thread::sleep(std::time::Duration::from_millis(1200));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let (status, body) = status_json(list());
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["code"], "session_expired");
+    // Ended for good, not only refused once.
+    let (status, body) = status_json(list());
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["code"], "unauthenticated");
+    assert!(mme.list().is_empty(), "the CLI's session is not concerned");
+}

@@ -6,8 +6,8 @@
 //! Run: `cargo bench --bench transfer` (size: `COFFRE_BENCH_MIB`, default 256).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -38,22 +38,6 @@ fn timed(mut cmd: Command) -> (f64, u64) {
     (start.elapsed().as_secs_f64(), peak)
 }
 
-fn write_random(path: &Path, mib: usize) {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut block = vec![0u8; 1024 * 1024];
-    for _ in 0..mib {
-        for chunk in block.chunks_mut(8) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.copy_from_slice(&state.to_le_bytes());
-        }
-        f.write_all(&block).unwrap();
-    }
-    f.flush().unwrap();
-}
-
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` lists; nothing to list
@@ -63,36 +47,14 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(256);
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = dir.path().join("coffred.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let (mut daemon, url, data) = common::start_daemon(
+        dir.path(),
+        &format!(
             "[limits]\nmax_document_mib = {}\nvault_quota_mib = {}\n",
             mib + 1,
             4 * mib
         ),
-    )
-    .unwrap();
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_coffred"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(&data)
-        .arg("--config")
-        .arg(&config)
-        .env("COFFRE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(daemon.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split("listening on ")
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_owned();
+    );
     let home = dir.path().join("home");
     let coffre = |args: &[&str]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffre"));
@@ -109,7 +71,7 @@ fn main() {
         .status
         .success());
     let input = dir.path().join("input.bin");
-    write_random(&input, mib);
+    common::write_random(&input, mib);
     let idle_kib = peak_rss_kib(daemon.id()).unwrap_or(0);
 
     let (up_s, up_client_kib) = timed(coffre(&["add", input.to_str().unwrap()]));

@@ -8,7 +8,8 @@
 //! Run: `cargo bench --bench web` (needs `tests/run`'s set-up: npm packages, Chromium).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -23,36 +24,14 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(50);
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = dir.path().join("coffred.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let (mut daemon, url, data) = common::start_daemon(
+        dir.path(),
+        &format!(
             "[limits]\nmax_document_mib = {}\nvault_quota_mib = {}\n",
             mib + 1,
             8 * mib
         ),
-    )
-    .unwrap();
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_coffred"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(&data)
-        .arg("--config")
-        .arg(&config)
-        .env("COFFRE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(daemon.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split("listening on ")
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_owned();
+    );
     let home = dir.path().join("home");
     let coffre = |args: &[&str]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffre"));
@@ -66,20 +45,7 @@ fn main() {
     };
     assert!(coffre(&["register", "bench"]).status().unwrap().success());
     let input = dir.path().join("scan.pdf");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut block = vec![0u8; 1024 * 1024];
-    for _ in 0..mib {
-        for chunk in block.chunks_mut(8) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.copy_from_slice(&state.to_le_bytes());
-        }
-        f.write_all(&block).unwrap();
-    }
-    f.flush().unwrap();
-    drop(f);
+    common::write_random(&input, mib);
 
     let start = Instant::now();
     assert!(coffre(&["add", input.to_str().unwrap(), "--title", "cli"])

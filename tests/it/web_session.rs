@@ -46,6 +46,28 @@ fn web_login(d: &Daemon, user: &str) -> (String, serde_json::Value) {
     (cookie, body)
 }
 
+/// Sends `method path` with the session `cookie` (and the CSRF header if `csrf`);
+/// returns the status and the answer's `Set-Cookie`, if any.
+fn with_cookie(d: &Daemon, method: &str, path: &str, cookie: &str, csrf: bool) -> (u16, String) {
+    let url = format!("{}{path}", d.url);
+    let a = agent(d);
+    let mut request = match method {
+        "DELETE" => a.delete(&url),
+        _ => a.get(&url),
+    }
+    .header("Cookie", cookie);
+    if csrf {
+        request = request.header("X-Coffre-CSRF", "1");
+    }
+    let r = request.call().unwrap();
+    let set = r
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (r.status().as_u16(), set)
+}
+
 #[test]
 fn the_web_session_is_an_httponly_cookie_and_changes_need_the_csrf_header() {
     let d = Daemon::start();
@@ -69,42 +91,25 @@ fn the_web_session_is_an_httponly_cookie_and_changes_need_the_csrf_header() {
     assert_eq!(body["token"], "");
     assert_eq!(body["session_key"], "");
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
-    let a = agent(&d);
+    let call = |method, path: &str, csrf| with_cookie(&d, method, path, &cookie, csrf).0;
+    let content = format!("/v1/documents/{id}/content");
+    let document = format!("/v1/documents/{id}");
 
     // Even a read needs the CSRF header with the cookie (a download writes to the
     // journal: an <img> on a sibling site must not be able to make one).
-    let r = a
-        .get(format!("{}/v1/documents/{id}/content", d.url))
-        .header("Cookie", &cookie)
-        .call()
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    let r = a
-        .get(format!("{}/v1/documents", d.url))
-        .header("Cookie", &cookie)
-        .header("X-Coffre-CSRF", "1")
-        .call()
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(call("GET", &content, false), 403);
+    assert_eq!(call("GET", "/v1/documents", true), 200);
     // The CLI's session-file key is never handed to a browser session.
-    let r = a
-        .get(format!("{}/v1/sessions/current/key", d.url))
-        .header("Cookie", &cookie)
-        .header("X-Coffre-CSRF", "1")
-        .call()
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    assert_eq!(call("GET", "/v1/sessions/current/key", true), 404);
     // A second session cookie tossed in by a related domain: refused.
-    let r = a
-        .get(format!("{}/v1/documents", d.url))
-        .header("Cookie", format!("{cookie}; __Host-coffre_session=tossed"))
-        .header("X-Coffre-CSRF", "1")
-        .call()
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    // A change without the CSRF header is refused, and nothing changes.
-    let r = a
-        .delete(format!("{}/v1/documents/{id}", d.url))
+    let tossed = format!("{cookie}; __Host-coffre_session=tossed");
+    assert_eq!(
+        with_cookie(&d, "GET", "/v1/documents", &tossed, true).0,
+        403
+    );
+    // A change without the CSRF header is refused (csrf_required), nothing changes.
+    let r = agent(&d)
+        .delete(format!("{}{document}", d.url))
         .header("Cookie", &cookie)
         .call()
         .unwrap();
@@ -113,32 +118,14 @@ fn the_web_session_is_an_httponly_cookie_and_changes_need_the_csrf_header() {
     assert_eq!(body["error"]["code"], "csrf_required");
     assert_eq!(mme.list().len(), 1);
     // With it, the change goes through.
-    let r = a
-        .delete(format!("{}/v1/documents/{id}", d.url))
-        .header("Cookie", &cookie)
-        .header("X-Coffre-CSRF", "1")
-        .call()
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(call("DELETE", &document, true), 204);
     assert!(mme.list().is_empty());
 
     // Logging out clears the cookie, and the old one opens nothing.
-    let r = a
-        .delete(format!("{}/v1/sessions/current", d.url))
-        .header("Cookie", &cookie)
-        .header("X-Coffre-CSRF", "1")
-        .call()
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    let cleared = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    let (status, cleared) = with_cookie(&d, "DELETE", "/v1/sessions/current", &cookie, true);
+    assert_eq!(status, 204);
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
-    let r = a
-        .get(format!("{}/v1/documents", d.url))
-        .header("Cookie", &cookie)
-        .header("X-Coffre-CSRF", "1")
-        .call()
-        .unwrap();
-    assert_eq!(r.status(), 401);
+    assert_eq!(call("GET", "/v1/documents", true), 401);
     // The CLI (a bearer token, its own session) is untouched by all this.
     assert!(mme.list().is_empty());
 }
@@ -163,7 +150,10 @@ fn an_idle_browser_session_ends_on_the_server() {
     };
     // Used within the limit, it lives on.
     for _ in 0..3 {
-        assert_eq!(list().status(), 200);
+        assert_eq!(
+            with_cookie(&d, "GET", "/v1/documents", &cookie, true).0,
+            200
+        );
         std::thread::sleep(std::time::Duration::from_millis(1200));
     }
     std::thread::sleep(std::time::Duration::from_millis(2500));

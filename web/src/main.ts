@@ -208,22 +208,6 @@ function login(error?: string): HTMLElement {
 
 function create(error?: string): HTMLElement {
   const status = h("p", { role: "status", class: "hint" });
-  const meter = h("meter", { id: "strength", min: "0", max: "2", value: "0", low: "1", high: "2", optimum: "2" });
-  const meterText = h("span", { id: "strength-text" }, t("strength-weak"));
-  const pass = h("input", {
-    id: "pass",
-    name: "pass",
-    type: "password",
-    autocomplete: "new-password",
-    required: true,
-    "aria-describedby": "strength-text",
-    input: () => {
-      const s = strength(pass.value);
-      meter.value = s === "weak" ? 0 : s === "fair" ? 1 : 2;
-      meterText.textContent = t(`strength-${s}`);
-    },
-  });
-  const confirm = h("input", { id: "confirm", name: "confirm", type: "password", autocomplete: "new-password", required: true });
   const proposed = h("p", { class: "proposed", "aria-live": "polite" });
   const propose = h(
     "button",
@@ -232,14 +216,15 @@ function create(error?: string): HTMLElement {
       class: "secondary",
       click: () => {
         const words = generatePassphrase();
-        pass.value = words;
-        confirm.value = words;
-        pass.dispatchEvent(new Event("input"));
+        fields.pass.value = words;
+        fields.confirm.value = words;
+        fields.pass.dispatchEvent(new Event("input"));
         proposed.textContent = t("create-proposed", { words });
       },
     },
     t("create-propose"),
   );
+  const fields = newPassphraseFields("login-pass", () => [propose, proposed]);
   const form = h(
     "form",
     {
@@ -276,13 +261,7 @@ function create(error?: string): HTMLElement {
       pattern: "[a-z0-9][a-z0-9._\\-]{2,63}",
       "aria-describedby": "user-hint",
     }),
-    h("label", { for: "pass" }, t("login-pass")),
-    pass,
-    h("div", { class: "meter" }, meter, meterText),
-    propose,
-    proposed,
-    h("label", { for: "confirm" }, t("create-confirm")),
-    confirm,
+    ...fields.nodes,
     h("label", { for: "invitation" }, t("create-invitation")),
     h("input", { id: "invitation", name: "invitation", autocomplete: "off", autocapitalize: "characters" }),
     h("button", { type: "submit", class: "primary" }, t("create-submit")),
@@ -291,7 +270,10 @@ function create(error?: string): HTMLElement {
 }
 
 /** A passphrase field with its strength meter (the meter describes the field). */
-function newPassphraseFields(): { pass: HTMLInputElement; confirm: HTMLInputElement; nodes: HTMLElement[] } {
+function newPassphraseFields(
+  label = "recover-pass",
+  after: () => HTMLElement[] = () => [],
+): { pass: HTMLInputElement; confirm: HTMLInputElement; nodes: HTMLElement[] } {
   const meter = h("meter", { id: "strength", min: "0", max: "2", value: "0", low: "1", high: "2", optimum: "2", "aria-label": t("strength-label") });
   const meterText = h("span", { id: "strength-text" }, t("strength-weak"));
   const pass = h("input", {
@@ -312,9 +294,10 @@ function newPassphraseFields(): { pass: HTMLInputElement; confirm: HTMLInputElem
     pass,
     confirm,
     nodes: [
-      h("label", { for: "pass" }, t("recover-pass")),
+      h("label", { for: "pass" }, t(label)),
       pass,
       h("div", { class: "meter" }, meter, meterText),
+      ...after(),
       h("label", { for: "confirm" }, t("create-confirm")),
       confirm,
     ],

@@ -1,0 +1,52 @@
+//! What the benches that drive a real coffred share: starting it with a config,
+//! and a file of pseudo-random bytes (incompressible, reproducible).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A coffred on 127.0.0.1:0 with `config` (TOML) and its data under `dir`; returns
+/// the process, its URL and its data directory.
+pub fn start_daemon(dir: &Path, config: &str) -> (Child, String, PathBuf) {
+    let data = dir.join("data");
+    let config_path = dir.join("coffred.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_coffred"))
+        .args(["--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .arg("--config")
+        .arg(&config_path)
+        .env("COFFRE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(daemon.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split("listening on ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    (daemon, url, data)
+}
+
+/// Writes `mib` MiB of xorshift bytes to `path`.
+pub fn write_random(path: &Path, mib: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut block = vec![0u8; 1024 * 1024];
+    for _ in 0..mib {
+        for chunk in block.chunks_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        f.write_all(&block).unwrap();
+    }
+    f.flush().unwrap();
+}

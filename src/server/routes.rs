@@ -339,7 +339,7 @@ async fn request_deadline(State(state): Shared, req: Request, next: Next) -> Res
     get,
     path = "/v1/health",
     description = "Liveness: the process answers.",
-    responses((status = 200, description = "Done", body = Health), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = Health), Refusals),
 )]
 async fn health() -> Json<Health> {
     Json(Health {
@@ -354,7 +354,7 @@ async fn health() -> Json<Health> {
     get,
     path = "/v1/ready",
     description = "Readiness: both stores take a durable write now (503 otherwise).",
-    responses((status = 200, description = "Done", body = Health), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = Health), Refusals),
 )]
 async fn ready(State(s): Shared) -> Response {
     let code = match s.vault.store_state().await {
@@ -378,7 +378,7 @@ async fn ready(State(s): Shared) -> Response {
     path = "/v1/prelogin",
     description = "The salt and Argon2id parameters of a name (made up for unknown names).",
     request_body = PreloginRequest,
-    responses((status = 200, description = "Done", body = PreloginResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = PreloginResponse), Refusals),
 )]
 async fn prelogin(
     State(s): Shared,
@@ -392,7 +392,7 @@ async fn prelogin(
     path = "/v1/accounts",
     description = "Opens a citizen's vault.",
     request_body = RegisterRequest,
-    responses((status = 201, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 201, description = "Done", body = SessionResponse), Refusals),
 )]
 async fn register(
     State(s): Shared,
@@ -419,7 +419,7 @@ fn opened(
     path = "/v1/sessions",
     description = "Logs in with the key derived from the passphrase.",
     request_body = LoginRequest,
-    responses((status = 200, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = SessionResponse), Refusals),
 )]
 async fn login(
     State(s): Shared,
@@ -435,7 +435,7 @@ async fn login(
     delete,
     path = "/v1/sessions/current",
     description = "Ends this session (its key is forgotten).",
-    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 204, description = "Done"), Refusals),
     security(("session" = [])),
 )]
 async fn logout(State(s): Shared, who: Authed) -> Result<Response, ApiError> {
@@ -451,7 +451,7 @@ async fn logout(State(s): Shared, who: Authed) -> Result<Response, ApiError> {
     get,
     path = "/v1/sessions/current/key",
     description = "The key that seals the identity on the device for this session.",
-    responses((status = 200, description = "Done", body = SessionKeyResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = SessionKeyResponse), Refusals),
     security(("session" = [])),
 )]
 async fn session_key(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
@@ -467,7 +467,7 @@ async fn session_key(State(s): Shared, who: Authed) -> Result<impl IntoResponse,
     get,
     path = "/v1/account",
     description = "The account: role, keys, usage and quota.",
-    responses((status = 200, description = "Done", body = AccountResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = AccountResponse), Refusals),
     security(("session" = [])),
 )]
 async fn whoami(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
@@ -479,7 +479,7 @@ async fn whoami(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiE
     path = "/v1/account/passphrase",
     description = "Changes the passphrase (the identity wrapped anew).",
     request_body = ChangePassphraseRequest,
-    responses((status = 200, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = SessionResponse), Refusals),
     security(("session" = [])),
 )]
 async fn change_passphrase(
@@ -499,7 +499,7 @@ async fn change_passphrase(
     path = "/v1/recovery/envelope",
     description = "The identity sealed to the recovery key, for the kit's holder.",
     request_body = RecoveryEnvelopeRequest,
-    responses((status = 200, description = "Done", body = RecoveryEnvelopeResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = RecoveryEnvelopeResponse), Refusals),
 )]
 async fn recovery_envelope(
     State(s): Shared,
@@ -514,7 +514,7 @@ async fn recovery_envelope(
     path = "/v1/recovery",
     description = "Sets a new passphrase with the recovery kit.",
     request_body = RecoverRequest,
-    responses((status = 200, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = SessionResponse), Refusals),
 )]
 async fn recover(
     State(s): Shared,
@@ -531,7 +531,7 @@ async fn recover(
     path = "/v1/uploads",
     description = "Streams an age payload (application/octet-stream); commit it next.",
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, description = "Done", body = UploadResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 201, description = "Done", body = UploadResponse), Refusals),
     security(("session" = [])),
 )]
 async fn upload(
@@ -556,7 +556,7 @@ async fn upload(
     path = "/v1/documents",
     description = "Makes an upload a document, with its sealed metadata and the owner's seal.",
     request_body = CommitRequest,
-    responses((status = 201, description = "Done", body = CommitResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 201, description = "Done", body = CommitResponse), Refusals),
     security(("session" = [])),
 )]
 async fn commit(
@@ -574,7 +574,7 @@ async fn commit(
     get,
     path = "/v1/documents",
     description = "The citizen's documents (sealed metadata).",
-    responses((status = 200, description = "Done", body = Vec<DocumentRecord>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = Vec<DocumentRecord>), Refusals),
     security(("session" = [])),
 )]
 async fn list(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
@@ -586,7 +586,7 @@ async fn list(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiErr
     path = "/v1/documents/{id}",
     description = "One document's record.",
     params(("id" = String, Path, description = "A document, grant or request id")),
-    responses((status = 200, description = "Done", body = DocumentRecord), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = DocumentRecord), Refusals),
     security(("session" = [])),
 )]
 async fn document(
@@ -603,7 +603,7 @@ async fn document(
     path = "/v1/documents/{id}/content",
     description = "The age payload (application/octet-stream).",
     params(("id" = String, Path, description = "A document, grant or request id")),
-    responses((status = 200, description = "The payload", content_type = "application/octet-stream", body = Vec<u8>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "The payload", content_type = "application/octet-stream", body = Vec<u8>), Refusals),
     security(("session" = [])),
 )]
 async fn content(
@@ -686,7 +686,7 @@ impl Drop for Delivering {
     path = "/v1/documents/{id}",
     description = "Deletes a document.",
     params(("id" = String, Path, description = "A document, grant or request id")),
-    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 204, description = "Done"), Refusals),
     security(("session" = [])),
 )]
 async fn delete(
@@ -704,7 +704,7 @@ async fn delete(
     path = "/v1/enrol",
     description = "A mediator activates her account with the one-time code.",
     request_body = EnrolRequest,
-    responses((status = 201, description = "Done", body = SessionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 201, description = "Done", body = SessionResponse), Refusals),
 )]
 async fn enrol(
     State(s): Shared,
@@ -721,7 +721,7 @@ async fn enrol(
     path = "/v1/mediators/{user}",
     description = "A mediator's card: name, structure, keys and binding.",
     params(("user" = String, Path, description = "A user name")),
-    responses((status = 200, description = "Done", body = MediatorCard), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = MediatorCard), Refusals),
     security(("session" = [])),
 )]
 async fn mediator_card(
@@ -737,7 +737,7 @@ async fn mediator_card(
     path = "/v1/grants",
     description = "A citizen shares documents with a mediator (a signed grant).",
     request_body = GrantRequest,
-    responses((status = 201, description = "Done", body = GrantCreated), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 201, description = "Done", body = GrantCreated), Refusals),
     security(("session" = [])),
 )]
 async fn create_grant(
@@ -755,7 +755,7 @@ async fn create_grant(
     get,
     path = "/v1/grants",
     description = "Grants given (citizen) or received (mediator).",
-    responses((status = 200, description = "Done", body = Vec<GrantView>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = Vec<GrantView>), Refusals),
     security(("session" = [])),
 )]
 async fn grants(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
@@ -767,7 +767,7 @@ async fn grants(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiE
     path = "/v1/grants/{id}/revoke",
     description = "Withdraws a grant.",
     params(("id" = String, Path, description = "A document, grant or request id")),
-    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 204, description = "Done"), Refusals),
     security(("session" = [])),
 )]
 async fn revoke(
@@ -784,7 +784,7 @@ async fn revoke(
     get,
     path = "/v1/shared",
     description = "Documents shared with the mediator, with grants and seals.",
-    responses((status = 200, description = "Done", body = Vec<SharedDocument>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = Vec<SharedDocument>), Refusals),
     security(("session" = [])),
 )]
 async fn shared(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
@@ -796,7 +796,7 @@ async fn shared(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiE
     path = "/v1/requests",
     description = "A mediator asks a citizen for a paper.",
     request_body = AccessRequestDraft,
-    responses((status = 201, description = "Done", body = AccessRequestCreated), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 201, description = "Done", body = AccessRequestCreated), Refusals),
     security(("session" = [])),
 )]
 async fn request_access(
@@ -814,7 +814,7 @@ async fn request_access(
     get,
     path = "/v1/requests",
     description = "Requests received (citizen) or sent (mediator).",
-    responses((status = 200, description = "Done", body = Vec<AccessRequestView>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = Vec<AccessRequestView>), Refusals),
     security(("session" = [])),
 )]
 async fn requests(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
@@ -826,7 +826,7 @@ async fn requests(State(s): Shared, who: Authed) -> Result<impl IntoResponse, Ap
     path = "/v1/requests/{id}/decline",
     description = "A citizen declines a request.",
     params(("id" = String, Path, description = "A document, grant or request id")),
-    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 204, description = "Done"), Refusals),
     security(("session" = [])),
 )]
 async fn decline(
@@ -844,7 +844,7 @@ async fn decline(
     path = "/v1/admin/mediators",
     description = "The operator enrols a mediator (a one-time code).",
     request_body = MediatorDraft,
-    responses((status = 201, description = "Done", body = EnrolmentCode), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 201, description = "Done", body = EnrolmentCode), Refusals),
     security(("operator" = [])),
 )]
 async fn add_mediator(
@@ -859,7 +859,7 @@ async fn add_mediator(
     get,
     path = "/v1/admin/mediators",
     description = "Mediators and their state.",
-    responses((status = 200, description = "Done", body = Vec<MediatorSummary>), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = Vec<MediatorSummary>), Refusals),
     security(("operator" = [])),
 )]
 async fn mediators(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
@@ -871,7 +871,7 @@ async fn mediators(State(s): Shared, _: Operator) -> Result<impl IntoResponse, A
     path = "/v1/admin/mediators/{user}/disable",
     description = "Disables a mediator and ends her grants.",
     params(("user" = String, Path, description = "A user name")),
-    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 204, description = "Done"), Refusals),
     security(("operator" = [])),
 )]
 async fn disable_mediator(
@@ -887,7 +887,7 @@ async fn disable_mediator(
     post,
     path = "/v1/invitations",
     description = "A mediator issues a one-time invitation to open a vault (journaled in her chain).",
-    responses((status = 201, description = "Done", body = InvitationCode), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 201, description = "Done", body = InvitationCode), Refusals),
     security(("session" = [])),
 )]
 async fn invite(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
@@ -902,7 +902,7 @@ async fn invite(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiE
     post,
     path = "/v1/admin/invitations",
     description = "The operator issues a one-time invitation to open a vault (journaled in her chain).",
-    responses((status = 201, description = "Done", body = InvitationCode), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 201, description = "Done", body = InvitationCode), Refusals),
     security(("operator" = [])),
 )]
 async fn admin_invite(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
@@ -914,7 +914,7 @@ async fn admin_invite(State(s): Shared, _: Operator) -> Result<impl IntoResponse
     get,
     path = "/v1/admin/status",
     description = "Counts for the operator.",
-    responses((status = 200, description = "Done", body = AdminStatus), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = AdminStatus), Refusals),
     security(("operator" = [])),
 )]
 async fn admin_status(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
@@ -941,7 +941,7 @@ struct RangeQuery {
     get,
     path = "/v1/journal/key",
     description = "The journal's origin and verifier key.",
-    responses((status = 200, description = "Done", body = JournalKeyInfo), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = JournalKeyInfo), Refusals),
 )]
 async fn journal_key(State(s): Shared) -> Json<JournalKeyInfo> {
     let keys = s.vault.journal_keys();
@@ -955,7 +955,7 @@ async fn journal_key(State(s): Shared) -> Json<JournalKeyInfo> {
     get,
     path = "/v1/journal/checkpoint",
     description = "The latest signed checkpoint.",
-    responses((status = 200, description = "Done", body = CheckpointResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = CheckpointResponse), Refusals),
 )]
 async fn journal_checkpoint(State(s): Shared) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(CheckpointResponse {
@@ -979,7 +979,7 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     path = "/v1/journal/consistency",
     description = "A consistency proof between two tree sizes.",
     params(RangeQuery),
-    responses((status = 200, description = "Done", body = ConsistencyResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = ConsistencyResponse), Refusals),
 )]
 async fn journal_consistency(
     State(s): Shared,
@@ -1005,7 +1005,7 @@ struct ProofQuery {
     path = "/v1/journal/proof",
     description = "A leaf and its inclusion proof, for monitors.",
     params(ProofQuery),
-    responses((status = 200, description = "Done", body = InclusionResponse), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = InclusionResponse), Refusals),
 )]
 async fn journal_proof(
     State(s): Shared,
@@ -1020,7 +1020,7 @@ async fn journal_proof(
     path = "/v1/journal/entries",
     description = "A page of the caller's entries, each with its inclusion proof.",
     params(SizeQuery),
-    responses((status = 200, description = "Done", body = JournalPage), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = JournalPage), Refusals),
     security(("session" = [])),
 )]
 async fn journal_entries(
@@ -1041,7 +1041,7 @@ async fn journal_entries(
     path = "/v1/journal/accept-change",
     description = "Journals that the citizen accepted a new journal key or a restore.",
     request_body = TrustChangeRequest,
-    responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("session" = [])),
 )]
 async fn journal_accept_change(
@@ -1057,7 +1057,7 @@ async fn journal_accept_change(
     post,
     path = "/v1/admin/journal/verify",
     description = "The operator's audit of the whole journal.",
-    responses((status = 200, description = "Done", body = AuditReport), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = AuditReport), Refusals),
     security(("operator" = [])),
 )]
 async fn journal_verify(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
@@ -1068,7 +1068,7 @@ async fn journal_verify(State(s): Shared, _: Operator) -> Result<impl IntoRespon
     post,
     path = "/v1/account/export",
     description = "Journals an export made on the device.",
-    responses((status = 204, description = "Done"), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 204, description = "Done"), Refusals),
     security(("session" = [])),
 )]
 async fn note_export(State(s): Shared, who: Authed) -> Result<StatusCode, ApiError> {
@@ -1081,7 +1081,7 @@ async fn note_export(State(s): Shared, who: Authed) -> Result<StatusCode, ApiErr
     path = "/v1/account/delete",
     description = "Deletes the account and every paper, after the passphrase.",
     request_body = ConfirmRequest,
-    responses((status = 200, description = "Done", body = DeletionReport), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Done", body = DeletionReport), Refusals),
     security(("session" = [])),
 )]
 async fn delete_account(
@@ -1101,7 +1101,7 @@ async fn delete_account(
     get,
     path = "/metrics",
     description = "Prometheus/OpenMetrics text.",
-    responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String), (status = "4XX", description = "Refused: a stable code and a sentence", body = ErrorBody), (status = "5XX", description = "Unavailable, storage full, or in doubt", body = ErrorBody)),
+    responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String), Refusals),
     security(("operator" = [])),
 )]
 async fn metrics(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
@@ -1115,6 +1115,17 @@ async fn metrics(State(s): Shared, _: Operator) -> Result<impl IntoResponse, Api
         )],
         body,
     ))
+}
+
+/// The answers every operation may give besides its own: a refusal (4XX) or an
+/// unavailable store (5XX), each a stable code and a sentence.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum Refusals {
+    #[response(status = "4XX", description = "Refused: a stable code and a sentence")]
+    Refused(ErrorBody),
+    #[response(status = "5XX", description = "Unavailable, storage full, or in doubt")]
+    Unavailable(ErrorBody),
 }
 
 /// The API's description, generated from the handlers and the wire types above.

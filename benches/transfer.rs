@@ -42,29 +42,11 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` lists; nothing to list
     }
-    let mib: usize = std::env::var("COFFRE_BENCH_MIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
+    let mib = common::bench_mib(256);
     let dir = tempfile::tempdir().unwrap();
-    let (mut daemon, url, data) = common::start_daemon(
-        dir.path(),
-        &format!(
-            "[limits]\nmax_document_mib = {}\nvault_quota_mib = {}\n",
-            mib + 1,
-            4 * mib
-        ),
-    );
+    let (mut daemon, url, data) = common::start_daemon(dir.path(), &common::config_for(mib, 4));
     let home = dir.path().join("home");
-    let coffre = |args: &[&str]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffre"));
-        cmd.args(args)
-            .env("COFFRE_URL", &url)
-            .env("COFFRE_CA", data.join("tls/cert.pem"))
-            .env("COFFRE_HOME", &home)
-            .env("COFFRE_PASSPHRASE", PASS);
-        cmd
-    };
+    let coffre = |args: &[&str]| common::coffre(&url, &data, &home, PASS, args);
     assert!(coffre(&["register", "bench"])
         .output()
         .unwrap()

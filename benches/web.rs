@@ -19,28 +19,13 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let mib: usize = std::env::var("COFFRE_BENCH_MIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
+    let mib = common::bench_mib(50);
     let dir = tempfile::tempdir().unwrap();
-    let (mut daemon, url, data) = common::start_daemon(
-        dir.path(),
-        &format!(
-            "[limits]\nmax_document_mib = {}\nvault_quota_mib = {}\n",
-            mib + 1,
-            8 * mib
-        ),
-    );
+    let (mut daemon, url, data) = common::start_daemon(dir.path(), &common::config_for(mib, 8));
     let home = dir.path().join("home");
     let coffre = |args: &[&str]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffre"));
-        cmd.args(args)
-            .env("COFFRE_URL", &url)
-            .env("COFFRE_CA", data.join("tls/cert.pem"))
-            .env("COFFRE_HOME", &home)
-            .env("COFFRE_PASSPHRASE", PASS)
-            .stdout(Stdio::null());
+        let mut cmd = common::coffre(&url, &data, &home, PASS, args);
+        cmd.stdout(Stdio::null());
         cmd
     };
     assert!(coffre(&["register", "bench"]).status().unwrap().success());

@@ -50,3 +50,31 @@ pub fn write_random(path: &Path, mib: usize) {
     }
     f.flush().unwrap();
 }
+
+/// The file size a bench works with: `COFFRE_BENCH_MIB`, or `default`.
+pub fn bench_mib(default: usize) -> usize {
+    std::env::var("COFFRE_BENCH_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The config of a daemon that takes one file of `mib` MiB, `copies` times over.
+pub fn config_for(mib: usize, copies: usize) -> String {
+    format!(
+        "[limits]\nmax_document_mib = {}\nvault_quota_mib = {}\n",
+        mib + 1,
+        copies * mib
+    )
+}
+
+/// The `coffre` CLI pointed at a daemon, as one person (`home`) with `passphrase`.
+pub fn coffre(url: &str, data: &Path, home: &Path, passphrase: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffre"));
+    cmd.args(args)
+        .env("COFFRE_URL", url)
+        .env("COFFRE_CA", data.join("tls/cert.pem"))
+        .env("COFFRE_HOME", home)
+        .env("COFFRE_PASSPHRASE", passphrase);
+    cmd
+}

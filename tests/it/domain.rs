@@ -149,72 +149,16 @@ async fn orphans_left_by_a_crash_are_collected() {
 
 #[tokio::test]
 async fn a_journal_that_cannot_be_written_serves_nothing() {
-    use coffre::api::{CommitRequest, DocumentSeal, Role};
     use coffre::crypto::identity::Identity;
-    use coffre::crypto::{hex, sha256};
-    use coffre::vault::Principal;
     let w = world();
-    let pass = SecretString::from("passphrase!".to_owned());
-    let (req, identity, _) = coffre::client::account::registration("alice", &pass).unwrap();
-    w.vault.register(req, "127.0.0.1").await.unwrap();
-    let alice = Principal {
-        user: "alice".parse().unwrap(),
-        role: Role::Citizen,
-        enabled: true,
-    };
-    let body = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(
-        bytes::Bytes::from_static(b"age-encryption.org/v1\n-> X25519 payload"),
-    )]);
-    let up = w.vault.upload(&alice, body).await.unwrap();
-    let sealed = b"age-encryption.org/v1\nsealed".to_vec();
-    let sealed_sha256 = hex(&sha256(&sealed));
-    let seal = DocumentSeal {
-        origin: "test.example/journal/v1",
-        id: &up.document,
-        owner: "alice",
-        size: up.size,
-        payload_sha256: &up.payload_sha256,
-        meta_sha256: &sealed_sha256,
-        envelope_sha256: &sealed_sha256,
-    };
-    let request = |signature: Vec<u8>| CommitRequest {
-        upload: up.upload.clone(),
-        meta: sealed.clone().into(),
-        owner_envelope: sealed.clone().into(),
-        signature: signature.into(),
-    };
+    let (alice, identity) = citizen(&w).await;
     // Signed by another key: refused, and the upload is gone.
-    let forged = Identity::generate().sign(&seal.canonical());
     assert!(matches!(
-        w.vault.commit(&alice, request(forged.to_vec())).await,
+        add_signed(&w, &alice, &Identity::generate()).await,
         Err(VaultError::InvalidSignature)
     ));
-    let up = w
-        .vault
-        .upload(
-            &alice,
-            futures_util::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from_static(
-                b"age-encryption.org/v1\n-> X25519 payload",
-            ))]),
-        )
-        .await
-        .unwrap();
-    let seal = DocumentSeal {
-        id: &up.document,
-        ..seal
-    };
-    let doc = w
-        .vault
-        .commit(
-            &alice,
-            CommitRequest {
-                upload: up.upload.clone(),
-                ..request(identity.sign(&seal.canonical()).to_vec())
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(doc.id, up.document);
+    assert!(w.blobs.staged().await.unwrap().is_empty());
+    let doc = add_signed(&w, &alice, &identity).await.unwrap();
     assert!(w.vault.content(&alice, &doc.id).await.is_ok());
     let before = w.vault.audit().await.unwrap().size;
     w.vault.inject_journal_fault(true);
@@ -358,7 +302,20 @@ impl MetadataStore for Flaky {
     }
 }
 
-/// Uploads a small age-looking payload as alice and commits it, signed by her.
+/// Registers alice as a device does; her principal and identity.
+async fn citizen(w: &World) -> (coffre::vault::Principal, coffre::crypto::identity::Identity) {
+    let pass = SecretString::from("passphrase!".to_owned());
+    let (req, identity, _) = coffre::client::account::registration("alice", &pass).unwrap();
+    w.vault.register(req, "127.0.0.1").await.unwrap();
+    let alice = coffre::vault::Principal {
+        user: "alice".parse().unwrap(),
+        role: coffre::api::Role::Citizen,
+        enabled: true,
+    };
+    (alice, identity)
+}
+
+/// Uploads a small age-looking payload as alice and commits it, signed by `identity`.
 async fn add_signed(
     w: &World,
     alice: &coffre::vault::Principal,
@@ -392,8 +349,6 @@ async fn add_signed(
 
 #[tokio::test]
 async fn a_commit_that_failed_keeps_its_payload_unless_its_record_is_certainly_absent() {
-    use coffre::api::Role;
-    use coffre::vault::Principal;
     let fault = Arc::new(std::sync::Mutex::new(InsertFault::None));
     let control = Arc::clone(&fault);
     let w = world_with(move |sled| {
@@ -402,14 +357,7 @@ async fn a_commit_that_failed_keeps_its_payload_unless_its_record_is_certainly_a
             insert: control,
         })
     });
-    let pass = SecretString::from("passphrase!".to_owned());
-    let (req, identity, _) = coffre::client::account::registration("alice", &pass).unwrap();
-    w.vault.register(req, "127.0.0.1").await.unwrap();
-    let alice = Principal {
-        user: "alice".parse().unwrap(),
-        role: Role::Citizen,
-        enabled: true,
-    };
+    let (alice, identity) = citizen(&w).await;
 
     // The record landed, its flush failed: the citizen hears "in doubt", and the
     // document is whole (before, its payload was deleted under a listed record).

@@ -5,6 +5,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { Decrypter, Encrypter } from "age-encryption";
+import { FluentBundle, FluentResource } from "@fluent/bundle";
 import { base64, fromBase64, fromUtf8, utf8 } from "../src/crypto/bytes";
 import * as id from "../src/crypto/identity";
 import { authKey, deriveRoot, kek, open, seal, wrapAad } from "../src/crypto/passphrase";
@@ -116,6 +117,29 @@ const out = {
   recovery_envelope: base64(await sealBundle(ourRecovery, id.toBundle(ours))),
 };
 writeFileSync(process.argv[3]!, JSON.stringify(out, null, 2));
+// The page's catalogues: French first, English and Arabic complete (same messages,
+// each one parsing, and the same variables in each language).
+const catalogue = (lang: string) => {
+  const bundle = new FluentBundle(lang);
+  const errors = bundle.addResource(new FluentResource(readFileSync(`src/locales/${lang}.ftl`, "utf8")));
+  if (errors.length > 0) failures.push(`${lang}.ftl: ${errors.map(String).join("; ")}`);
+  const vars = new Map<string, string>();
+  for (const line of readFileSync(`src/locales/${lang}.ftl`, "utf8").split("\n")) {
+    const m = /^([a-z][a-z0-9-]*) = (.*)$/.exec(line);
+    if (m) vars.set(m[1]!, [...m[2]!.matchAll(/\{ *\$([a-z]+) *\}/g)].map((v) => v[1]).sort().join(","));
+  }
+  return vars;
+};
+const fr = catalogue("fr");
+for (const lang of ["en", "ar"]) {
+  const other = catalogue(lang);
+  for (const [id, vars] of fr) {
+    if (!other.has(id)) failures.push(`${lang}.ftl lacks ${id}`);
+    else if (other.get(id) !== vars) failures.push(`${lang}.ftl: ${id} takes { ${other.get(id)} }, French { ${vars} }`);
+  }
+  for (const id of other.keys()) if (!fr.has(id)) failures.push(`${lang}.ftl has ${id}, French does not`);
+}
+
 if (failures.length > 0) {
   console.error(failures.join("\n"));
   process.exit(1);

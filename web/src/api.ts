@@ -16,7 +16,7 @@ export class ApiError extends Error {
 }
 
 /** Headers every request of the page carries. */
-function base(): Record<string, string> {
+export function base(): Record<string, string> {
   return { "Accept-Language": lang(), "X-Coffre-Client": "web", "X-Coffre-CSRF": "1" };
 }
 
@@ -47,24 +47,8 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   return (await response.json()) as T;
 }
 
-/** A document's payload as a stream. */
-export async function download(path: string): Promise<ReadableStream<Uint8Array>> {
-  const response = await fetch(path, {
-    headers: base(),
-    credentials: "same-origin",
-    cache: "no-store",
-  }).catch(() => {
-    throw new ApiError(0, "server_unreachable", "");
-  });
-  if (!response.ok || !response.body) {
-    const detail = await response.json().catch(() => null);
-    throw new ApiError(response.status, detail?.error?.code ?? "protocol_error", detail?.error?.message ?? "");
-  }
-  return response.body;
-}
-
 /** Whether this browser can send a request body as a stream (Chromium, over HTTP/2). */
-const streamsRequests = (() => {
+export const streamsRequests = (() => {
   let duplexAccessed = false;
   try {
     const hasContentType = new Request("https://example.invalid", {
@@ -82,30 +66,3 @@ const streamsRequests = (() => {
   }
 })();
 
-/**
- * POSTs an encrypted stream as `application/octet-stream`. Browsers that cannot
- * stream a request body get it gathered first (their memory then holds the
- * ciphertext once).
- */
-export async function upload<T>(path: string, body: ReadableStream<Uint8Array>): Promise<T> {
-  const headers = { ...base(), "Content-Type": "application/octet-stream" };
-  const payload: BodyInit = streamsRequests ? body : await new Response(body).blob();
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method: "POST",
-      headers,
-      body: payload,
-      credentials: "same-origin",
-      cache: "no-store",
-      ...(streamsRequests ? { duplex: "half" } : {}),
-    } as RequestInit);
-  } catch {
-    throw new ApiError(0, "server_unreachable", "");
-  }
-  if (!response.ok) {
-    const detail = await response.json().catch(() => null);
-    throw new ApiError(response.status, detail?.error?.code ?? "protocol_error", detail?.error?.message ?? "");
-  }
-  return (await response.json()) as T;
-}

@@ -5,7 +5,8 @@
 
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { ApiError, call, download, upload } from "./api";
+import { ApiError, base, call, streamsRequests } from "./api";
+import type { Job } from "./payload.worker";
 import { base64, fromBase64, fromUtf8, hex, utf8, wipe } from "./crypto/bytes";
 import * as identity from "./crypto/identity";
 import { authKey, kek, open, seal, wrapAad, type KdfParams } from "./crypto/passphrase";
@@ -377,38 +378,62 @@ export async function fetchPaper(paper: Paper): Promise<Blob> {
   const s = session;
   if (!s || !paper.meta) throw new Integrity("no session");
   const key = await documentKey(s, paper.record);
-  const cipherHash = sha256.create();
-  let cipherBytes = 0;
-  const stream = (await download(`/v1/documents/${paper.id}/content`)).pipeThrough(
-    watching((chunk) => {
-      cipherHash.update(chunk);
-      cipherBytes += chunk.length;
-    }),
-  );
-  const d = new Decrypter();
-  d.addIdentity(key);
-  const plain = await d.decrypt(stream);
-  const parts: Uint8Array[] = [];
-  const h = sha256.create();
-  const reader = plain.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    h.update(value);
-    parts.push(value);
-  }
+  const got = await inWorker<Decrypted>({
+    kind: "decrypt",
+    path: `/v1/documents/${paper.id}/content`,
+    key,
+    mime: paper.meta.mime || "application/octet-stream",
+    headers: base(),
+  });
   // The bytes she signed (ciphertext hash and size), and the plaintext sealed in
   // the metadata (hash and size), as the CLI checks them.
-  const plainBytes = parts.reduce((n, p) => n + p.length, 0);
   if (
-    hex(cipherHash.digest()) !== paper.record.payload_sha256 ||
-    cipherBytes !== paper.record.size ||
-    hex(h.digest()) !== paper.meta.sha256 ||
-    plainBytes !== paper.meta.size
+    got.cipherSha256 !== paper.record.payload_sha256 ||
+    got.cipherBytes !== paper.record.size ||
+    got.plainSha256 !== paper.meta.sha256 ||
+    got.plainBytes !== paper.meta.size
   ) {
     throw new Integrity("sha256");
   }
-  return new Blob(parts as BlobPart[], { type: paper.meta.mime || "application/octet-stream" });
+  return got.blob;
+}
+
+interface Encrypted {
+  uploaded: { upload: string; size: number; document: string; payload_sha256: string };
+  payloadSha256: string;
+  sent: number;
+  plainSha256: string;
+  plainBytes: number;
+}
+
+interface Decrypted {
+  blob: Blob;
+  cipherSha256: string;
+  cipherBytes: number;
+  plainSha256: string;
+  plainBytes: number;
+}
+
+/** Runs a paper's encryption or decryption in a worker; its refusals as `ApiError`. */
+function inWorker<T>(job: Job, progress?: (done: number, total: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./payload.worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (e: MessageEvent) => {
+      const m = e.data;
+      if (m.progress !== undefined) {
+        progress?.(m.progress, m.total);
+        return;
+      }
+      worker.terminate();
+      if (m.fault) reject(new ApiError(m.fault.status, m.fault.code, m.fault.message));
+      else resolve(m as T);
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      reject(new Error(e.message));
+    };
+    worker.postMessage(job);
+  });
 }
 
 /** Refused before anything is sent: over the deployment's size limit (in MiB). */
@@ -450,15 +475,6 @@ async function sealTo(recipientString: string, bytes: Uint8Array): Promise<Uint8
   return e.encrypt(bytes);
 }
 
-/** A stream that passes bytes through and tells `seen` about each chunk. */
-function watching(seen: (chunk: Uint8Array) => void): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream({
-    transform(chunk, controller) {
-      seen(chunk);
-      controller.enqueue(chunk);
-    },
-  });
-}
 
 /**
  * Encrypts `file` here while it streams up (memory stays bounded where the browser
@@ -481,32 +497,13 @@ export async function addPaper(
   }
   const key = await generateX25519Identity();
   const keyRecipient = await identityToRecipient(key);
-  const plainHash = sha256.create();
-  let plainBytes = 0;
-  const plain = file.stream().pipeThrough(
-    watching((chunk) => {
-      plainHash.update(chunk);
-      plainBytes += chunk.length;
-      progress(plainBytes, file.size);
-    }),
+  const result = await inWorker<Encrypted>(
+    { kind: "encrypt", file, recipient: keyRecipient, headers: base(), streams: streamsRequests },
+    progress,
   );
-  const e = new Encrypter();
-  e.addRecipient(keyRecipient);
-  const cipherHash = sha256.create();
-  let sent = 0;
-  const body = (await e.encrypt(plain)).pipeThrough(
-    watching((chunk) => {
-      cipherHash.update(chunk);
-      sent += chunk.length;
-    }),
-  );
-  const uploaded = await upload<{ upload: string; size: number; document: string; payload_sha256: string }>(
-    "/v1/uploads",
-    body,
-  );
+  const { uploaded, payloadSha256, sent } = result;
   // She signs what she sent, not what the server says it received; the ids it
   // hands out go into the signed text, so they must be ids.
-  const payloadSha256 = hex(cipherHash.digest());
   const anId = /^[0-9a-f]{32}$/;
   if (
     uploaded.payload_sha256 !== payloadSha256 ||
@@ -522,8 +519,8 @@ export async function addPaper(
     ...(doc.issued ? { issued: doc.issued } : {}),
     ...(doc.expires ? { expires: doc.expires } : {}),
     mime: doc.mime,
-    size: plainBytes,
-    sha256: hex(plainHash.digest()),
+    size: result.plainBytes,
+    sha256: result.plainSha256,
   };
   const sealedMeta = await sealTo(keyRecipient, utf8(JSON.stringify(meta)));
   const ownerEnvelope = await sealTo(s.keys.age_recipient, utf8(`${key}\n`));

@@ -145,3 +145,44 @@ fn payloads_are_opened_only_with_a_journal_receipt() {
         "{places:#?}"
     );
 }
+
+/// The web client never writes markup from text, never touches browser storage or
+/// script-readable cookies, never evaluates strings: the promises of
+/// `SECURITY.md` for the page, held by construction, not only by the browser test.
+#[test]
+fn the_web_client_uses_no_markup_sink_storage_or_eval() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("web/src");
+    let mut files = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "ts") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 8, "web/src not found: {files:?}");
+    let forbidden = [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "localStorage",
+        "sessionStorage",
+        "indexedDB",
+        "caches.",
+        "document.cookie",
+        "eval(",
+        "new Function",
+        "setTimeout(\"",
+    ];
+    for f in &files {
+        let text = code(f);
+        for word in forbidden {
+            assert!(!text.contains(word), "{} uses {word}", f.display());
+        }
+    }
+}

@@ -114,18 +114,12 @@ fn the_bugs_a_new_user_met_are_gone() {
         .unwrap()
         .to_owned();
     assert_eq!(short.len(), 8, "{listed}");
-    mme.ok(&[
-        "share",
-        &doc,
-        "--to",
-        "f.benali",
-        "--for",
-        "1h",
-        "--safety-code",
-        &code,
-        "--request",
-        &short,
-    ]);
+    let out = mme.share_with(&doc, &code, &["--request", &short]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The mediator's lists name the citizen, not herself.
     for what in ["grants", "requests"] {
         let out = social.ok(&[what]);

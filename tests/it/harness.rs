@@ -345,7 +345,17 @@ impl User {
     /// Shares a document with the mediator f.benali for an hour, her safety code
     /// checked.
     pub fn share_for_an_hour(&self, doc: &str, code: &str) {
-        self.ok(&[
+        let out = self.share_with(doc, code, &[]);
+        assert!(
+            out.status.success(),
+            "coffre share failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Runs `coffre share DOC --to f.benali --for 1h --safety-code CODE EXTRA…`.
+    pub fn share_with(&self, doc: &str, code: &str, extra: &[&str]) -> Output {
+        let mut args = vec![
             "share",
             doc,
             "--to",
@@ -354,7 +364,9 @@ impl User {
             "1h",
             "--safety-code",
             code,
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
     }
 
     pub fn list(&self) -> Vec<serde_json::Value> {

@@ -104,18 +104,7 @@ fn substituted_mediator_keys_share_nothing() {
     mme.register();
     let files = tempfile::tempdir().unwrap();
     let tax = mme.add(&random_file(files.path(), "avis.pdf", 1000), &[]);
-    let share = |mme: &User| {
-        mme.run(&[
-            "share",
-            &tax,
-            "--to",
-            "f.benali",
-            "--for",
-            "1h",
-            "--safety-code",
-            &code,
-        ])
-    };
+    let share = |mme: &User| mme.share_with(&tax, &code, &[]);
     for whole in [true, false] {
         let server = coffre::crypto::identity::Identity::generate().public_keys();
         p.set(move |_, path, status, body| {
@@ -207,11 +196,7 @@ fn serve_forgery(p: &Proxy, recipient: &str, plaintext: &[u8]) {
         }
         if path.starts_with("/v1/documents") || path.starts_with("/v1/shared") {
             let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            let docs = match v.as_array_mut() {
-                Some(a) => a.iter_mut().collect::<Vec<_>>(),
-                None => vec![&mut v],
-            };
-            for doc in docs {
+            for doc in each_document(&mut v) {
                 doc["meta"] = meta.clone().into();
                 doc["envelope"] = envelope.clone().into();
             }
@@ -230,6 +215,15 @@ struct Shared {
     mme: User,
     tax: String,
     _files: tempfile::TempDir,
+}
+
+/// The documents of an answer: a list's items, or the one record.
+fn each_document(v: &mut serde_json::Value) -> Vec<&mut serde_json::Value> {
+    if v.is_array() {
+        v.as_array_mut().unwrap().iter_mut().collect()
+    } else {
+        vec![v]
+    }
 }
 
 fn shared_behind_proxy(title: &str) -> Shared {
@@ -440,11 +434,7 @@ fn a_mediator_is_never_shown_an_invented_citizen() {
             return (status, serde_json::to_vec(&v).unwrap());
         }
         if path.starts_with("/v1/documents/") || path.starts_with("/v1/shared") {
-            let docs = match v.as_array_mut() {
-                Some(a) => a.iter_mut().collect::<Vec<_>>(),
-                None => vec![&mut v],
-            };
-            for doc in docs {
+            for doc in each_document(&mut v) {
                 doc["meta"] = meta.clone().into();
                 doc["envelope"] = envelope.clone().into();
                 doc["payload_sha256"] = hex(&sha256(&payload)).into();

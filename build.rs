@@ -18,6 +18,8 @@ fn main() {
         "web/package.json",
         "web/package-lock.json",
         "web/vite.config.ts",
+        // The catalogues the page shares with the server and the CLI.
+        "locales",
     ] {
         println!("cargo:rerun-if-changed={watched}");
     }

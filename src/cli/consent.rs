@@ -257,7 +257,7 @@ pub(super) fn shared(ctx: &Context) -> Result<(), ClientError> {
                 let (title, category, size) = match &d.meta {
                     Some(m) => (
                         m.title.clone(),
-                        category_label(m.category, ctx.out.lang).to_owned(),
+                        category_label(m.category, ctx.out.lang),
                         ctx.out.size(m.size),
                     ),
                     None => (
@@ -383,7 +383,7 @@ pub(super) fn requests(ctx: &Context) -> Result<(), ClientError> {
                 vec![
                     r.id.short().to_owned(),
                     other,
-                    category_label(r.category, ctx.out.lang).to_owned(),
+                    category_label(r.category, ctx.out.lang),
                     r.message.clone(),
                     ctx.out.date(r.created_ms),
                     ctx.out.text(request_state_text(r.state), &[]),

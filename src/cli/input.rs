@@ -11,12 +11,17 @@ use crate::client::ClientError;
 use crate::crypto::{ExposeSecret, SecretString};
 use crate::messages::{text, Lang, Text};
 
+/// A prompt, with the space before the answer (Fluent trims a message's trailing blank).
+fn prompt_text(key: Text, lang: Lang) -> String {
+    format!("{} ", text(key, lang, &[]))
+}
+
 /// The current passphrase: `COFFRE_PASSPHRASE`, or typed.
 pub fn passphrase(lang: Lang) -> Result<SecretString, ClientError> {
     if let Ok(p) = std::env::var("COFFRE_PASSPHRASE") {
         return Ok(SecretString::from(p));
     }
-    prompt(text(Text::PromptPassphrase, lang))
+    prompt(&prompt_text(Text::PromptPassphrase, lang))
 }
 
 /// A new passphrase: from `env_var` if set, otherwise typed twice.
@@ -26,9 +31,9 @@ pub fn new_passphrase(env_var: &str, lang: Lang) -> Result<SecretString, ClientE
         check_new_passphrase(&p)?;
         return Ok(p);
     }
-    let first = prompt(text(Text::PromptNewPassphrase, lang))?;
+    let first = prompt(&prompt_text(Text::PromptNewPassphrase, lang))?;
     check_new_passphrase(&first)?;
-    let second = prompt(text(Text::PromptConfirm, lang))?;
+    let second = prompt(&prompt_text(Text::PromptConfirm, lang))?;
     if first.expose_secret() != second.expose_secret() {
         return Err(ClientError::local(ErrorCode::PassphraseMismatch, &[]));
     }
@@ -56,11 +61,12 @@ fn confirm_word(lang: Lang, prompt: Text, (fr, en): (&str, &str)) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
-    let Ok(answer) = rpassword::prompt_password(text(prompt, lang)) else {
+    let Ok(answer) = rpassword::prompt_password(prompt_text(prompt, lang)) else {
         return false;
     };
+    // The Arabic catalogue asks for the French word (Latin letters, as on the kit).
     let expected = match lang {
-        Lang::Fr => fr,
+        Lang::Fr | Lang::Ar => fr,
         Lang::En => en,
     };
     answer.trim() == expected

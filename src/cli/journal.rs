@@ -10,7 +10,7 @@ use crate::client::journal::{JournalChange, VerifiedEntry};
 use crate::client::ClientError;
 use crate::journal::details::Part;
 use crate::journal::leaf::{Action, ActorKind, Phase};
-use crate::messages::{category_label, journal_sentence, render, Text};
+use crate::messages::{category_label, journal_sentence, Text};
 
 /// Who acted, in words: "Vous", or "Fatima Benali (CCAS d'Albi)".
 fn actor(ctx: &Context, e: &VerifiedEntry) -> String {
@@ -20,9 +20,9 @@ fn actor(ctx: &Context, e: &VerifiedEntry) -> String {
         d.actor_name.as_deref(),
         d.structure.as_deref(),
     ) {
-        (ActorKind::Citizen, _, _) => journal_sentence("you", ctx.out.lang)
-            .unwrap_or("Vous")
-            .to_owned(),
+        (ActorKind::Citizen, _, _) => {
+            journal_sentence("you", ctx.out.lang, &[]).unwrap_or_else(|| "Vous".to_owned())
+        }
         (_, Some(name), Some(s)) if !s.is_empty() => format!("{name} ({s})"),
         (_, Some(name), _) => name.to_owned(),
         (_, None, _) => d.actor.as_deref().unwrap_or("?").to_owned(),
@@ -49,14 +49,18 @@ fn sentence(
         _ => None,
     };
     let key = format!("{action}.{phase}");
-    let template = variant
-        .and_then(|v| journal_sentence(&format!("{key}.{v}"), l))
-        .or_else(|| journal_sentence(&key, l))?;
+    let key = match variant {
+        Some(v) if journal_sentence(&format!("{key}.{v}"), l, &[]).is_some() => {
+            format!("{key}.{v}")
+        }
+        _ if journal_sentence(&key, l, &[]).is_some() => key,
+        _ => return None,
+    };
     let title = d
         .document
         .as_ref()
         .and_then(|id| titles.get(id).cloned())
-        .unwrap_or_else(|| journal_sentence("a_document", l).unwrap_or("").to_owned());
+        .unwrap_or_else(|| journal_sentence("a_document", l, &[]).unwrap_or_default());
     let mediator = match (&d.actor_name, &d.structure) {
         (Some(n), Some(s)) => format!("{n} ({s})"),
         _ => d.mediator.as_deref().unwrap_or("?").to_owned(),
@@ -66,16 +70,12 @@ fn sentence(
         .expires_ms
         .map(|ms| ctx.out.instant(ms))
         .unwrap_or_default();
-    let category = d
-        .category
-        .map(|c| category_label(c, l).to_owned())
-        .unwrap_or_default();
-    let when = render(
-        journal_sentence("on", l).unwrap_or("{date}"),
-        &[("date", &ctx.out.instant(e.leaf.time_ms))],
-    );
-    let text = render(
-        template,
+    let category = d.category.map(|c| category_label(c, l)).unwrap_or_default();
+    let date = ctx.out.instant(e.leaf.time_ms);
+    let when = journal_sentence("on", l, &[("date", &date)]).unwrap_or(date);
+    let text = journal_sentence(
+        &key,
+        l,
         &[
             ("actor", &actor(ctx, e)),
             ("title", &title),
@@ -84,7 +84,7 @@ fn sentence(
             ("until", &until),
             ("category", &category),
         ],
-    );
+    )?;
     Some(format!("{text} {when}."))
 }
 
@@ -169,14 +169,14 @@ fn flush_run(
         }
         return;
     }
-    if let Some(template) = journal_sentence("list.done.repeated", ctx.out.lang) {
-        let line = render(
-            template,
-            &[
-                ("count", &count.to_string()),
-                ("date", &ctx.out.instant(last.leaf.time_ms)),
-            ],
-        );
+    if let Some(line) = journal_sentence(
+        "list.done.repeated",
+        ctx.out.lang,
+        &[
+            ("count", &count.to_string()),
+            ("date", &ctx.out.instant(last.leaf.time_ms)),
+        ],
+    ) {
         ctx.out.raw(&format!("{line}\n"));
     }
 }

@@ -348,7 +348,7 @@ fn usage_error(e: clap::Error, json: bool) -> i32 {
         let detail = detail.trim();
         let message = format!(
             "{} {detail}",
-            crate::messages::error_text(ErrorCode::UsageError, out.lang)
+            crate::messages::error_text(ErrorCode::UsageError, out.lang, &[])
         );
         out.error(&ClientError::local_message(ErrorCode::UsageError, &message));
         return 2;
@@ -618,7 +618,7 @@ fn whoami(ctx: &Context) -> Result<(), ClientError> {
         (Text::WhoUser, account.user),
         (
             Text::WhoRole,
-            crate::messages::text(role_text, ctx.out.lang).to_owned(),
+            crate::messages::text(role_text, ctx.out.lang, &[]),
         ),
         (Text::WhoSafetyCode, code),
         (Text::WhoUsage, usage),
@@ -680,14 +680,14 @@ fn list(ctx: &Context) -> Result<(), ClientError> {
             })
             .collect()
     };
-    let unreadable = crate::messages::text(Text::Unreadable, ctx.out.lang);
+    let unreadable = crate::messages::text(Text::Unreadable, ctx.out.lang, &[]);
     let rows = || -> Vec<Vec<String>> {
         docs.iter()
             .map(|d| match &d.meta {
                 Some(m) => vec![
                     d.id.short().to_owned(),
                     m.title.clone(),
-                    category_label(m.category, ctx.out.lang).to_owned(),
+                    category_label(m.category, ctx.out.lang),
                     ctx.out.size(m.size),
                     ctx.out.date(d.added_ms),
                     m.expires

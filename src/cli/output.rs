@@ -8,7 +8,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::client::{ClientError, Progress};
-use crate::messages::{render, text, Lang, Text};
+use crate::messages::{text, Lang, Text};
 
 /// Where and how results are shown.
 pub struct Out {
@@ -34,7 +34,7 @@ impl Out {
 
     /// Lines of `label: value`.
     pub fn fields(&self, rows: &[(Text, String)]) {
-        let labels: Vec<&str> = rows.iter().map(|(k, _)| text(*k, self.lang)).collect();
+        let labels: Vec<String> = rows.iter().map(|(k, _)| text(*k, self.lang, &[])).collect();
         let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
         for (label, (_, value)) in labels.iter().zip(rows) {
             let pad = width - label.chars().count();
@@ -48,10 +48,7 @@ impl Out {
             .iter()
             .map(|r| r.iter().map(|c| safe(c, false)).collect())
             .collect();
-        let head: Vec<String> = header
-            .iter()
-            .map(|h| text(*h, self.lang).to_owned())
-            .collect();
+        let head: Vec<String> = header.iter().map(|h| text(*h, self.lang, &[])).collect();
         let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
         for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
@@ -107,7 +104,7 @@ impl Out {
     pub fn date(&self, ms: i64) -> String {
         let format = match self.lang {
             Lang::Fr => format_description!("[day]/[month]/[year]"),
-            Lang::En => format_description!("[year]-[month]-[day]"),
+            Lang::En | Lang::Ar => format_description!("[year]-[month]-[day]"),
         };
         self.local(ms).format(format).unwrap_or_default()
     }
@@ -117,6 +114,7 @@ impl Out {
         let format = match self.lang {
             Lang::Fr => format_description!("[day]/[month]/[year] à [hour]:[minute]"),
             Lang::En => format_description!("[year]-[month]-[day] at [hour]:[minute]"),
+            Lang::Ar => format_description!("[year]-[month]-[day] [hour]:[minute]"),
         };
         self.local(ms).format(format).unwrap_or_default()
     }
@@ -131,7 +129,7 @@ impl Out {
         let safe_args: Vec<(&str, String)> =
             args.iter().map(|(k, v)| (*k, safe(v, true))).collect();
         let args: Vec<(&str, &str)> = safe_args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        render(text(key, self.lang), &args)
+        text(key, self.lang, &args)
     }
 
     /// Writes text to a file (a receipt), replacing it; made safe like the screen.
@@ -184,7 +182,8 @@ impl Out {
         };
         match self.lang {
             Lang::Fr => format!("{} {fr}", text.replace('.', ",")),
-            Lang::En => format!("{text} {en}"),
+            // Arabic keeps the Latin units, as on the devices' own screens.
+            Lang::En | Lang::Ar => format!("{text} {en}"),
         }
     }
 

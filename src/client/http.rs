@@ -74,10 +74,7 @@ impl Http {
         Ok(Http {
             agent,
             base: base.trim_end_matches('/').to_owned(),
-            lang: match lang {
-                crate::messages::Lang::Fr => "fr",
-                crate::messages::Lang::En => "en",
-            },
+            lang: lang.tag(),
         })
     }
 

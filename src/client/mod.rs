@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::api::ErrorCode;
 use crate::crypto::CryptoError;
-use crate::messages::{error_text, render, Lang};
+use crate::messages::{error_text, Lang};
 
 pub use http::{Http, Trust};
 pub use session::Session;
@@ -113,7 +113,7 @@ impl ClientError {
 
     /// One sentence for a person, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
-        let template = error_text(self.code(), lang);
+        let code = self.code();
         match self {
             ClientError::Api { code, message, .. } if *code != ErrorCode::Unknown => {
                 message.clone()
@@ -121,20 +121,20 @@ impl ClientError {
             ClientError::Said { message, .. } => message.clone(),
             ClientError::Local { args, .. } => {
                 let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                render(template, &args)
+                error_text(code, lang, &args)
             }
-            ClientError::Unreachable { url, .. } => render(template, &[("url", url)]),
+            ClientError::Unreachable { url, .. } => error_text(code, lang, &[("url", url)]),
             ClientError::Io { source, path } => {
                 let detail = match path {
                     Some(p) => format!("{} ({source})", p.display()),
                     None => source.to_string(),
                 };
-                render(template, &[("detail", &detail)])
+                error_text(code, lang, &[("detail", &detail)])
             }
             ClientError::Crypto(CryptoError::Io(e)) => {
-                render(template, &[("detail", &e.to_string())])
+                error_text(code, lang, &[("detail", &e.to_string())])
             }
-            _ => template.to_owned(),
+            _ => error_text(code, lang, &[]),
         }
     }
 }

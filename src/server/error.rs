@@ -10,7 +10,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::api::{ErrorBody, ErrorCode, ErrorDetail};
-use crate::messages::{error_text, render, Lang};
+use crate::messages::{error_text, Lang};
 use crate::vault::VaultError;
 
 /// An error on its way to the client.
@@ -90,7 +90,8 @@ pub fn set_display_offset(offset: UtcOffset) {
     let _ = DISPLAY_OFFSET.set(offset);
 }
 
-/// `23/11/2026 à 23:59` (French) or `2026-11-23 at 23:59` (English).
+/// `23/11/2026 à 23:59` (French), `2026-11-23 at 23:59` (English) or `2026-11-23 23:59`
+/// (Arabic: digits in ISO order read the same in both directions).
 pub fn format_instant(ms: i64, lang: Lang) -> String {
     let offset = DISPLAY_OFFSET.get().copied().unwrap_or(UtcOffset::UTC);
     let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
@@ -99,6 +100,7 @@ pub fn format_instant(ms: i64, lang: Lang) -> String {
     let format = match lang {
         Lang::Fr => format_description!("[day]/[month]/[year] à [hour]:[minute]"),
         Lang::En => format_description!("[year]-[month]-[day] at [hour]:[minute]"),
+        Lang::Ar => format_description!("[year]-[month]-[day] [hour]:[minute]"),
     };
     t.format(format).unwrap_or_default()
 }
@@ -192,7 +194,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code,
-                message: render(error_text(self.code, self.lang), &args),
+                message: error_text(self.code, self.lang, &args),
             },
         };
         let mut response = (status_of(self.code), Json(body)).into_response();

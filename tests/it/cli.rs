@@ -82,6 +82,18 @@ fn messages_follow_the_language() {
     assert!(err.contains("You are not logged in"), "{err}");
     let err = alice.fails(&["list"], 1);
     assert!(err.contains("Vous n'êtes pas connecté"), "{err}");
+    // Arabic, from the same catalogue as the page (`locales/ar/`), the code unchanged.
+    let out = alice
+        .command(&["list"])
+        .env("COFFRE_LANG", "ar")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[not_logged_in]"), "{err}");
+    assert!(
+        err.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "not Arabic: {err}"
+    );
 }
 
 /// What a new user met in the review of issue 7, each checked as she would meet it.

@@ -138,6 +138,21 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
         body["error"]["message"],
         "You are not logged in. Log in with \"coffre login\"."
     );
+    // Arabic for an Arabic page: the sentence comes from the shared catalogue.
+    let r = http
+        .get(url("/v1/documents"))
+        .header("Accept-Language", "ar")
+        .call()
+        .unwrap();
+    let (_, body) = status_json(r);
+    let message = body["error"]["message"].as_str().unwrap_or("");
+    assert_eq!(body["error"]["code"], "unauthenticated");
+    assert!(
+        message
+            .chars()
+            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "not Arabic: {message}"
+    );
     // Still up and serving.
     let r = http.get(url("/v1/health")).call().unwrap();
     assert_eq!(status_json(r).1["status"], "ok");

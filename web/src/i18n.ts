@@ -1,10 +1,15 @@
-// The page's words, from the Fluent catalogues (French first; English and Arabic,
-// right to left). One bundle at a time; switching re-renders the current screen.
+// The page's words, from the Fluent catalogues the server and the CLI use too
+// (`locales/LANG/common.ftl`: errors, categories, journal; `web.ftl`: the pages).
+// French first; English and Arabic, right to left. One bundle at a time; switching
+// re-renders the current screen.
 
 import { FluentBundle, FluentResource, type FluentVariable } from "@fluent/bundle";
-import fr from "./locales/fr.ftl?raw";
-import en from "./locales/en.ftl?raw";
-import ar from "./locales/ar.ftl?raw";
+import frCommon from "../../locales/fr/common.ftl?raw";
+import frWeb from "../../locales/fr/web.ftl?raw";
+import enCommon from "../../locales/en/common.ftl?raw";
+import enWeb from "../../locales/en/web.ftl?raw";
+import arCommon from "../../locales/ar/common.ftl?raw";
+import arWeb from "../../locales/ar/web.ftl?raw";
 
 export type Lang = "fr" | "en" | "ar";
 export const LANGS: { code: Lang; name: string }[] = [
@@ -12,15 +17,21 @@ export const LANGS: { code: Lang; name: string }[] = [
   { code: "en", name: "English" },
   { code: "ar", name: "العربية" },
 ];
-const SOURCES: Record<Lang, string> = { fr, en, ar };
+const SOURCES: Record<Lang, string[]> = {
+  fr: [frCommon, frWeb],
+  en: [enCommon, enWeb],
+  ar: [arCommon, arWeb],
+};
 
 let bundle = load("fr");
 let current: Lang = "fr";
 
 function load(lang: Lang): FluentBundle {
   const b = new FluentBundle(lang, { useIsolating: false });
-  const errors = b.addResource(new FluentResource(SOURCES[lang]));
-  if (errors.length > 0) throw errors[0];
+  for (const source of SOURCES[lang]) {
+    const errors = b.addResource(new FluentResource(source));
+    if (errors.length > 0) throw errors[0];
+  }
   return b;
 }
 
@@ -40,6 +51,11 @@ export function t(id: string, args?: Record<string, FluentVariable>): string {
   const message = bundle.getMessage(id);
   if (!message?.value) return id;
   return bundle.formatPattern(message.value, args);
+}
+
+/** Whether the catalogue has `id`. */
+export function has(id: string): boolean {
+  return bundle.hasMessage(id);
 }
 
 /** A date (YYYY-MM-DD or ms) as people read it in the current language. */

@@ -3,7 +3,7 @@
 
 import "./style.css";
 import { ApiError } from "./api";
-import { date, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
+import { date, has, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
 import * as vault from "./vault";
 import { encode as qrEncode } from "uqr";
 import { generatePassphrase, MIN_CHARS, strength } from "./strength";
@@ -100,7 +100,10 @@ function fail(e: unknown, here: Screen): void {
 function message(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.code === "server_unreachable") return t("error-network");
-    return e.message;
+    // The server's sentence is already in the page's language (Accept-Language); a
+    // body that is not coffre's (a proxy's error page) gets the catalogue's sentence.
+    if (e.message && !e.message.startsWith("HTTP ")) return e.message;
+    return has(`error-${e.code}`) ? t(`error-${e.code}`) : t("error-network");
   }
   if (e instanceof vault.WrongKeys) return t("error-wrong-key");
   if (e instanceof vault.Integrity) return t("doc-integrity");

@@ -117,27 +117,42 @@ const out = {
   recovery_envelope: base64(await sealBundle(ourRecovery, id.toBundle(ours))),
 };
 writeFileSync(process.argv[3]!, JSON.stringify(out, null, 2));
-// The page's catalogues: French first, English and Arabic complete (same messages,
-// each one parsing, and the same variables in each language).
+// The page's catalogues (`locales/LANG/common.ftl`, shared with the server and the CLI,
+// and `web.ftl`), as the page loads them: French first, English and Arabic complete
+// (same messages, each file parsing, no id in both files, the same variables in each
+// language, read from the references Fluent reports when formatting without them).
 const catalogue = (lang: string) => {
   const bundle = new FluentBundle(lang);
-  const errors = bundle.addResource(new FluentResource(readFileSync(`src/locales/${lang}.ftl`, "utf8")));
-  if (errors.length > 0) failures.push(`${lang}.ftl: ${errors.map(String).join("; ")}`);
+  const ids: string[] = [];
+  for (const file of ["common", "web"]) {
+    const path = `../locales/${lang}/${file}.ftl`;
+    const resource = new FluentResource(readFileSync(path, "utf8"));
+    const errors = bundle.addResource(resource);
+    if (errors.length > 0) failures.push(`${path}: ${errors.map(String).join("; ")}`);
+    ids.push(...resource.body.map((m) => m.id));
+  }
   const vars = new Map<string, string>();
-  for (const line of readFileSync(`src/locales/${lang}.ftl`, "utf8").split("\n")) {
-    const m = /^([a-z][a-z0-9-]*) = (.*)$/.exec(line);
-    if (m) vars.set(m[1]!, [...m[2]!.matchAll(/\{ *\$([a-z]+) *\}/g)].map((v) => v[1]).sort().join(","));
+  for (const id of ids) {
+    const message = bundle.getMessage(id);
+    if (!message?.value) continue;
+    const errors: Error[] = [];
+    bundle.formatPattern(message.value, {}, errors);
+    const names = errors.map((e) => /\$([A-Za-z_-]+)/.exec(e.message)?.[1] ?? e.message);
+    vars.set(id, [...new Set(names)].sort().join(","));
   }
   return vars;
 };
 const fr = catalogue("fr");
+if (fr.get("error-user_exists") === undefined || fr.get("add-too-large") !== "max") {
+  failures.push("the catalogue reader found none of the page's messages or variables");
+}
 for (const lang of ["en", "ar"]) {
   const other = catalogue(lang);
   for (const [id, vars] of fr) {
-    if (!other.has(id)) failures.push(`${lang}.ftl lacks ${id}`);
-    else if (other.get(id) !== vars) failures.push(`${lang}.ftl: ${id} takes { ${other.get(id)} }, French { ${vars} }`);
+    if (!other.has(id)) failures.push(`${lang}: lacks ${id}`);
+    else if (other.get(id) !== vars) failures.push(`${lang}: ${id} takes { ${other.get(id)} }, French { ${vars} }`);
   }
-  for (const id of other.keys()) if (!fr.has(id)) failures.push(`${lang}.ftl has ${id}, French does not`);
+  for (const id of other.keys()) if (!fr.has(id)) failures.push(`${lang}: has ${id}, French does not`);
 }
 
 if (failures.length > 0) {

@@ -18,6 +18,8 @@ use coffre::crypto::server::{seal_to, verify_signature};
 use coffre::crypto::SecretString;
 use serde_json::{json, Value};
 
+use crate::harness::{agent, random_file, status_json, Daemon};
+
 const USER: &str = "mme.b";
 /// Small Argon2id parameters: the vectors test the construction, not the cost.
 const KDF: KdfParams = KdfParams {
@@ -32,6 +34,28 @@ fn b64(bytes: &[u8]) -> String {
 
 fn unb64(v: &Value) -> Vec<u8> {
     B64.decode(v.as_str().unwrap()).unwrap()
+}
+
+/// Runs a script of `web/test` under Node (the project's own `tsx`) on `input`; its answer.
+fn run_web(script: &str, input: &Value) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let (input_path, output) = (dir.path().join("rust.json"), dir.path().join("web.json"));
+    std::fs::write(&input_path, serde_json::to_vec(input).unwrap()).unwrap();
+    let web = concat!(env!("CARGO_MANIFEST_DIR"), "/web");
+    let run = Command::new(format!("{web}/node_modules/.bin/tsx"))
+        .arg(script)
+        .arg(&input_path)
+        .arg(&output)
+        .current_dir(web)
+        .output()
+        .expect("tsx (tests/run installs the web client's packages)");
+    assert!(
+        run.status.success(),
+        "{script}: the browser module disagrees with the Rust side:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap()
 }
 
 #[test]
@@ -82,26 +106,9 @@ fn the_browser_module_reads_and_writes_the_rust_formats() {
         "recovery_auth_key": recovery.auth_key(),
         "recovery_envelope": b64(&recovery.seal_identity(&identity)),
     });
-    let dir = tempfile::tempdir().unwrap();
-    let (input, output) = (dir.path().join("rust.json"), dir.path().join("web.json"));
-    std::fs::write(&input, serde_json::to_vec(&vectors).unwrap()).unwrap();
-    let web = concat!(env!("CARGO_MANIFEST_DIR"), "/web");
-    let run = Command::new(format!("{web}/node_modules/.bin/tsx"))
-        .arg("test/parity.ts")
-        .arg(&input)
-        .arg(&output)
-        .current_dir(web)
-        .output()
-        .expect("tsx (tests/run installs the web client's packages)");
-    assert!(
-        run.status.success(),
-        "the browser module disagrees with the Rust formats:\n{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let theirs = run_web("test/parity.ts", &vectors);
 
     // The reverse: what the browser module made, opened and verified here.
-    let theirs: Value = serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap();
     let wrapped: WrappedIdentity = serde_json::from_value(theirs["wrapped"].clone()).unwrap();
     let opened = root.kek().unwrap(&wrapped, USER, KDF).unwrap();
     let their_keys: PublicKeys = serde_json::from_value(theirs["public_keys"].clone()).unwrap();
@@ -137,4 +144,141 @@ fn the_browser_module_reads_and_writes_the_rust_formats() {
     assert_eq!(reopened.public_keys(), their_keys);
     // Under another user name, the browser's envelope does not open (the AAD binds it).
     assert!(root.kek().unwrap(&wrapped, "m.dupont", KDF).is_err());
+}
+
+/// The browser's journal verifier (`web/src/crypto/journal.ts`) on a real coffred's
+/// journal: it accepts her chain and reads the same entries as the CLI, and refuses
+/// each tampered copy for the right reason (a copy it accepted would fail here).
+#[test]
+fn the_browser_module_verifies_a_real_journal_as_the_cli_does() {
+    use coffre::journal::checkpoint;
+    let d = Daemon::start();
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let scan = random_file(files.path(), "avis.pdf", 3_000);
+    mme.add(
+        &scan,
+        &["--title", "Avis d'imposition", "--category", "tax"],
+    );
+    mme.list();
+    mme.ok(&["logout"]);
+    mme.ok(&["login", "mme.b"]);
+    let cli: Vec<Value> = serde_json::from_str(&mme.ok(&["--json", "journal"])).unwrap();
+    let identity_file = files.path().join("identity.txt");
+    mme.ok(&["key", "export", "-o", identity_file.to_str().unwrap()]);
+    let identity = std::fs::read_to_string(&identity_file).unwrap();
+    let age_line = identity
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap()
+        .to_owned();
+
+    let http = agent(&d);
+    let token = mme.token();
+    let get = |path: &str| -> Value {
+        let r = http
+            .get(format!("{}{path}", d.url))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap();
+        status_json(r).1
+    };
+    let vkey = get("/v1/journal/key")["vkey"].as_str().unwrap().to_owned();
+    let note = get("/v1/journal/checkpoint")["checkpoint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let size = checkpoint::verify(&note, &vkey).unwrap().size;
+    let page = get(&format!("/v1/journal/entries?size={size}&from=0"));
+    assert!(page.get("next").is_none(), "one page holds her chain");
+    let entries = page["entries"].as_array().unwrap().clone();
+    assert!(entries.len() >= 5, "{page}");
+
+    let case = |name: &str, vkey: &str, note: &str, entries: Vec<Value>, size: u64| {
+        json!({"name": name, "vkey": vkey, "checkpoint": note,
+               "page": {"size": size, "entries": entries}})
+    };
+    let flip_b64 = |v: &Value, at: usize| -> Value {
+        let mut bytes = unb64(v);
+        bytes[at] ^= 1;
+        json!(b64(&bytes))
+    };
+    let mut tampered = Vec::new();
+    // The note's signature changed.
+    let (body, sig) = note.rsplit_once(' ').unwrap();
+    let mut raw = B64.decode(sig.trim()).unwrap();
+    raw[10] ^= 1;
+    let forged = format!("{body} {}\n", b64(&raw));
+    tampered.push((
+        case("signature", &vkey, &forged, entries.clone(), size),
+        "signature",
+    ));
+    // Another journal's key (same name, another key).
+    let other = checkpoint::verifier_key("localhost/journal/v1", &[7; 32]);
+    tampered.push((
+        case("other key", &other, &note, entries.clone(), size),
+        "signature",
+    ));
+    // A page for another tree than the checkpoint's.
+    tampered.push((
+        case("size", &vkey, &note, entries.clone(), size - 1),
+        "size",
+    ));
+    // An entry taken out of her chain.
+    let mut gap = entries.clone();
+    gap.remove(2);
+    tampered.push((case("gap", &vkey, &note, gap, size), "chain"));
+    // Two entries swapped.
+    let mut swapped = entries.clone();
+    swapped.swap(1, 2);
+    tampered.push((case("swapped", &vkey, &note, swapped, size), "chain"));
+    // A leaf rewritten (its time): no longer in the tree.
+    let mut rewritten = entries.clone();
+    rewritten[1]["leaf"] = flip_b64(&rewritten[1]["leaf"], 30);
+    tampered.push((case("leaf", &vkey, &note, rewritten, size), "inclusion"));
+    // A proof changed.
+    let mut proof = entries.clone();
+    proof[0]["proof"][0] = flip_b64(&proof[0]["proof"][0], 0);
+    tampered.push((case("proof", &vkey, &note, proof, size), "inclusion"));
+    // Details of another entry (sealed to her, but not the committed ones).
+    let mut details = entries.clone();
+    details[1]["details"] = entries[2]["details"].clone();
+    tampered.push((case("details", &vkey, &note, details, size), "details"));
+    // Details sealed to someone else.
+    let mut foreign = entries.clone();
+    let stranger = Identity::generate();
+    foreign[1]["details"] = json!(b64(&seal_to(
+        &stranger.public_keys().age_recipient,
+        b"0123456789abcdef{}"
+    )
+    .unwrap()));
+    tampered.push((case("foreign", &vkey, &note, foreign, size), "details"));
+
+    let input = json!({
+        "identity": age_line,
+        "valid": case("valid", &vkey, &note, entries.clone(), size),
+        "tampered": tampered.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(),
+    });
+    let theirs = run_web("test/journal.ts", &input);
+    for (c, reason) in &tampered {
+        assert_eq!(
+            theirs["refused"][c["name"].as_str().unwrap()],
+            *reason,
+            "{}",
+            c["name"]
+        );
+    }
+    // The same entries as the CLI verified, in the same order.
+    let verified = theirs["entries"].as_array().unwrap();
+    assert_eq!(verified.len(), entries.len());
+    for (web, cli) in verified.iter().zip(&cli) {
+        assert_eq!(web["seq"], cli["seq"]);
+        assert_eq!(web["action"], cli["action"]);
+        assert_eq!(web["phase"], cli["outcome"]);
+        assert_eq!(web["actor_kind"], cli["actor_kind"]);
+    }
+    assert!(verified.iter().any(|e| e["action"] == "upload"
+        && e["phase"] == "done"
+        && e["details"]["document"].is_string()));
 }

@@ -1,0 +1,48 @@
+// The journal verifier (`src/crypto/journal.ts`) against a real coffred's journal,
+// run by the Rust test `tests/it/web_parity.rs`: reads the checkpoint, the verifier
+// key, her page of entries and her age identity (argv[2]), verifies them, and writes
+// what it verified plus, for each tampered copy the Rust side made, the reason it was
+// refused (argv[3]). A tampered copy that verifies is written as "accepted".
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { JournalRefused, verifyCheckpoint, verifyEntries, type JournalPage } from "../src/crypto/journal";
+
+interface Case {
+  name: string;
+  vkey: string;
+  checkpoint: string;
+  page: JournalPage;
+}
+
+interface Input {
+  identity: string;
+  valid: Case;
+  tampered: Case[];
+}
+
+const input = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Input;
+
+async function verify(c: Case) {
+  const cp = verifyCheckpoint(c.checkpoint, c.vkey);
+  return verifyEntries(c.page.entries, c.page.size, cp, input.identity);
+}
+
+const entries = (await verify(input.valid)).map((e) => ({
+  index: e.index,
+  seq: e.leaf.seq,
+  time_ms: e.leaf.time_ms,
+  action: e.leaf.action,
+  phase: e.leaf.phase,
+  actor_kind: e.leaf.actor_kind,
+  details: e.details,
+}));
+const refused: Record<string, string> = {};
+for (const c of input.tampered) {
+  try {
+    await verify(c);
+    refused[c.name] = "accepted";
+  } catch (e) {
+    refused[c.name] = e instanceof JournalRefused ? e.reason : `crashed: ${String(e)}`;
+  }
+}
+writeFileSync(process.argv[3]!, JSON.stringify({ entries, refused }, null, 2));

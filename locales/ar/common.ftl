@@ -117,3 +117,29 @@ journal-journal_change-done = { $actor } — قبول تغيير في السجل
 journal-you = أنت
 journal-on = في { $date }
 journal-a_document = وثيقة
+export-readme =
+    تصدير خزانتك — coffre
+    
+    يحتوي هذا المجلد على جميع وثائقك، مشفّرة بالصيغة المفتوحة age
+    (https://age-encryption.org)، مع ما تحتاجه لفتحها دون الخدمة:
+    
+      identity.age          مفتاحك الخاص، محميّ بعبارة المرور
+      documents/ID/         لكل وثيقة:
+          payload.age       الوثيقة المشفّرة
+          meta.age          عنوانها وفئتها وتواريخها (مشفّرة)
+          owner.age         مفتاحها، مشفّر لك
+      manifest.json.age     قائمة الوثائق (العناوين والفئات والتواريخ
+                            والبصمات)، مشفّرة بعبارة المرور
+      journal.json.age      السجل المُتحقَّق منه لخزانتك، مع ما يلزم لإعادة التحقق منه
+                            (نقطة تحقق موقَّعة، المفتاح، البراهين)، مشفّر بعبارة المرور
+      SHA256SUMS            بصمة كل ملف (sha256sum -c SHA256SUMS)
+    
+    لقراءة القائمة أو السجل: age -d manifest.json.age
+    (يطلب عبارة المرور). التصدير المُنشأ بالخيار --lisible يحتوي على
+    manifest.json و journal.json بنص واضح: يستطيع قراءتهما كل من لديه المجلد.
+    
+    لفتح وثيقة بأداة age:
+      age -d -o identity.txt identity.age        (يطلب عبارة المرور)
+      age -d -i identity.txt -o key.txt documents/ID/owner.age
+      age -d -i key.txt -o document documents/ID/payload.age
+    ثم احذف identity.txt و key.txt.

@@ -117,3 +117,30 @@ journal-journal_change-done = { $actor } accepted a change of the journal ({ $co
 journal-you = You
 journal-on = on { $date }
 journal-a_document = a document
+export-readme =
+    EXPORT OF YOUR VAULT — coffre
+    
+    This folder holds all your documents, encrypted in the open age format
+    (https://age-encryption.org), with what you need to open them without the service:
+    
+      identity.age          your private key, protected by your passphrase
+      documents/ID/         for each document:
+          payload.age       the encrypted document
+          meta.age          its title, category and dates (encrypted)
+          owner.age         its key, encrypted for you
+      manifest.json.age     the list of documents (titles, categories, dates,
+                            hashes), encrypted with your passphrase
+      journal.json.age      the verified history of your vault, with what is needed
+                            to check it again (signed checkpoint, key, proofs),
+                            encrypted with your passphrase
+      SHA256SUMS            the hash of every file (sha256sum -c SHA256SUMS)
+    
+    To read the list or the history: age -d manifest.json.age
+    (asks for your passphrase). An export made with --lisible holds
+    manifest.json and journal.json in clear: anyone with the folder can read them.
+    
+    To open a document with the age tool:
+      age -d -o identity.txt identity.age        (asks for your passphrase)
+      age -d -i identity.txt -o key.txt documents/ID/owner.age
+      age -d -i key.txt -o document documents/ID/payload.age
+    Then erase identity.txt and key.txt.

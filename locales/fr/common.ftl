@@ -117,3 +117,30 @@ journal-journal_change-done = { $actor } avez accepté un changement du journal 
 journal-you = Vous
 journal-on = le { $date }
 journal-a_document = un document
+export-readme =
+    EXPORT DE VOTRE COFFRE — coffre
+    
+    Ce dossier contient tous vos documents, chiffrés au format ouvert age
+    (https://age-encryption.org), avec de quoi les ouvrir sans le service :
+    
+      identity.age          votre clé privée, protégée par votre phrase de passe
+      documents/ID/         pour chaque document :
+          payload.age       le document chiffré
+          meta.age          son titre, sa catégorie, ses dates (chiffrés)
+          owner.age         sa clé, chiffrée pour vous
+      manifest.json.age     la liste des documents (titres, catégories, dates,
+                            empreintes), chiffrée avec votre phrase de passe
+      journal.json.age      l'historique vérifié de votre coffre, avec de quoi le
+                            revérifier (point de contrôle signé, clé, preuves),
+                            chiffré avec votre phrase de passe
+      SHA256SUMS            les empreintes de chaque fichier (sha256sum -c SHA256SUMS)
+    
+    Pour lire la liste ou l'historique : age -d manifest.json.age
+    (demande votre phrase de passe). Un export fait avec --lisible contient
+    manifest.json et journal.json en clair : quiconque a le dossier peut les lire.
+    
+    Pour ouvrir un document avec l'outil age :
+      age -d -o identity.txt identity.age        (demande votre phrase de passe)
+      age -d -i identity.txt -o cle.txt documents/ID/owner.age
+      age -d -i cle.txt -o document documents/ID/payload.age
+    Puis effacez identity.txt et cle.txt.

@@ -871,9 +871,14 @@ fn export(ctx: &Context, dir: &Path, readable: bool) -> Result<(), ClientError> 
     // the right one (a fresh login checks it) before writing anything.
     let session = ctx.client.login(&session.user, &pass)?;
     let progress = ctx.out.progress();
-    let report = ctx
-        .client
-        .export(&session, dir, &pass, progress.as_ref(), readable)?;
+    let report = ctx.client.export(
+        &session,
+        dir,
+        &pass,
+        progress.as_ref(),
+        readable,
+        ctx.out.lang,
+    )?;
     let shown = report.dir.display().to_string();
     if readable && !ctx.out.json {
         ctx.out.say(Text::ExportReadableWarning, &[]);

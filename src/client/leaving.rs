@@ -18,32 +18,12 @@ pub struct ExportReport {
     pub documents: usize,
 }
 
-const README: &str = "EXPORT DE VOTRE COFFRE — coffre\n\
-\n\
-Ce dossier contient tous vos documents, chiffrés au format ouvert age\n\
-(https://age-encryption.org), avec de quoi les ouvrir sans le service :\n\
-\n\
-  identity.age          votre clé privée, protégée par votre phrase de passe\n\
-  documents/ID/         pour chaque document :\n\
-      payload.age       le document chiffré\n\
-      meta.age          son titre, sa catégorie, ses dates (chiffrés)\n\
-      owner.age         sa clé, chiffrée pour vous\n\
-  manifest.json.age     la liste des documents (titres, catégories, dates,\n\
-                        empreintes), chiffrée avec votre phrase de passe\n\
-  journal.json.age      l'historique vérifié de votre coffre, avec de quoi le\n\
-                        revérifier (point de contrôle signé, clé, preuves),\n\
-                        chiffré avec votre phrase de passe\n\
-  SHA256SUMS            les empreintes de chaque fichier (sha256sum -c SHA256SUMS)\n\
-\n\
-Pour lire la liste ou l'historique : age -d manifest.json.age\n\
-(demande votre phrase de passe). Un export fait avec --lisible contient\n\
-manifest.json et journal.json en clair : quiconque a le dossier peut les lire.\n\
-\n\
-Pour ouvrir un document avec l'outil age :\n\
-  age -d -o identity.txt identity.age        (demande votre phrase de passe)\n\
-  age -d -i identity.txt -o cle.txt documents/ID/owner.age\n\
-  age -d -i cle.txt -o document documents/ID/payload.age\n\
-Puis effacez identity.txt et cle.txt.\n";
+/// What the export holds and how to open it with the stock age CLI, in her language
+/// (`export-readme` in the catalogue, the same text the web client's export carries).
+fn readme(lang: crate::messages::Lang) -> String {
+    let text = crate::messages::format("export-readme", lang, &[]).unwrap_or_default();
+    format!("{text}\n")
+}
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<[u8; 32], ClientError> {
     keyfile::write_private(path, bytes).map_err(|e| ClientError::file(path, e))?;
@@ -59,6 +39,7 @@ impl Client {
         pass: &SecretString,
         progress: &dyn Progress,
         readable: bool,
+        lang: crate::messages::Lang,
     ) -> Result<ExportReport, ClientError> {
         let occupied = std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())
@@ -126,7 +107,7 @@ impl Client {
         }
         sums.push((
             "LISEZMOI.txt".into(),
-            write_file(&dir.join("LISEZMOI.txt"), README.as_bytes())?,
+            write_file(&dir.join("LISEZMOI.txt"), readme(lang).as_bytes())?,
         ));
         let mut lines = String::new();
         for (name, sum) in &sums {

@@ -43,6 +43,7 @@ fn a_citizen_opens_her_papers_in_the_browser() {
     let leaving = d.user("l.martin");
     leaving.register();
     leaving.add(&pdf, &["--title", "Bail"]);
+    leaving.add(&photo, &["--title", "Carte vitale", "--category", "health"]);
     let papers = serde_json::json!({
         "Avis d'imposition 2025": pdf,
         "Carte d'identité": photo,
@@ -132,6 +133,40 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         "the browser's kit did not recover the vault: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Before leaving she exported her vault from the browser: the ZIP unpacks to the
+    // CLI's export, and opens without the service.
+    let unpacked = files.path().join("export");
+    let unzip = Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(format!("{artifacts}/export.zip"))
+        .arg(&unpacked)
+        .output()
+        .unwrap();
+    assert!(unzip.status.success(), "{unzip:?}");
+    let folder = std::fs::read_dir(&unpacked)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(folder
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("coffre-l.martin-"));
+    let journal = crate::leaving::check_export(
+        &folder,
+        PASS,
+        &[("Bail", pdf.as_path()), ("Carte vitale", photo.as_path())],
+    );
+    assert!(journal["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "upload" && e["phase"] == "done"));
+    assert!(std::fs::read_to_string(folder.join("LISEZMOI.txt"))
+        .unwrap()
+        .contains("age -d -o identity.txt identity.age"));
     // The account deleted in the browser is gone.
     let err = leaving.fails(&["login", "l.martin"], 1);
     assert!(err.contains("[bad_credentials]"), "{err}");

@@ -61,90 +61,14 @@ fn export_then_delete_the_account() {
         }
     }
     assert!(!out_dir.join("manifest.json").exists());
-    let pass = SecretString::from(PASS.to_owned());
-    let open = |name: &str| -> serde_json::Value {
-        let sealed = std::fs::read(out_dir.join(name)).unwrap();
-        let plain = coffre::crypto::identity::open_with_passphrase(&sealed, &pass).unwrap();
-        serde_json::from_slice(&plain).unwrap()
-    };
-    let manifest = open("manifest.json.age");
-    let docs = manifest["documents"].as_array().unwrap();
-    assert_eq!(docs.len(), 2);
-    // Every file's hash is in SHA256SUMS, checkable by the stock tool.
-    let check = Command::new("sha256sum")
-        .args(["-c", "--quiet", "SHA256SUMS"])
-        .current_dir(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
+    check_export(
+        &out_dir,
+        PASS,
+        &[
+            ("Carte d'identité", &cni_file),
+            ("Avis d'imposition 2025", &tax_file),
+        ],
     );
-    // The identity file opens with her passphrase; then the stock age CLI opens the rest.
-    let identity = Identity::from_passphrase_file(
-        &std::fs::read(out_dir.join("identity.age")).unwrap(),
-        &SecretString::from(PASS.to_owned()),
-    )
-    .unwrap();
-    let identity_txt = files.path().join("identity.txt");
-    std::fs::write(&identity_txt, identity.to_bundle().as_bytes()).unwrap();
-    for doc in docs {
-        let id = doc["id"].as_str().unwrap();
-        let dir = out_dir.join("documents").join(id);
-        let key = Command::new("age")
-            .arg("-d")
-            .arg("-i")
-            .arg(&identity_txt)
-            .arg(dir.join("owner.age"))
-            .output()
-            .unwrap();
-        assert!(key.status.success());
-        let key_txt = files.path().join(format!("{id}.key"));
-        std::fs::write(&key_txt, key.stdout).unwrap();
-        let plain = Command::new("age")
-            .arg("-d")
-            .arg("-i")
-            .arg(&key_txt)
-            .arg(dir.join("payload.age"))
-            .output()
-            .unwrap();
-        assert!(plain.status.success());
-        let original = if doc["title"] == "Carte d'identité" {
-            &cni_file
-        } else {
-            &tax_file
-        };
-        assert_eq!(plain.stdout, std::fs::read(original).unwrap());
-    }
-    let journal = open("journal.json.age");
-    assert!(journal["entries"].as_array().unwrap().len() >= 4);
-    let vkey = journal["verifier_key"].as_str().unwrap();
-    assert!(vkey.starts_with("localhost/journal/v1+"));
-    // The exported journal checks again without the service: the checkpoint verifies
-    // under the pinned key, and every entry is in its tree.
-    let cp =
-        coffre::journal::checkpoint::verify(journal["checkpoint"].as_str().unwrap(), vkey).unwrap();
-    for e in journal["entries"].as_array().unwrap() {
-        use base64::Engine;
-        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).unwrap();
-        let leaf = b64(e["leaf"].as_str().unwrap());
-        let proof: Vec<Vec<u8>> = e["inclusion_proof"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| b64(h.as_str().unwrap()))
-            .collect();
-        let hash = coffre::journal::merkle::leaf_hash(&leaf);
-        coffre::journal::merkle::verify_inclusion(
-            e["index"].as_u64().unwrap(),
-            cp.size,
-            &hash,
-            &proof,
-            &cp.root,
-        )
-        .unwrap();
-    }
     // A plainly readable copy, on request.
     let readable = files.path().join("lisible");
     let out = mme.ok(&["export", readable.to_str().unwrap(), "--lisible"]);
@@ -193,6 +117,104 @@ fn export_then_delete_the_account() {
     let again = d.user("mme.b");
     again.register();
     assert!(again.list().is_empty());
+}
+
+/// Checks an export (the CLI's folder, or the browser's ZIP once unpacked) as someone
+/// leaving would, without the service: every file's hash with `sha256sum -c`, her
+/// identity opened with her passphrase, each paper opened by the stock age CLI to the
+/// original bytes (`originals`: title and file), and the journal checked again
+/// (checkpoint under the exported key, every entry's inclusion proof). Returns the
+/// exported journal.
+pub fn check_export(
+    out_dir: &std::path::Path,
+    passphrase: &str,
+    originals: &[(&str, &std::path::Path)],
+) -> serde_json::Value {
+    let files = tempfile::tempdir().unwrap();
+    let pass = SecretString::from(passphrase.to_owned());
+    let open = |name: &str| -> serde_json::Value {
+        let sealed = std::fs::read(out_dir.join(name)).unwrap();
+        let plain = coffre::crypto::identity::open_with_passphrase(&sealed, &pass).unwrap();
+        serde_json::from_slice(&plain).unwrap()
+    };
+    let manifest = open("manifest.json.age");
+    let docs = manifest["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), originals.len(), "{manifest}");
+    // Every file's hash is in SHA256SUMS, checkable by the stock tool.
+    let check = Command::new("sha256sum")
+        .args(["-c", "--quiet", "SHA256SUMS"])
+        .current_dir(out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // The identity file opens with her passphrase; then the stock age CLI opens the rest.
+    let identity = Identity::from_passphrase_file(
+        &std::fs::read(out_dir.join("identity.age")).unwrap(),
+        &pass,
+    )
+    .unwrap();
+    let identity_txt = files.path().join("identity.txt");
+    std::fs::write(&identity_txt, identity.to_bundle().as_bytes()).unwrap();
+    for doc in docs {
+        let id = doc["id"].as_str().unwrap();
+        let dir = out_dir.join("documents").join(id);
+        let key = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&identity_txt)
+            .arg(dir.join("owner.age"))
+            .output()
+            .unwrap();
+        assert!(key.status.success());
+        let key_txt = files.path().join(format!("{id}.key"));
+        std::fs::write(&key_txt, key.stdout).unwrap();
+        let plain = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&key_txt)
+            .arg(dir.join("payload.age"))
+            .output()
+            .unwrap();
+        assert!(plain.status.success());
+        let (_, original) = originals
+            .iter()
+            .find(|(title, _)| doc["title"] == *title)
+            .unwrap_or_else(|| panic!("unexpected paper {doc}"));
+        assert_eq!(plain.stdout, std::fs::read(original).unwrap());
+    }
+    let journal = open("journal.json.age");
+    assert!(journal["entries"].as_array().unwrap().len() >= 3);
+    let vkey = journal["verifier_key"].as_str().unwrap();
+    assert!(vkey.starts_with("localhost/journal/v1+"));
+    // The exported journal checks again without the service: the checkpoint verifies
+    // under the pinned key, and every entry is in its tree.
+    let cp =
+        coffre::journal::checkpoint::verify(journal["checkpoint"].as_str().unwrap(), vkey).unwrap();
+    for e in journal["entries"].as_array().unwrap() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).unwrap();
+        let leaf = b64(e["leaf"].as_str().unwrap());
+        let proof: Vec<Vec<u8>> = e["inclusion_proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| b64(h.as_str().unwrap()))
+            .collect();
+        let hash = coffre::journal::merkle::leaf_hash(&leaf);
+        coffre::journal::merkle::verify_inclusion(
+            e["index"].as_u64().unwrap(),
+            cp.size,
+            &hash,
+            &proof,
+            &cp.root,
+        )
+        .unwrap();
+    }
+    journal
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

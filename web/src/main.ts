@@ -3,6 +3,8 @@
 
 import "./style.css";
 import { ApiError } from "./api";
+import { JournalRefused } from "./crypto/journal";
+import { WrongPassphrase } from "./crypto/passphrase";
 import { date, has, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
 import * as vault from "./vault";
 import { encode as qrEncode } from "uqr";
@@ -20,6 +22,7 @@ type Screen =
   | { name: "account"; error?: string; done?: string }
   | { name: "passphrase"; error?: string }
   | { name: "delete-account"; error?: string }
+  | { name: "export"; error?: string; ready?: vault.Exported }
   | { name: "deleted"; documents: number }
   | { name: "paper"; paper: vault.Paper; error?: string; confirm?: boolean };
 
@@ -112,6 +115,8 @@ function message(e: unknown): string {
   if (e instanceof vault.BadKit) return t("recover-bad-kit");
   if (e instanceof vault.JournalChanged) return t("recover-journal-changed");
   if (e instanceof vault.InDoubt) return t("add-in-doubt");
+  if (e instanceof WrongPassphrase) return t("export-wrong-pass");
+  if (e instanceof JournalRefused) return t("export-journal-refused", { detail: e.detail });
   return String(e);
 }
 
@@ -389,6 +394,7 @@ function accountScreen(error?: string, done?: string): HTMLElement {
     h("p", { class: "code", "aria-labelledby": "code-label" }, vault.safetyCodeOf(s)),
     h("p", { class: "hint" }, t("account-code-hint")),
     h("button", { type: "button", class: "secondary", click: () => go({ name: "passphrase" }) }, t("passphrase-title")),
+    h("button", { type: "button", class: "secondary", click: () => go({ name: "export" }) }, t("export-title")),
     h("button", { type: "button", class: "secondary danger-text", click: () => go({ name: "delete-account" }) }, t("delete-account-title")),
     back(),
   );
@@ -453,6 +459,73 @@ function deleteAccountScreen(error?: string): HTMLElement {
     h("h1", { tabindex: "-1" }, t("delete-account-title")),
     alert(error),
     h("p", { class: "warning" }, t("delete-account-warning")),
+    form,
+    status,
+    back(),
+  );
+}
+
+function exportScreen(error?: string, ready?: vault.Exported): HTMLElement {
+  if (ready) {
+    const save = h(
+      "button",
+      {
+        type: "button",
+        class: "primary",
+        click: () => {
+          // A new URL for each save, revoked when the screen changes.
+          const url = URL.createObjectURL(ready.blob);
+          shown.push(url);
+          const a = h("a", { href: url, download: ready.name });
+          document.body.append(a);
+          a.click();
+          a.remove();
+        },
+      },
+      t("export-save"),
+    );
+    return h(
+      "main",
+      {},
+      h("h1", { tabindex: "-1" }, t("export-title")),
+      h("p", { role: "status", class: "done" }, t("export-done", { count: ready.documents })),
+      h("p", { class: "hint" }, t("export-shared")),
+      save,
+      back(),
+    );
+  }
+  const status = h("p", { role: "status", class: "hint" });
+  const pass = h("input", { id: "pass", name: "pass", type: "password", autocomplete: "current-password", required: true });
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        form.querySelector<HTMLButtonElement>("button[type=submit]")!.disabled = true;
+        status.textContent = t("create-working");
+        try {
+          const exported = await vault.exportVault(pass.value, t("export-readme"), (done, total) => {
+            status.textContent = t("export-working", { done, total });
+          });
+          go({ name: "export", ready: exported });
+        } catch (err) {
+          fail(err, { name: "export" });
+        }
+      },
+    },
+    h("label", { for: "pass" }, t("login-pass")),
+    h("p", { class: "hint", id: "pass-hint" }, t("export-pass-hint")),
+    pass,
+    h("button", { type: "submit", class: "primary" }, t("export-submit")),
+  );
+  pass.setAttribute("aria-describedby", "pass-hint");
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("export-title")),
+    alert(error),
+    h("p", {}, t("export-intro")),
+    h("p", { class: "hint" }, t("export-shared")),
     form,
     status,
     back(),
@@ -822,6 +895,8 @@ function render(): void {
             ? passphraseScreen(screen.error)
           : screen.name === "delete-account"
             ? deleteAccountScreen(screen.error)
+          : screen.name === "export"
+            ? exportScreen(screen.error, screen.ready)
           : screen.name === "deleted"
             ? deletedScreen(screen.documents)
             : paperScreen(screen.paper, screen.error, screen.confirm);

@@ -9,7 +9,16 @@ import { hex } from "./crypto/bytes";
 
 export type Job =
   | { kind: "encrypt"; file: Blob; recipient: string; headers: Record<string, string>; streams: boolean }
-  | { kind: "decrypt"; path: string; key: string; mime: string; headers: Record<string, string> };
+  | {
+      kind: "decrypt";
+      path: string;
+      key: string;
+      mime: string;
+      headers: Record<string, string>;
+      /** What comes back: the decrypted paper, or (for an export) the age file as
+       *  stored, still checked by decrypting it here. */
+      keep: "plain" | "cipher";
+    };
 
 export interface Fault {
   status: number;
@@ -102,10 +111,12 @@ async function decrypt(job: Extract<Job, { kind: "decrypt" }>): Promise<void> {
   }
   const cipherHash = sha256.create();
   let cipherBytes = 0;
+  const cipherParts: Uint8Array[] = [];
   const stream = response.body.pipeThrough(
     counting((chunk) => {
       cipherHash.update(chunk);
       cipherBytes += chunk.length;
+      if (job.keep === "cipher") cipherParts.push(chunk);
     }),
   );
   const d = new Decrypter();
@@ -119,10 +130,15 @@ async function decrypt(job: Extract<Job, { kind: "decrypt" }>): Promise<void> {
     if (done) break;
     plainHash.update(value);
     plainBytes += value.length;
-    parts.push(value);
+    if (job.keep === "plain") parts.push(value);
+    else value.fill(0);
   }
+  const blob =
+    job.keep === "plain"
+      ? new Blob(parts as BlobPart[], { type: job.mime })
+      : new Blob(cipherParts as BlobPart[], { type: "application/octet-stream" });
   post({
-    blob: new Blob(parts as BlobPart[], { type: job.mime }),
+    blob,
     cipherSha256: hex(cipherHash.digest()),
     cipherBytes,
     plainSha256: hex(plainHash.digest()),

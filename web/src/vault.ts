@@ -13,6 +13,15 @@ import { authKey, kek, open, seal, wrapAad, type KdfParams } from "./crypto/pass
 import * as recovery from "./crypto/recovery";
 import { sealCanonical } from "./crypto/seal";
 import { safetyCode } from "./crypto/safety";
+import {
+  JournalRefused,
+  verifyCheckpoint,
+  verifyEntries,
+  type JournalPage,
+  type ProvedEntry,
+  type VerifiedEntry,
+} from "./crypto/journal";
+import type { KdfJob } from "./kdf.worker";
 
 interface WirePublicKeys {
   age_recipient: string;
@@ -66,6 +75,11 @@ export interface Session {
   identity: identity.Identity;
   keys: identity.PublicKeys;
   origin: string;
+  /** The journal's verifier key, checked at log-in (her kit's, after a recovery). */
+  vkey: string;
+  /** Her identity as the server keeps it, sealed under her passphrase's KEK: lets
+   *  this tab check a passphrase without asking the server. */
+  wrapped: { nonce: string; ciphertext: string };
 }
 
 let session: Session | null = null;
@@ -87,7 +101,24 @@ function deriveInWorker(passphrase: string, salt: Uint8Array, kdf: KdfParams): P
       worker.terminate();
       reject(new Error(e.message));
     };
-    worker.postMessage({ passphrase, salt, kdf });
+    worker.postMessage({ kind: "derive", passphrase, salt, kdf } satisfies KdfJob);
+  });
+}
+
+/** Seals each item with her passphrase (age scrypt) in a worker: an export's files. */
+function sealInWorker(passphrase: string, items: Uint8Array[]): Promise<Uint8Array[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./kdf.worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (e: MessageEvent<{ sealed?: Uint8Array[]; error?: string }>) => {
+      worker.terminate();
+      if (e.data.sealed) resolve(e.data.sealed);
+      else reject(new Error(e.data.error ?? "seal"));
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      reject(new Error(e.message));
+    };
+    worker.postMessage({ kind: "seal", passphrase, items } satisfies KdfJob);
   });
 }
 
@@ -191,7 +222,15 @@ async function opened(
     await leave();
     throw new JournalChanged();
   }
-  session = { user, role: answer.role, identity: id, keys, origin: info.origin };
+  session = {
+    user,
+    role: answer.role,
+    identity: id,
+    keys,
+    origin: info.origin,
+    vkey: info.vkey,
+    wrapped: answer.wrapped_identity,
+  };
   const kit = recovery.toKit(rk, { user, server: location.origin, journal: info.vkey }, today());
   return { session, kit };
 }
@@ -285,7 +324,15 @@ export async function login(user: string, passphrase: string): Promise<Session> 
       throw new WrongKeys("keys");
     }
     const info = await journalKey();
-    session = { user, role: answer.role, identity: id, keys, origin: info.origin };
+    session = {
+      user,
+      role: answer.role,
+      identity: id,
+      keys,
+      origin: info.origin,
+      vkey: info.vkey,
+      wrapped: answer.wrapped_identity,
+    };
     return session;
   } catch (e) {
     await leave();
@@ -384,6 +431,7 @@ export async function fetchPaper(paper: Paper): Promise<Blob> {
     key,
     mime: paper.meta.mime || "application/octet-stream",
     headers: base(),
+    keep: "plain",
   });
   // The bytes she signed (ciphertext hash and size), and the plaintext sealed in
   // the metadata (hash and size), as the CLI checks them.
@@ -577,6 +625,7 @@ export async function changePassphrase(current: string, next: string): Promise<v
   };
   const answer = await call<SessionResponse>("PUT", "/v1/account/passphrase", request);
   if (answer.user !== s.user) throw new WrongKeys("user");
+  s.wrapped = answer.wrapped_identity;
 }
 
 /** Deletes the account and every paper, after her passphrase. */
@@ -594,4 +643,155 @@ export async function deleteAccount(passphrase: string): Promise<{ documents: nu
 /** Her safety code, for a mediator to compare in person. */
 export function safetyCodeOf(s: Session): string {
   return safetyCode(s.user, s.keys);
+}
+
+/** Checks her passphrase here: its KEK must open her sealed identity. */
+async function checkPassphrase(s: Session, passphrase: string): Promise<void> {
+  const pre = await call<{ salt: string; kdf: KdfParams }>("POST", "/v1/prelogin", { user: s.user });
+  if (!acceptable(pre.kdf)) throw new WrongKeys("kdf");
+  const root = await deriveInWorker(passphrase, fromBase64(pre.salt), pre.kdf);
+  const key = kek(root);
+  wipe(root);
+  try {
+    open(key, { nonce: fromBase64(s.wrapped.nonce), ciphertext: fromBase64(s.wrapped.ciphertext) }, wrapAad(s.user, pre.kdf));
+  } finally {
+    wipe(key);
+  }
+}
+
+export interface VerifiedJournal {
+  vkey: string;
+  checkpoint: string;
+  entries: VerifiedEntry[];
+}
+
+/**
+ * Her whole history, verified here as the CLI verifies it: the checkpoint signed by
+ * the journal key this session checked at log-in, and every entry of her chain
+ * (`crypto/journal.ts`). A failure is a `JournalRefused`.
+ */
+export async function verifiedJournal(): Promise<VerifiedJournal> {
+  const s = session;
+  if (!s) throw new Error("no session");
+  const info = await journalKey();
+  if (info.vkey !== s.vkey) throw new JournalRefused("key", "the journal's key changed during this session");
+  const note = await call<{ checkpoint: string }>("GET", "/v1/journal/checkpoint");
+  const cp = verifyCheckpoint(note.checkpoint, s.vkey);
+  if (cp.origin !== s.origin) throw new JournalRefused("origin", "checkpoint of another journal");
+  const all: ProvedEntry[] = [];
+  let from = 0;
+  for (;;) {
+    const page = await call<JournalPage>("GET", `/v1/journal/entries?size=${cp.size}&from=${from}`);
+    if (page.size !== cp.size) throw new JournalRefused("size", "page for another tree size");
+    all.push(...page.entries);
+    if (page.next !== undefined && page.next > from) from = page.next;
+    else break;
+  }
+  return { vkey: s.vkey, checkpoint: note.checkpoint, entries: await verifyEntries(all, cp.size, cp, s.identity.age) };
+}
+
+/** Her whole vault as one file, ready to save. */
+export interface Exported {
+  blob: Blob;
+  name: string;
+  documents: number;
+}
+
+/**
+ * The export of `coffre export` in one ZIP file (same names inside, so the same
+ * README and commands apply): her identity, her list and her verified journal sealed
+ * with her passphrase (checked here first), each paper's three age files as stored
+ * (each one checked by decrypting it against the hash she sealed), and SHA256SUMS.
+ * `readme` is the catalogue's LISEZMOI text in the page's language.
+ */
+export async function exportVault(
+  passphrase: string,
+  readme: string,
+  progress: (done: number, total: number) => void,
+): Promise<Exported> {
+  const s = session;
+  if (!s) throw new Error("no session");
+  await checkPassphrase(s, passphrase);
+  const journal = await verifiedJournal();
+  await call("POST", "/v1/account/export");
+  const records = await call<DocumentRecord[]>("GET", "/v1/documents");
+  const files: { name: string; data: Uint8Array | Blob }[] = [];
+  const sums: [string, string][] = [];
+  const add = (name: string, data: Uint8Array, sum?: string) => {
+    files.push({ name, data });
+    sums.push([name, sum ?? hex(sha256(data))]);
+  };
+  const documents = [];
+  for (const [i, record] of records.entries()) {
+    progress(i, records.length);
+    const key = await documentKey(s, record);
+    const meta = JSON.parse(fromUtf8(await openAge(key, fromBase64(record.meta)))) as DocumentMeta;
+    const got = await inWorker<Decrypted>({
+      kind: "decrypt",
+      path: `/v1/documents/${record.id}/content`,
+      key,
+      mime: meta.mime,
+      headers: base(),
+      keep: "cipher",
+    });
+    if (
+      got.cipherSha256 !== record.payload_sha256 ||
+      got.cipherBytes !== record.size ||
+      got.plainSha256 !== meta.sha256 ||
+      got.plainBytes !== meta.size
+    ) {
+      throw new Integrity("sha256");
+    }
+    const rel = `documents/${record.id}`;
+    add(`${rel}/meta.age`, fromBase64(record.meta));
+    add(`${rel}/owner.age`, fromBase64(record.envelope));
+    files.push({ name: `${rel}/payload.age`, data: got.blob });
+    sums.push([`${rel}/payload.age`, got.cipherSha256]);
+    documents.push({
+      id: record.id,
+      title: meta.title,
+      category: meta.category,
+      issued: meta.issued ?? null,
+      expires: meta.expires ?? null,
+      mime: meta.mime,
+      size: meta.size,
+      sha256: meta.sha256,
+      payload: `${rel}/payload.age`,
+      payload_sha256: got.cipherSha256,
+    });
+  }
+  progress(records.length, records.length);
+  const manifest = { format: "coffre-export/v1", user: s.user, server: location.origin, documents };
+  const journalJson = {
+    format: "coffre-journal-export/v1",
+    verifier_key: journal.vkey,
+    checkpoint: journal.checkpoint,
+    entries: journal.entries.map((e) => ({
+      seq: e.leaf.seq,
+      index: e.index,
+      time_ms: e.leaf.time_ms,
+      action: e.leaf.action,
+      phase: e.leaf.phase,
+      actor_kind: e.leaf.actor_kind,
+      leaf: e.leafBytes,
+      inclusion_proof: e.proof,
+      details: e.details,
+    })),
+  };
+  const [idFile, manifestFile, journalFile] = await sealInWorker(passphrase, [
+    utf8(identity.toBundle(s.identity)),
+    utf8(JSON.stringify(manifest, null, 2)),
+    utf8(JSON.stringify(journalJson, null, 2)),
+  ]);
+  add("identity.age", idFile!);
+  add("manifest.json.age", manifestFile!);
+  add("journal.json.age", journalFile!);
+  add("LISEZMOI.txt", utf8(readme));
+  const list = sums.map(([name, sum]) => `${sum}  ${name}\n`).join("");
+  files.push({ name: "SHA256SUMS", data: utf8(list) });
+  const day = new Date().toISOString().slice(0, 10);
+  const folder = `coffre-${s.user}-${day}`;
+  const { zipFiles } = await import("./zip");
+  const blob = await zipFiles(folder, files);
+  return { blob, name: `${folder}.zip`, documents: records.length };
 }

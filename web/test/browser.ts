@@ -342,6 +342,29 @@ try {
   await page.getByRole("button", { name: "Me connecter" }).click();
   await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
   await page.getByRole("link", { name: "Mon compte" }).click();
+  // First she takes everything with her: one ZIP file, checked by the Rust side with
+  // sha256sum and the stock age CLI. A wrong passphrase exports nothing.
+  await page.getByRole("button", { name: "Exporter mon coffre" }).click();
+  await audit(page, "export", 360);
+  await page.getByLabel("Phrase de passe").fill(`${passphrase} faux`);
+  await page.getByRole("button", { name: "Exporter", exact: true }).click();
+  await page.getByRole("alert").waitFor({ timeout: 60_000 });
+  check(
+    (await page.getByRole("alert").innerText()).includes("pas la bonne"),
+    `a wrong passphrase is not said plainly: ${await page.getByRole("alert").innerText()}`,
+  );
+  await page.getByLabel("Phrase de passe").fill(passphrase);
+  await page.getByRole("button", { name: "Exporter", exact: true }).click();
+  await page.getByRole("button", { name: "Enregistrer le fichier" }).waitFor({ timeout: 120_000 });
+  await audit(page, "export-ready", 360);
+  const [exported] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Enregistrer le fichier" }).click(),
+  ]);
+  check(exported.suggestedFilename().startsWith(`coffre-${leaving}-`), `export named ${exported.suggestedFilename()}`);
+  await exported.saveAs(`${artifacts}/export.zip`);
+  await page.getByRole("link", { name: "Retour à mes papiers" }).click();
+  await page.getByRole("link", { name: "Mon compte" }).click();
   await page.getByRole("button", { name: "Supprimer mon compte" }).click();
   await audit(page, "delete-account", 360);
   await page.getByLabel("Phrase de passe").fill(passphrase);

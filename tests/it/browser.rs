@@ -18,7 +18,8 @@ const RECOVERED_PASS: &str = "tulipe bicyclette horizon cerise";
 
 #[test]
 fn a_citizen_opens_her_papers_in_the_browser() {
-    let d = Daemon::start();
+    // A small document limit, for the page's refusal of a file over it.
+    let d = Daemon::start_with(Some("[limits]\nmax_document_mib = 3\n"));
     let mme = d.user("mme.b");
     mme.register();
     let files = tempfile::tempdir().unwrap();

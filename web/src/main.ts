@@ -18,7 +18,7 @@ type Screen =
   | { name: "kit"; kit: string; user: string }
   | { name: "login"; error?: string }
   | { name: "papers"; error?: string }
-  | { name: "add"; error?: string }
+  | { name: "add"; error?: string; draft?: Draft }
   | { name: "account"; error?: string; done?: string }
   | { name: "passphrase"; error?: string }
   | { name: "delete-account"; error?: string }
@@ -112,6 +112,7 @@ function message(e: unknown): string {
   if (e instanceof vault.Integrity) return t("doc-integrity");
   if (e instanceof vault.TooLarge) return t("add-too-large", { max: e.maxMiB });
   if (e instanceof vault.VaultFull) return t("add-full");
+  if (e instanceof vault.EmptyFile) return t("error-empty_file");
   if (e instanceof vault.BadKit) return t("recover-bad-kit");
   if (e instanceof vault.JournalChanged) return t("recover-journal-changed");
   if (e instanceof vault.InDoubt) return t("add-in-doubt");
@@ -667,7 +668,17 @@ const MIME_OF_EXTENSION: Record<string, string> = {
   txt: "text/plain",
 };
 
-function addScreen(error?: string): HTMLElement {
+/** What she chose and typed on « Ajouter un document », kept when an attempt fails so
+ *  that trying again is one tap (the file stays in memory, in this tab only). */
+interface Draft {
+  file: File | null;
+  title: string;
+  category: string;
+  issued: string;
+  expires: string;
+}
+
+function addScreen(error?: string, draft?: Draft): HTMLElement {
   const status = h("p", { role: "status", class: "hint" });
   const bar = h("progress", { id: "progress", max: "100", value: "0", hidden: true, "aria-label": t("add-progress") });
   const title = h("input", { id: "title", name: "title", required: true, maxlength: "200" });
@@ -701,8 +712,15 @@ function addScreen(error?: string): HTMLElement {
       submit: async (e) => {
         e.preventDefault();
         const chosen = photo.files?.[0] ?? file.files?.[0];
-        if (!chosen) return go({ name: "add", error: t("add-no-file") });
         const data = new FormData(form);
+        const typed: Draft = {
+          file: chosen ?? null,
+          title: String(data.get("title") ?? ""),
+          category: String(data.get("category") ?? "other"),
+          issued: String(data.get("issued") ?? ""),
+          expires: String(data.get("expires") ?? ""),
+        };
+        if (!chosen) return go({ name: "add", error: t("add-no-file"), draft: typed });
         const ext = chosen.name.split(".").pop()?.toLowerCase() ?? "";
         const mime = chosen.type || MIME_OF_EXTENSION[ext] || "application/octet-stream";
         const button = form.querySelector<HTMLButtonElement>("button[type=submit]")!;
@@ -726,7 +744,7 @@ function addScreen(error?: string): HTMLElement {
           papers = await vault.papers();
           go({ name: "papers" });
         } catch (err) {
-          fail(err, { name: "add" });
+          fail(err, { name: "add", draft: typed });
         }
       },
     },
@@ -739,11 +757,20 @@ function addScreen(error?: string): HTMLElement {
     h("label", { for: "category" }, t("add-category")),
     category,
     h("label", { for: "issued" }, t("add-issued")),
-    h("input", { id: "issued", name: "issued", type: "date" }),
+    h("input", { id: "issued", name: "issued", type: "date", value: draft?.issued ?? "" }),
     h("label", { for: "expires" }, t("add-expires")),
-    h("input", { id: "expires", name: "expires", type: "date" }),
+    h("input", { id: "expires", name: "expires", type: "date", value: draft?.expires ?? "" }),
     h("button", { type: "submit", class: "primary" }, t("add-submit")),
   );
+  if (draft) {
+    title.value = draft.title;
+    category.value = draft.category;
+    if (draft.file) {
+      const chosen = new DataTransfer();
+      chosen.items.add(draft.file);
+      file.files = chosen.files;
+    }
+  }
   return h(
     "main",
     {},
@@ -888,7 +915,7 @@ function render(): void {
         : screen.name === "papers"
           ? papersScreen(screen.error)
           : screen.name === "add"
-            ? addScreen(screen.error)
+            ? addScreen(screen.error, screen.draft)
           : screen.name === "account"
             ? accountScreen(screen.error, screen.done)
           : screen.name === "passphrase"

@@ -494,6 +494,9 @@ export class TooLarge extends Error {
 /** The save may have happened: look at the list before trying again. */
 export class InDoubt extends Error {}
 
+/** Refused before anything is sent: a file of 0 bytes. */
+export class EmptyFile extends Error {}
+
 /** Refused before anything is sent: the vault is full. */
 export class VaultFull extends Error {}
 
@@ -536,6 +539,8 @@ export async function addPaper(
 ): Promise<string> {
   const s = session;
   if (!s) throw new Error("no session");
+  // A failed scan or an interrupted copy, never a paper to keep (the CLI says so too).
+  if (file.size === 0) throw new EmptyFile();
   const account = await call<Account>("GET", "/v1/account");
   if (ciphertextBound(file.size) > account.quota.max_document_bytes) {
     throw new TooLarge(Math.ceil(account.quota.max_document_bytes / (1024 * 1024)));

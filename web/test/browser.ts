@@ -6,7 +6,8 @@
 //   kit is saved as COFFRE_ARTIFACTS/kit.txt for the Rust test to recover with).
 // At 360 px and at 1280 px: home, log in, « Mes papiers », each paper opened and
 // downloaded (bytes compared with the original), Arabic right to left, « Quitter »;
-// axe-core on every page; no CSP violation; nothing left in any browser storage.
+// every page screenshotted and checked by axe-core at both widths; no CSP violation;
+// nothing left in any browser storage.
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -37,16 +38,28 @@ function check(ok: boolean, what: string): void {
   if (!ok) failures.push(what);
 }
 
+/** Pages already audited: each is screenshotted and checked once, at both widths. */
+const audited = new Set<string>();
+
+/** Screenshots and axe-core for the page on screen, at 360 px and at 1280 px
+ *  (the viewport is put back afterwards; `width` names the one it had). */
 async function audit(page: Page, name: string, width: number): Promise<void> {
-  await page.screenshot({ path: `${artifacts}/${name}-${width}.png`, fullPage: true });
-  // Evaluated through the DevTools protocol: the page's own CSP stays in force.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    // @ts-expect-error axe is injected above
-    const r = await axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v: { id: string; nodes: unknown[] }) => `${v.id} (${v.nodes.length})`);
-  });
-  check(result.length === 0, `axe on ${name} at ${width} px: ${result.join(", ")}`);
+  if (audited.has(name)) return;
+  audited.add(name);
+  const before = page.viewportSize() ?? { width, height: 740 };
+  for (const w of [360, 1280]) {
+    await page.setViewportSize({ width: w, height: w === 360 ? 740 : 800 });
+    await page.screenshot({ path: `${artifacts}/${name}-${w}.png`, fullPage: true });
+    // Evaluated through the DevTools protocol: the page's own CSP stays in force.
+    await page.evaluate(axeSource);
+    const result = await page.evaluate(async () => {
+      // @ts-expect-error axe is injected above
+      const r = await axe.run(document, { resultTypes: ["violations"] });
+      return r.violations.map((v: { id: string; nodes: unknown[] }) => `${v.id} (${v.nodes.length})`);
+    });
+    check(result.length === 0, `axe on ${name} at ${w} px: ${result.join(", ")}`);
+  }
+  await page.setViewportSize(before);
 }
 
 const browser = await chromium.launch({
@@ -142,12 +155,54 @@ try {
       await page.getByRole("link", { name: "Ajouter un document" }).click();
       await page.getByRole("heading", { level: 1, name: "Ajouter un document" }).waitFor();
       await audit(page, "add", width);
+      // Bad input as people meet it, each with one sentence and nothing sent or
+      // listed: an empty file, a file over the deployment's limit (3 MiB here).
+      const said = async () => {
+        await page.getByRole("alert").waitFor({ timeout: 60_000 });
+        return page.getByRole("alert").innerText();
+      };
+      await page.getByLabel("Fichier").setInputFiles({ name: "scan.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(0) });
+      await page.getByRole("button", { name: "Enregistrer" }).click();
+      const empty = await said();
+      check(empty.includes("vide"), `an empty file is not said plainly: ${empty}`);
+      await page.getByLabel("Fichier").setInputFiles({
+        name: "scan-lourd.pdf",
+        mimeType: "application/pdf",
+        buffer: Buffer.alloc(3.5 * 1024 * 1024, 7),
+      });
+      await page.getByRole("button", { name: "Enregistrer" }).click();
+      await page.waitForFunction(() => document.querySelector("[role=alert]")?.textContent?.includes("gros"), null, {
+        timeout: 60_000,
+      });
+      const large = await said();
+      check(large.includes("3 Mio au plus"), `the limit is not in the message: ${large}`);
+      await audit(page, "add-refused", width);
+      // The connection cut while the paper goes up, then no network at all: said
+      // plainly, and the same attempt (file and title kept) works once it is back.
       await page.getByLabel("Fichier").setInputFiles(uploadFile);
       await page.getByLabel("Titre").fill("Quittance de loyer");
       await page.getByLabel("Catégorie").selectOption({ label: "Logement" });
+      await context.route("**/v1/uploads", (r) => r.abort("connectionreset"));
+      await page.getByRole("button", { name: "Enregistrer" }).click();
+      await page.waitForFunction(() => document.querySelector("[role=alert]")?.textContent?.includes("joindre"), null, {
+        timeout: 60_000,
+      });
+      await context.unroute("**/v1/uploads");
+      await context.setOffline(true);
+      const stale = await page.getByRole("alert").elementHandle();
+      await page.getByRole("button", { name: "Enregistrer" }).click();
+      await page.waitForFunction((e) => !e?.isConnected, stale, { timeout: 60_000 });
+      const offline = await said();
+      check(offline.includes("joindre le serveur"), `no network is not said plainly: ${offline}`);
+      await context.setOffline(false);
+      check((await page.getByLabel("Titre").inputValue()) === "Quittance de loyer", "the title was lost on a failed attempt");
       await page.getByRole("button", { name: "Enregistrer" }).click();
       await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
       await page.getByRole("link", { name: "Quittance de loyer" }).waitFor();
+      check(
+        (await page.getByRole("link", { name: "Quittance de loyer" }).count()) === 1,
+        "a failed attempt left a paper behind",
+      );
       // A photo shown in the page (decrypted in memory), then a paper deleted after
       // its confirmation.
       await page.getByRole("link", { name: "Carte d'identité" }).click();

@@ -105,8 +105,13 @@ function keyId(name: string, publicKey: Uint8Array): Uint8Array {
 
 /** A verifier key's name, id and public key (`<name>+<hex id>+<base64(0x01 ‖ key)>`). */
 export function parseVerifierKey(vkey: string): { name: string; id: Uint8Array; key: Uint8Array } {
-  const [name, idHex, keyB64, ...rest] = vkey.split("+");
-  if (!name || !idHex || !keyB64 || rest.length > 0) throw new JournalRefused("key", "malformed verifier key");
+  // Split at the first two "+" only: base64 has "+" of its own.
+  const first = vkey.indexOf("+");
+  const second = first < 0 ? -1 : vkey.indexOf("+", first + 1);
+  const name = vkey.slice(0, Math.max(first, 0));
+  const idHex = first < 0 || second < 0 ? "" : vkey.slice(first + 1, second);
+  const keyB64 = second < 0 ? "" : vkey.slice(second + 1);
+  if (!name || !idHex || !keyB64) throw new JournalRefused("key", "malformed verifier key");
   let typed: Uint8Array;
   try {
     typed = fromBase64(keyB64);

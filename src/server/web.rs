@@ -15,7 +15,7 @@ include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 /// hash-wasm's Argon2id), nothing from elsewhere.
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; \
-     connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
+     connect-src 'self'; worker-src 'self'; frame-src blob:; object-src 'none'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
 
 /// A file of the web client, if `uri` names one (`/` is `index.html`).

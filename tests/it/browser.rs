@@ -7,7 +7,7 @@
 
 use std::process::Command;
 
-use crate::harness::{random_file, Daemon, PASS};
+use crate::harness::{pdf_file, random_file, Daemon, PASS};
 
 /// The passphrase the browser's new vault is made with.
 const NEW_PASS: &str = "girafe ordinateur prairie mouchoir";
@@ -40,7 +40,12 @@ fn a_citizen_opens_her_papers_in_the_browser() {
             "2027-03-01",
         ],
     );
-    let upload = random_file(files.path(), "quittance.pdf", 2_500_000);
+    let upload = pdf_file(
+        files.path(),
+        "quittance.pdf",
+        "Quittance de loyer",
+        2_500_000,
+    );
     let leaving = d.user("l.martin");
     leaving.register();
     leaving.add(&pdf, &["--title", "Bail"]);

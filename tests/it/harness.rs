@@ -438,6 +438,47 @@ pub fn status_json(r: ureq::http::Response<ureq::Body>) -> (u16, serde_json::Val
 }
 
 /// A file of `len` pseudo-random bytes.
+/// A real one-page PDF saying `text`, about `len` bytes (its content stream is padded
+/// with PDF comments, so a viewer renders it whatever its size).
+pub fn pdf_file(dir: &Path, name: &str, text: &str, len: usize) -> PathBuf {
+    let mut stream = format!("BT /F1 28 Tf 72 700 Td ({text}) Tj ET\n");
+    while stream.len() < len {
+        stream.push_str("% coffre test padding ................................................\n");
+    }
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_owned(),
+        format!("<< /Length {} >>\nstream\n{stream}endstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    let p = dir.join(name);
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
 pub fn random_file(dir: &Path, name: &str, len: usize) -> PathBuf {
     let p = dir.join(name);
     let mut state = 0x2545_f491_4f6c_dd1d_u64 ^ len as u64;

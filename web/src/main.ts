@@ -830,7 +830,11 @@ function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTM
     },
     t("doc-download"),
   );
-  const look: HTMLButtonElement | null = meta.mime.startsWith("image/")
+  // Shown in the page, decrypted in memory: images, and PDFs in the browser's own
+  // viewer (a blob typed application/pdf whatever the paper says, so nothing of hers
+  // can run as a page here).
+  const isPdf = meta.mime === "application/pdf";
+  const look: HTMLButtonElement | null = meta.mime.startsWith("image/") || isPdf
     ? h(
         "button",
         {
@@ -840,9 +844,12 @@ function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTM
             look!.disabled = true;
             status.textContent = t("doc-downloading");
             try {
-              const url = URL.createObjectURL(await vault.fetchPaper(paper));
+              const blob = await vault.fetchPaper(paper);
+              const url = URL.createObjectURL(isPdf ? new Blob([blob], { type: "application/pdf" }) : blob);
               shown.push(url);
-              preview.replaceChildren(h("img", { src: url, alt: meta.title }));
+              preview.replaceChildren(
+                isPdf ? h("iframe", { src: url, title: meta.title, class: "pdf" }) : h("img", { src: url, alt: meta.title }),
+              );
               status.textContent = "";
             } catch (err) {
               fail(err, { name: "paper", paper });

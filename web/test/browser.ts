@@ -459,6 +459,23 @@ try {
   await page.getByRole("heading", { level: 1, name: "Compte supprimé" }).waitFor({ timeout: 60_000 });
   await context.close();
 
+  // A browser without WebAssembly (or without the Web Crypto API) is told so in one
+  // sentence, before anything is asked of her.
+  const old = await browser.newContext({ ignoreHTTPSErrors: true, locale: "fr-FR" });
+  await old.addInitScript(() => {
+    // @ts-expect-error removed on purpose: an old or locked-down browser
+    delete globalThis.WebAssembly;
+  });
+  const oldTab = await old.newPage();
+  await oldTab.goto(url);
+  await oldTab.getByRole("alert").waitFor();
+  check(
+    (await oldTab.getByRole("alert").innerText()).includes("Ce navigateur ne peut pas ouvrir votre coffre"),
+    `a browser without WebAssembly is not told plainly: ${await oldTab.getByRole("alert").innerText()}`,
+  );
+  await audit(oldTab, "unsupported", 1280);
+  await old.close();
+
   // A tab closed without « Quitter » ends its session on the server too: the cookie
   // the browser still holds opens nothing afterwards.
   const closing = await browser.newContext({ ignoreHTTPSErrors: true, locale: "fr-FR" });

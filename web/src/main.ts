@@ -5,6 +5,7 @@ import "./style.css";
 import { ApiError } from "./api";
 import { JournalRefused } from "./crypto/journal";
 import { WrongPassphrase } from "./crypto/passphrase";
+import { NoCamera, startScan } from "./scan";
 import { date, has, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
 import * as vault from "./vault";
 import { encode as qrEncode } from "uqr";
@@ -343,12 +344,57 @@ function recoverScreen(error?: string): HTMLElement {
       kit.dispatchEvent(new Event("input"));
     },
   });
+  // Or scanned: the QR code printed on her kit, read with the camera.
+  const video = h("video", { class: "scan", hidden: true, "aria-label": t("recover-scan-view") });
+  const scanStatus = h("p", { role: "status", class: "hint" });
+  const scan: HTMLButtonElement = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      click: async () => {
+        if (stopScan) {
+          stopScanning();
+          scan.textContent = t("recover-scan");
+          video.hidden = true;
+          scanStatus.textContent = "";
+          return;
+        }
+        scan.textContent = t("recover-scan-stop");
+        video.hidden = false;
+        scanStatus.textContent = t("recover-scan-show");
+        try {
+          stopScan = await startScan(video, (text) => {
+            try {
+              fromKit(text);
+            } catch {
+              return false; // Another QR code: keep looking.
+            }
+            kit.value = text;
+            kit.dispatchEvent(new Event("input"));
+            stopScan = null;
+            video.hidden = true;
+            scan.textContent = t("recover-scan");
+            scanStatus.textContent = t("recover-scan-done");
+            return true;
+          });
+        } catch (e) {
+          stopScan = null;
+          video.hidden = true;
+          scan.textContent = t("recover-scan");
+          scanStatus.textContent = e instanceof NoCamera ? t("recover-scan-no-camera") : String(e);
+        }
+      },
+    },
+    t("recover-scan"),
+  );
   const fields = newPassphraseFields();
   const form = h(
     "form",
     {
       submit: async (e) => {
         e.preventDefault();
+        stopScanning();
         const passphrase = fields.pass.value;
         if (passphrase !== fields.confirm.value) return go({ name: "recover", error: t("create-mismatch") });
         if (strength(passphrase) === "weak") return go({ name: "recover", error: t("create-weak", { min: MIN_CHARS }) });
@@ -370,6 +416,9 @@ function recoverScreen(error?: string): HTMLElement {
     kit,
     h("label", { for: "kit-file" }, t("recover-kit-file")),
     kitFile,
+    scan,
+    video,
+    scanStatus,
     h("label", { for: "user" }, t("login-user")),
     user,
     ...fields.nodes,
@@ -905,7 +954,16 @@ function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTM
   );
 }
 
+/** The camera, while a kit is being scanned: stopped whenever the screen changes. */
+let stopScan: (() => void) | null = null;
+
+function stopScanning(): void {
+  stopScan?.();
+  stopScan = null;
+}
+
 function render(): void {
+  stopScanning();
   for (const url of shown) URL.revokeObjectURL(url);
   shown = [];
   const main =

@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium, type Page } from "playwright-core";
+import { encode as qrEncode } from "uqr";
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -62,6 +63,26 @@ async function audit(page: Page, name: string, width: number): Promise<void> {
   await page.setViewportSize(before);
 }
 
+/** One frame of a camera filming `text` as a printed QR code: a YUV4MPEG2 file that
+ *  Chromium's fake capture device plays in a loop. */
+function cameraFilming(text: string): Buffer {
+  const { size, data } = qrEncode(text, { ecc: "L", border: 4 });
+  const [w, h] = [640, 480];
+  const scale = Math.floor(h / size);
+  const [x0, y0] = [Math.floor((w - size * scale) / 2), Math.floor((h - size * scale) / 2)];
+  const luma = new Uint8Array(w * h).fill(235);
+  data.forEach((row, y) =>
+    row.forEach((on, x) => {
+      if (!on) return;
+      for (let dy = 0; dy < scale; dy++) luma.fill(16, (y0 + y * scale + dy) * w + x0 + x * scale, (y0 + y * scale + dy) * w + x0 + (x + 1) * scale);
+    }),
+  );
+  const frame = Buffer.concat([Buffer.from("FRAME\n"), luma, new Uint8Array(w * h / 2).fill(128)]);
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]);
+}
+const camera = `${artifacts}/camera-kit.y4m`;
+writeFileSync(camera, cameraFilming(readFileSync(cliKit, "utf8")));
+
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: [
@@ -72,6 +93,10 @@ const browser = await chromium.launch({
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    // A camera that films the printed kit of the first citizen (scanned below).
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-video-capture=${camera}`,
   ],
 });
 try {
@@ -308,8 +333,9 @@ try {
     acceptDownloads: true,
     locale: "fr-FR",
   });
-  // Fake timers, for the idle logout (15 minutes) below.
+  // Fake timers, for the idle logout (15 minutes) below; the camera, for the kit.
   await context.clock.install();
+  await context.grantPermissions(["camera"]);
   const page = await context.newPage();
   page.on("pageerror", (e) => failures.push(`page error while creating: ${e.message}`));
   await page.goto(url);
@@ -401,6 +427,21 @@ try {
   await page.getByLabel("Nouvelle phrase de passe").fill(recoveredPassphrase);
   await page.getByLabel("Confirmer la phrase de passe").fill(recoveredPassphrase);
   const stale = await page.getByRole("alert").elementHandle();
+  // This time the kit is scanned: its QR code held in front of the camera.
+  await page.getByLabel("Kit de récupération").fill("");
+  await page.getByLabel("Identifiant").fill("");
+  await page.getByRole("button", { name: "Scanner le QR code du kit" }).click();
+  await page.getByText("Kit lu.").waitFor({ timeout: 60_000 });
+  check(
+    (await page.getByLabel("Kit de récupération").inputValue()).trim() === kitText.trim(),
+    "the scanned kit is not the printed one",
+  );
+  check((await page.getByLabel("Identifiant").inputValue()) === user, "the scanned kit did not fill in the user name");
+  check(
+    await page.evaluate(() => !document.querySelector("video")?.srcObject),
+    "the camera is still on after the kit was read",
+  );
+  await audit(page, "recover-scanned", 360);
 
   await page.getByRole("button", { name: "Retrouver mon coffre" }).click();
   // The earlier message goes when the page answers this attempt.

@@ -175,6 +175,16 @@ function home(): HTMLElement {
     h("p", {}, t("home-intro")),
     h("button", { type: "button", class: "primary", click: () => go({ name: "create" }) }, t("home-create")),
     h("button", { type: "button", class: "primary", click: () => go({ name: "login" }) }, t("home-login")),
+    // What this page keeps, said before she uses it (every visit: remembering that
+    // she read it would need the browser storage this page never uses).
+    h(
+      "section",
+      { class: "notice", "aria-labelledby": "notice-title" },
+      h("h2", { id: "notice-title" }, t("notice-title")),
+      h("p", {}, t("notice-memory")),
+      h("p", {}, t("notice-leave")),
+      h("p", {}, t("notice-server")),
+    ),
   );
 }
 

@@ -140,6 +140,11 @@ try {
       integrity.length >= 2 && integrity.every((i) => /^sha384-[A-Za-z0-9+/]{64}$/.test(i)),
       `subresource integrity missing: ${JSON.stringify(integrity)}`,
     );
+    // What the page keeps is said before anything is asked.
+    check(
+      (await page.getByRole("region", { name: "Sur un ordinateur partagé" }).innerText()).includes("« Quitter »"),
+      "the shared-computer notice is missing on the home page",
+    );
     await audit(page, "home", width);
     await page.getByRole("button", { name: "Me connecter" }).click();
     // A wrong passphrase first: one clear sentence, nothing opened.

@@ -98,7 +98,25 @@ fn a_citizen_opens_her_papers_in_the_browser() {
     assert!(listed
         .iter()
         .all(|v| v["title"] != "Avis d'imposition 2025"));
-    assert_eq!(listed.len(), 2);
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    // The photo taken in the browser: its category, date and type, and its bytes.
+    let taken = listed
+        .iter()
+        .find(|v| v["title"] == "Attestation CAF")
+        .unwrap_or_else(|| panic!("not listed: {listed:?}"));
+    assert_eq!(taken["category"], "income");
+    assert_eq!(taken["expires"], "2027-06-30");
+    let taken_back = files.path().join("caf-back.jpg");
+    mme.ok(&[
+        "get",
+        taken["id"].as_str().unwrap(),
+        "-o",
+        taken_back.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&taken_back).unwrap(),
+        std::fs::read(&photo).unwrap()
+    );
     let back = files.path().join("quittance-back.pdf");
     mme.ok(&[
         "get",

@@ -27,7 +27,6 @@ error-document_not_found = This document does not exist, or you have no access t
 error-upload_not_found = The upload was not found or has expired. Add the document again.
 error-not_age_file = The server only accepts encrypted documents.
 error-document_too_large = This document is too large: the maximum size is { $max }.
-error-empty_file = This file is empty: it holds nothing. Choose another file or take the photo again. Nothing was sent.
 error-quota_exceeded = Your vault is full: delete documents to add others.
 error-upload_incomplete = The upload was interrupted. Nothing was saved; try again.
 error-safety_code_mismatch = This safety code is not { $mediator }'s. Check it on their screen: nothing was shared.

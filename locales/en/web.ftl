@@ -66,6 +66,7 @@ add-progress = Sending the encrypted document
 add-working = Encrypting on your device and sending…
 add-no-file = Choose a file or take a photo.
 add-too-large = This file is too large: { $max } MiB at most. Nothing was sent.
+add-empty = This file is empty: it holds nothing. Choose another file or take the photo again. Nothing was sent.
 add-full = Your vault is full: delete documents to add others. Nothing was sent.
 doc-show = Show on this screen
 doc-delete = Delete

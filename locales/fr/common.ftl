@@ -27,7 +27,6 @@ error-document_not_found = Ce document est introuvable, ou vous n'y avez pas acc
 error-upload_not_found = L'envoi du document est introuvable ou a expiré. Recommencez l'ajout.
 error-not_age_file = Le serveur n'accepte que des documents chiffrés.
 error-document_too_large = Ce document est trop volumineux : la taille maximale est de { $max }.
-error-empty_file = Ce fichier est vide : il ne contient rien. Choisissez un autre fichier ou reprenez la photo. Rien n'a été envoyé.
 error-quota_exceeded = Votre coffre est plein : supprimez des documents pour en ajouter d'autres.
 error-upload_incomplete = L'envoi a été interrompu avant la fin. Rien n'a été enregistré ; recommencez.
 error-safety_code_mismatch = Ce code de sécurité n'est pas celui de { $mediator }. Vérifiez-le sur son écran : rien n'a été partagé.

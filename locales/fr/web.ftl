@@ -66,6 +66,7 @@ add-progress = Envoi du document chiffré
 add-working = Chiffrement sur votre appareil et envoi…
 add-no-file = Choisissez un fichier ou prenez une photo.
 add-too-large = Ce fichier est trop gros : { $max } Mio au plus. Rien n'a été envoyé.
+add-empty = Ce fichier est vide : il ne contient rien. Choisissez un autre fichier ou reprenez la photo. Rien n'a été envoyé.
 add-full = Votre coffre est plein : supprimez des documents pour en ajouter d'autres. Rien n'a été envoyé.
 doc-show = Voir sur cet écran
 doc-delete = Supprimer

@@ -68,7 +68,6 @@ codes! {
     UploadNotFound => "upload_not_found",
     NotAgeFile => "not_age_file",
     DocumentTooLarge => "document_too_large",
-    EmptyFile => "empty_file",
     QuotaExceeded => "quota_exceeded",
     UploadIncomplete => "upload_incomplete",
     // consent

@@ -43,10 +43,6 @@ fn doc_path(id: &str) -> String {
 impl Client {
     /// Refuses early, before any upload, what the server would refuse at the end.
     fn precheck_size(&self, session: &Session, size: u64) -> Result<(), ClientError> {
-        if size == 0 {
-            // A failed scan or an interrupted copy, never a paper to keep.
-            return Err(ClientError::local(ErrorCode::EmptyFile, &[]));
-        }
         let account = self.whoami(session)?;
         let quota = account.quota;
         let stored = ciphertext_bound(size);

@@ -56,7 +56,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         BadRequest | InvalidJson | InvalidUserName | WeakKdfParams | NotAgeFile
-        | UploadIncomplete | InvalidDate | InvalidCategory | EmptyFile => StatusCode::BAD_REQUEST,
+        | UploadIncomplete | InvalidDate | InvalidCategory => StatusCode::BAD_REQUEST,
         BadCredentials | Unauthenticated | SessionExpired | BadRecoveryKit => {
             StatusCode::UNAUTHORIZED
         }

@@ -70,20 +70,6 @@ fn transport_problems_are_named() {
 }
 
 #[test]
-fn an_empty_file_is_refused_before_anything_is_sent() {
-    let d = Daemon::start();
-    let alice = d.user("alice");
-    alice.register();
-    let dir = tempfile::tempdir().unwrap();
-    let empty = dir.path().join("scan.pdf");
-    std::fs::write(&empty, b"").unwrap();
-    let err = alice.fails(&["add", empty.to_str().unwrap()], 1);
-    assert!(err.contains("[empty_file]"), "{err}");
-    assert!(err.contains("vide"), "{err}");
-    assert!(alice.list().is_empty());
-}
-
-#[test]
 fn messages_follow_the_language() {
     let d = Daemon::start();
     let alice = d.user("alice");

@@ -113,7 +113,7 @@ function message(e: unknown): string {
   if (e instanceof vault.Integrity) return t("doc-integrity");
   if (e instanceof vault.TooLarge) return t("add-too-large", { max: e.maxMiB });
   if (e instanceof vault.VaultFull) return t("add-full");
-  if (e instanceof vault.EmptyFile) return t("error-empty_file");
+  if (e instanceof vault.EmptyFile) return t("add-empty");
   if (e instanceof vault.BadKit) return t("recover-bad-kit");
   if (e instanceof vault.JournalChanged) return t("recover-journal-changed");
   if (e instanceof vault.InDoubt) return t("add-in-doubt");
@@ -490,9 +490,20 @@ function passphraseScreen(error?: string): HTMLElement {
   return h("main", {}, h("h1", { tabindex: "-1" }, t("passphrase-title")), alert(error), form, status, back());
 }
 
-function deleteAccountScreen(error?: string): HTMLElement {
+/**
+ * A form that asks her passphrase again before an act she cannot undo or that hands
+ * everything over: runs `act` with it, the status line saying what is going on; a
+ * failure comes back to `here` with its sentence.
+ */
+function passphraseForm(
+  here: Screen,
+  submit: { label: string; class: string },
+  act: (passphrase: string, status: HTMLElement) => Promise<void>,
+  hint?: string,
+): { form: HTMLFormElement; status: HTMLElement } {
   const status = h("p", { role: "status", class: "hint" });
   const pass = h("input", { id: "pass", name: "pass", type: "password", autocomplete: "current-password", required: true });
+  if (hint) pass.setAttribute("aria-describedby", "pass-hint");
   const form = h(
     "form",
     {
@@ -501,17 +512,29 @@ function deleteAccountScreen(error?: string): HTMLElement {
         form.querySelector<HTMLButtonElement>("button[type=submit]")!.disabled = true;
         status.textContent = t("create-working");
         try {
-          const report = await vault.deleteAccount(pass.value);
-          papers = [];
-          go({ name: "deleted", documents: report.documents });
+          await act(pass.value, status);
         } catch (err) {
-          fail(err, { name: "delete-account" });
+          fail(err, here);
         }
       },
     },
     h("label", { for: "pass" }, t("login-pass")),
+    hint ? h("p", { class: "hint", id: "pass-hint" }, hint) : null,
     pass,
-    h("button", { type: "submit", class: "danger" }, t("delete-account-yes")),
+    h("button", { type: "submit", class: submit.class }, submit.label),
+  );
+  return { form, status };
+}
+
+function deleteAccountScreen(error?: string): HTMLElement {
+  const { form, status } = passphraseForm(
+    { name: "delete-account" },
+    { label: t("delete-account-yes"), class: "danger" },
+    async (passphrase) => {
+      const report = await vault.deleteAccount(passphrase);
+      papers = [];
+      go({ name: "deleted", documents: report.documents });
+    },
   );
   return h(
     "main",
@@ -554,31 +577,17 @@ function exportScreen(error?: string, ready?: vault.Exported): HTMLElement {
       back(),
     );
   }
-  const status = h("p", { role: "status", class: "hint" });
-  const pass = h("input", { id: "pass", name: "pass", type: "password", autocomplete: "current-password", required: true });
-  const form = h(
-    "form",
-    {
-      submit: async (e) => {
-        e.preventDefault();
-        form.querySelector<HTMLButtonElement>("button[type=submit]")!.disabled = true;
-        status.textContent = t("create-working");
-        try {
-          const exported = await vault.exportVault(pass.value, t("export-readme"), (done, total) => {
-            status.textContent = t("export-working", { done, total });
-          });
-          go({ name: "export", ready: exported });
-        } catch (err) {
-          fail(err, { name: "export" });
-        }
-      },
+  const { form, status } = passphraseForm(
+    { name: "export" },
+    { label: t("export-submit"), class: "primary" },
+    async (passphrase, status) => {
+      const exported = await vault.exportVault(passphrase, t("export-readme"), (done, total) => {
+        status.textContent = t("export-working", { done, total });
+      });
+      go({ name: "export", ready: exported });
     },
-    h("label", { for: "pass" }, t("login-pass")),
-    h("p", { class: "hint", id: "pass-hint" }, t("export-pass-hint")),
-    pass,
-    h("button", { type: "submit", class: "primary" }, t("export-submit")),
+    t("export-pass-hint"),
   );
-  pass.setAttribute("aria-describedby", "pass-hint");
   return h(
     "main",
     {},

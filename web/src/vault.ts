@@ -222,17 +222,28 @@ async function opened(
     await leave();
     throw new JournalChanged();
   }
-  session = {
+  session = sessionOf(answer, user, id, keys, info);
+  const kit = recovery.toKit(rk, { user, server: location.origin, journal: info.vkey }, today());
+  return { session, kit };
+}
+
+/** This tab's session, from a checked answer and the journal key checked with it. */
+function sessionOf(
+  answer: SessionResponse,
+  user: string,
+  id: identity.Identity,
+  keys: identity.PublicKeys,
+  journal: { origin: string; vkey: string },
+): Session {
+  return {
     user,
     role: answer.role,
     identity: id,
     keys,
-    origin: info.origin,
-    vkey: info.vkey,
+    origin: journal.origin,
+    vkey: journal.vkey,
     wrapped: answer.wrapped_identity,
   };
-  const kit = recovery.toKit(rk, { user, server: location.origin, journal: info.vkey }, today());
-  return { session, kit };
 }
 
 /** The journal's key, whose name must be the origin announced with it. */
@@ -323,16 +334,7 @@ export async function login(user: string, passphrase: string): Promise<Session> 
     ) {
       throw new WrongKeys("keys");
     }
-    const info = await journalKey();
-    session = {
-      user,
-      role: answer.role,
-      identity: id,
-      keys,
-      origin: info.origin,
-      vkey: info.vkey,
-      wrapped: answer.wrapped_identity,
-    };
+    session = sessionOf(answer, user, id, keys, await journalKey());
     return session;
   } catch (e) {
     await leave();
@@ -539,7 +541,8 @@ export async function addPaper(
 ): Promise<string> {
   const s = session;
   if (!s) throw new Error("no session");
-  // A failed scan or an interrupted copy, never a paper to keep (the CLI says so too).
+  // A failed scan or an interrupted copy, never a paper to keep (the CLI, for
+  // scripts, still stores what it is given).
   if (file.size === 0) throw new EmptyFile();
   const account = await call<Account>("GET", "/v1/account");
   if (ciphertextBound(file.size) > account.quota.max_document_bytes) {

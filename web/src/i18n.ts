@@ -65,6 +65,18 @@ export function date(value: string | number): string {
   return d.toLocaleDateString(locale, { day: "numeric", month: "long", year: "numeric" });
 }
 
+/** An instant (ms) with its time, as people read it in the current language. */
+export function instant(ms: number): string {
+  const locale = current === "fr" ? "fr-FR" : current === "ar" ? "ar" : "en-GB";
+  return new Date(ms).toLocaleString(locale, {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}
+
 export function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} o`;
   if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} Kio`;

@@ -4,9 +4,12 @@
 import "./style.css";
 import { ApiError } from "./api";
 import { JournalRefused } from "./crypto/journal";
+import { hex, utf8 } from "./crypto/bytes";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { lines } from "./history";
 import { WrongPassphrase } from "./crypto/passphrase";
 import { NoCamera, startScan } from "./scan";
-import { date, has, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
+import { date, has, instant, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
 import * as vault from "./vault";
 import { encode as qrEncode } from "uqr";
 import { generatePassphrase, MIN_CHARS, strength } from "./strength";
@@ -24,6 +27,7 @@ type Screen =
   | { name: "passphrase"; error?: string }
   | { name: "delete-account"; error?: string }
   | { name: "export"; error?: string; ready?: vault.Exported }
+  | { name: "history" }
   | { name: "deleted"; documents: number }
   | { name: "paper"; paper: vault.Paper; error?: string; confirm?: boolean };
 
@@ -556,13 +560,7 @@ function exportScreen(error?: string, ready?: vault.Exported): HTMLElement {
         type: "button",
         class: "primary",
         click: () => {
-          // A new URL for each save, revoked when the screen changes.
-          const url = URL.createObjectURL(ready.blob);
-          shown.push(url);
-          const a = h("a", { href: url, download: ready.name });
-          document.body.append(a);
-          a.click();
-          a.remove();
+          saveFile(ready.blob, ready.name);
         },
       },
       t("export-save"),
@@ -599,6 +597,68 @@ function exportScreen(error?: string, ready?: vault.Exported): HTMLElement {
     status,
     back(),
   );
+}
+
+/**
+ * « Mon journal »: her history, verified on this device before a line is shown
+ * (`vault.verifiedJournal`), in plain words, newest first; « Journal vérifié » when
+ * every check passes, an alert with the evidence to download when one fails. Prints
+ * as a one-page digest with the checkpoint's hash, for a citizen without a phone.
+ */
+function historyScreen(): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" }, t("history-checking"));
+  const body = h("div", {});
+  const main = h("main", { class: "history" }, h("h1", { tabindex: "-1" }, t("history-title")), status, body, back());
+  void (async () => {
+    try {
+      const journal = await vault.verifiedJournal();
+      if (papers.length === 0) papers = await vault.papers();
+      const titles = new Map(papers.filter((p) => p.meta).map((p) => [p.id, p.meta!.title]));
+      const told = lines(journal.entries, titles).reverse();
+      status.className = "verified";
+      status.textContent = t("history-verified");
+      const s = vault.current();
+      body.replaceChildren(
+        h("p", {}, t("history-verified-detail", { count: journal.entries.length })),
+        h("button", { type: "button", class: "secondary", click: () => print() }, t("history-print")),
+        h("ol", { class: "history-lines", reversed: true }, ...told.map((l) => h("li", {}, l.text))),
+        h(
+          "p",
+          { class: "digest" },
+          t("history-digest", {
+            user: s?.user ?? "",
+            date: instant(Date.now()),
+            size: journal.size,
+            hash: hex(sha256(utf8(journal.checkpoint))),
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof JournalRefused)) return fail(err, { name: "papers" });
+      status.textContent = "";
+      const alarm = h("p", { role: "alert", class: "alert", tabindex: "-1" }, t("history-failed", {
+          detail: has(`history-reason-${err.reason}`) ? t(`history-reason-${err.reason}`) : err.detail,
+        }));
+      body.replaceChildren(
+        alarm,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "primary",
+            click: () =>
+              saveFile(
+                new Blob([err.evidence], { type: "application/json" }),
+                `preuve-journal-${new Date().toISOString().slice(0, 10)}.json`,
+              ),
+          },
+          t("history-evidence"),
+        ),
+      );
+      alarm.focus();
+    }
+  })();
+  return main;
 }
 
 function deletedScreen(documents: number): HTMLElement {
@@ -661,12 +721,7 @@ function kitScreen(kit: string, user: string): HTMLElement {
           type: "button",
           class: "secondary",
           click: () => {
-            const url = URL.createObjectURL(new Blob([kit], { type: "text/plain;charset=utf-8" }));
-            const a = h("a", { href: url, download: `kit-de-recuperation-${user}.txt` });
-            document.body.append(a);
-            a.click();
-            a.remove();
-            setTimeout(() => URL.revokeObjectURL(url), 10_000);
+            saveFile(new Blob([kit], { type: "text/plain;charset=utf-8" }), `kit-de-recuperation-${user}.txt`);
             done(t("kit-saved"));
           },
         },
@@ -696,6 +751,7 @@ function papersScreen(error?: string): HTMLElement {
       "nav",
       { class: "actions", "aria-label": t("nav-label") },
       h("a", { href: "#ajouter", class: "action", click: (e) => (e.preventDefault(), go({ name: "add" })) }, t("add-link")),
+      h("a", { href: "#journal", class: "action", click: (e) => (e.preventDefault(), go({ name: "history" })) }, t("history-link")),
       h("a", { href: "#compte", class: "action", click: (e) => (e.preventDefault(), go({ name: "account" })) }, t("account-link")),
     ),
   );
@@ -869,6 +925,18 @@ function fileName(meta: vault.DocumentMeta): string {
 /** Blob URLs shown in the page, revoked when the screen changes. */
 let shown: string[] = [];
 
+/** Hands `blob` to the browser as a file to save; its URL is revoked soon after (and
+ *  when the screen changes, whichever comes first). */
+function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  shown.push(url);
+  const a = h("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTMLElement {
   const meta = paper.meta!;
   const status = h("p", { role: "status", class: "hint" });
@@ -882,13 +950,7 @@ function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTM
         button.disabled = true;
         status.textContent = t("doc-downloading");
         try {
-          const blob = await vault.fetchPaper(paper);
-          const url = URL.createObjectURL(blob);
-          const a = h("a", { href: url, download: fileName(meta) });
-          document.body.append(a);
-          a.click();
-          a.remove();
-          setTimeout(() => URL.revokeObjectURL(url), 10_000);
+          saveFile(await vault.fetchPaper(paper), fileName(meta));
           status.textContent = "";
           button.disabled = false;
         } catch (err) {
@@ -1008,6 +1070,8 @@ function render(): void {
             ? deleteAccountScreen(screen.error)
           : screen.name === "export"
             ? exportScreen(screen.error, screen.ready)
+          : screen.name === "history"
+            ? historyScreen()
           : screen.name === "deleted"
             ? deletedScreen(screen.documents)
             : paperScreen(screen.paper, screen.error, screen.confirm);

@@ -670,6 +670,8 @@ async function checkPassphrase(s: Session, passphrase: string): Promise<void> {
 export interface VerifiedJournal {
   vkey: string;
   checkpoint: string;
+  /** The tree size the checkpoint signs. */
+  size: number;
   entries: VerifiedEntry[];
 }
 
@@ -681,21 +683,46 @@ export interface VerifiedJournal {
 export async function verifiedJournal(): Promise<VerifiedJournal> {
   const s = session;
   if (!s) throw new Error("no session");
-  const info = await journalKey();
-  if (info.vkey !== s.vkey) throw new JournalRefused("key", "the journal's key changed during this session");
-  const note = await call<{ checkpoint: string }>("GET", "/v1/journal/checkpoint");
-  const cp = verifyCheckpoint(note.checkpoint, s.vkey);
-  if (cp.origin !== s.origin) throw new JournalRefused("origin", "checkpoint of another journal");
-  const all: ProvedEntry[] = [];
-  let from = 0;
-  for (;;) {
-    const page = await call<JournalPage>("GET", `/v1/journal/entries?size=${cp.size}&from=${from}`);
-    if (page.size !== cp.size) throw new JournalRefused("size", "page for another tree size");
-    all.push(...page.entries);
-    if (page.next !== undefined && page.next > from) from = page.next;
-    else break;
+  // What the server answered, kept as evidence if a check fails.
+  const seen: { key?: unknown; checkpoint?: string; pages: JournalPage[] } = { pages: [] };
+  try {
+    const info = await journalKey();
+    seen.key = info;
+    if (info.vkey !== s.vkey) throw new JournalRefused("key", "the journal's key changed during this session");
+    const note = await call<{ checkpoint: string }>("GET", "/v1/journal/checkpoint");
+    seen.checkpoint = note.checkpoint;
+    const cp = verifyCheckpoint(note.checkpoint, s.vkey);
+    if (cp.origin !== s.origin) throw new JournalRefused("origin", "checkpoint of another journal");
+    const all: ProvedEntry[] = [];
+    let from = 0;
+    for (;;) {
+      const page = await call<JournalPage>("GET", `/v1/journal/entries?size=${cp.size}&from=${from}`);
+      seen.pages.push(page);
+      if (page.size !== cp.size) throw new JournalRefused("size", "page for another tree size");
+      all.push(...page.entries);
+      if (page.next !== undefined && page.next > from) from = page.next;
+      else break;
+    }
+    const entries = await verifyEntries(all, cp.size, cp, s.identity.age);
+    return { vkey: s.vkey, checkpoint: note.checkpoint, size: cp.size, entries };
+  } catch (e) {
+    if (e instanceof JournalRefused) {
+      e.evidence = JSON.stringify(
+        {
+          format: "coffre-journal-evidence/v1",
+          user: s.user,
+          server: location.origin,
+          pinned_key: s.vkey,
+          refused: { reason: e.reason, detail: e.detail },
+          at: new Date().toISOString(),
+          received: seen,
+        },
+        null,
+        2,
+      );
+    }
+    throw e;
   }
-  return { vkey: s.vkey, checkpoint: note.checkpoint, entries: await verifyEntries(all, cp.size, cp, s.identity.age) };
 }
 
 /** Her whole vault as one file, ready to save. */

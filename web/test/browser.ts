@@ -278,6 +278,19 @@ try {
       await page.getByLabel("Date d'expiration").fill("2027-06-30");
       await page.getByRole("button", { name: "Enregistrer" }).click();
       await page.getByRole("link", { name: "Attestation CAF" }).waitFor({ timeout: 60_000 });
+      // « Mon journal »: verified here, in plain words, what she just did in it.
+      await page.getByRole("link", { name: "Mon journal" }).click();
+      await page.getByText("Journal vérifié", { exact: true }).waitFor({ timeout: 60_000 });
+      const history = await page.locator("ol.history-lines").innerText();
+      check(
+        history.includes("Vous avez ajouté « Attestation CAF »") && history.includes("Vous avez téléchargé « Carte d'identité »"),
+        `the journal does not say what she did: ${history}`,
+      );
+      await audit(page, "history", width);
+      await page.emulateMedia({ media: "print" });
+      await page.screenshot({ path: `${artifacts}/history-print.png`, fullPage: true });
+      await page.emulateMedia({ media: "screen" });
+      await page.getByRole("link", { name: "Retour à mes papiers" }).click();
       // A photo shown in the page (decrypted in memory), then a paper deleted after
       // its confirmation.
       await page.getByRole("link", { name: "Carte d'identité" }).click();

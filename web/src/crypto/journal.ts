@@ -46,6 +46,9 @@ export const ACTOR_KINDS = ["citizen", "mediator", "operator", "anonymous", "sys
 /** Why a journal was refused: `key`, `signature`, `format`, `origin`, `size`, `leaf`,
  *  `subject`, `chain`, `inclusion`, `details`. */
 export class JournalRefused extends Error {
+  /** What was refused, as received (JSON), for her to keep and show. */
+  evidence = "";
+
   constructor(
     readonly reason: string,
     readonly detail: string,
@@ -68,6 +71,8 @@ export interface Leaf {
   action: string;
   phase: string;
   actor_kind: string;
+  /** Random per request: pairs an attempt with its outcome. */
+  request: Uint8Array;
   commitment: Uint8Array;
 }
 
@@ -228,9 +233,10 @@ export function decodeLeaf(bytes: Uint8Array): Leaf {
   const phase = PHASES[kinds[1] ?? 99];
   const actor_kind = ACTOR_KINDS[kinds[2] ?? 99];
   if (!action || !phase || !actor_kind) throw new JournalRefused("leaf", "unknown action");
-  take(32 + 32 + 16); // actor, object, request: tags this view does not read
+  take(32 + 32); // actor, object: tags this view does not read
+  const request = take(16);
   const commitment = take(32);
-  return { time_ms: Number(time), subject, seq, prev, action, phase, actor_kind, commitment };
+  return { time_ms: Number(time), subject, seq, prev, action, phase, actor_kind, request, commitment };
 }
 
 /**

@@ -8,6 +8,7 @@
 use std::process::Command;
 
 use crate::harness::{pdf_file, random_file, Daemon, PASS};
+use crate::proxy::Proxy;
 
 /// The passphrase the browser's new vault is made with.
 const NEW_PASS: &str = "girafe ordinateur prairie mouchoir";
@@ -54,12 +55,30 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         "Avis d'imposition 2025": pdf,
         "Carte d'identité": photo,
     });
+    // A compromised server for the journal page: the same coffred behind a proxy
+    // that rewrites one entry of every journal page it passes.
+    let hostile = Proxy::start(&d);
+    hostile.set(|_, path, status, body| {
+        if !path.starts_with("/v1/journal/entries") || status != 200 {
+            return (status, body);
+        }
+        let mut page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        if let Some(leaf) = page["entries"][1]["leaf"].as_str() {
+            use base64::Engine;
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let mut bytes = b64.decode(leaf).unwrap();
+            bytes[30] ^= 1; // its time, one bit
+            page["entries"][1]["leaf"] = b64.encode(bytes).into();
+        }
+        (status, serde_json::to_vec(&page).unwrap())
+    });
     let web = concat!(env!("CARGO_MANIFEST_DIR"), "/web");
     let artifacts = concat!(env!("CARGO_MANIFEST_DIR"), "/target/browser-artifacts");
     let run = Command::new(format!("{web}/node_modules/.bin/tsx"))
         .arg("test/browser.ts")
         .current_dir(web)
         .env("COFFRE_URL", &d.url)
+        .env("COFFRE_HOSTILE_URL", &hostile.url)
         .env("COFFRE_USER", "mme.b")
         .env("COFFRE_PASSPHRASE", PASS)
         .env("COFFRE_PAPERS", papers.to_string())

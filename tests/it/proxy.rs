@@ -126,9 +126,18 @@ async fn forward(
     let headers = parts.headers.clone();
     let url = format!("{upstream}{path}");
     let m = method.clone();
-    let (status, content_type, answer) = tokio::task::spawn_blocking(move || {
+    let (status, content_type, cookies, answer) = tokio::task::spawn_blocking(move || {
         let mut builder = ureq::http::Request::builder().method(m.as_str()).uri(&url);
-        for name in ["authorization", "content-type", "accept-language"] {
+        // What the CLI sends, and what the web client adds (its session cookie and
+        // the headers that go with it).
+        for name in [
+            "authorization",
+            "content-type",
+            "accept-language",
+            "cookie",
+            "x-coffre-client",
+            "x-coffre-csrf",
+        ] {
             if let Some(v) = headers.get(name) {
                 builder = builder.header(name, v.clone());
             }
@@ -137,13 +146,19 @@ async fn forward(
         let response = agent.run(request).unwrap();
         let status = response.status().as_u16();
         let content_type = response.headers().get("content-type").cloned();
+        let cookies: Vec<HeaderValue> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .cloned()
+            .collect();
         let bytes = response
             .into_body()
             .with_config()
             .limit(u64::MAX)
             .read_to_vec()
             .unwrap_or_default();
-        (status, content_type, bytes)
+        (status, content_type, cookies, bytes)
     })
     .await
     .unwrap();
@@ -160,5 +175,8 @@ async fn forward(
     *response.status_mut() = StatusCode::from_u16(status).unwrap();
     let content_type = content_type.unwrap_or(HeaderValue::from_static("application/json"));
     response.headers_mut().insert("content-type", content_type);
+    for cookie in cookies {
+        response.headers_mut().append("set-cookie", cookie);
+    }
     response
 }

@@ -20,6 +20,7 @@ const env = (name: string): string => {
   return v;
 };
 const url = env("COFFRE_URL");
+const hostileUrl = env("COFFRE_HOSTILE_URL");
 const user = env("COFFRE_USER");
 const passphrase = env("COFFRE_PASSPHRASE");
 const papers: Record<string, string> = JSON.parse(env("COFFRE_PAPERS"));
@@ -553,6 +554,37 @@ try {
   await page.getByRole("button", { name: "Oui, supprimer mon compte" }).click();
   await page.getByRole("heading", { level: 1, name: "Compte supprimé" }).waitFor({ timeout: 60_000 });
   await context.close();
+
+  // A compromised server rewrites an entry of her journal: « Mon journal » says so
+  // with an alert (and no « Journal vérifié »), and hands her the evidence.
+  const hostile = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, locale: "fr-FR" });
+  const lied = await hostile.newPage();
+  await lied.goto(hostileUrl);
+  await lied.getByRole("button", { name: "Me connecter" }).click();
+  await lied.getByLabel("Identifiant").fill(newUser);
+  await lied.getByLabel("Phrase de passe").fill(changedPassphrase);
+  await lied.getByRole("button", { name: "Me connecter" }).click();
+  await lied.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+  await lied.getByRole("link", { name: "Mon journal" }).click();
+  await lied.getByRole("alert").waitFor({ timeout: 60_000 });
+  const alarm = await lied.getByRole("alert").innerText();
+  check(
+    alarm.includes("ne se vérifie pas") && alarm.includes("une entrée a été modifiée"),
+    `a rewritten journal entry is not said plainly: ${alarm}`,
+  );
+  check((await lied.getByText("Journal vérifié", { exact: true }).count()) === 0, "a rewritten journal shows « Journal vérifié »");
+  await audit(lied, "history-alert", 1280);
+  const [evidence] = await Promise.all([
+    lied.waitForEvent("download"),
+    lied.getByRole("button", { name: "Télécharger la preuve" }).click(),
+  ]);
+  await evidence.saveAs(`${artifacts}/journal-evidence.json`);
+  const kept = JSON.parse(readFileSync(`${artifacts}/journal-evidence.json`, "utf8"));
+  check(
+    kept.refused?.reason === "inclusion" && kept.received?.pages?.[0]?.entries?.length > 1,
+    `the evidence does not hold what was refused: ${JSON.stringify(kept.refused)}`,
+  );
+  await hostile.close();
 
   // A browser without WebAssembly (or without the Web Crypto API) is told so in one
   // sentence, before anything is asked of her.

@@ -143,3 +143,24 @@ export-readme =
       age -d -i identity.txt -o key.txt documents/ID/owner.age
       age -d -i key.txt -o document documents/ID/payload.age
     ثم احذف identity.txt و key.txt.
+cli-expiry-honesty = عند انتهاء المدة أو إذا سحبت هذه المشاركة، لن يستطيع الوسيط تنزيل هذه الوثائق بعد ذلك؛ أما النسخ التي نزّلها من قبل فلا يمكن استرجاعها.
+cli-state-active = نشط
+cli-state-scheduled = مُجدول
+cli-state-expired = منتهٍ
+cli-state-revoked = مسحوب
+cli-state-pending = قيد الانتظار
+cli-state-fulfilled = مقبول
+cli-state-declined = مرفوض
+cli-state-disabled = معطّل
+cli-receipt-title = إيصال موافقة — coffre
+cli-receipt-intro = الإذن الذي منحه { $citizen } إلى { $mediator } ({ $structure }، اسم المستخدم { $mediator_user }) للاطلاع على:
+cli-receipt-documents = الوثائق
+cli-receipt-purpose = الغرض: { $purpose }
+cli-receipt-period = من { $from } إلى { $until }.
+cli-receipt-state = الحالة: { $state }
+cli-receipt-grant-id = المشاركة رقم { $grant }
+cli-receipt-recipient = مفتاح الوسيط (تمّ التحقق منه): { $recipient }
+cli-receipt-hash = البصمة (SHA-256): { $hash }
+cli-receipt-signature = التوقيع (Ed25519): { $signature }
+cli-receipt-signature-valid = تمّ التحقق من التوقيع بمفتاحك.
+cli-receipt-signature-invalid = تنبيه: التوقيع لا يطابق مفتاحك.

@@ -144,3 +144,24 @@ export-readme =
       age -d -i identity.txt -o key.txt documents/ID/owner.age
       age -d -i key.txt -o document documents/ID/payload.age
     Then erase identity.txt and key.txt.
+cli-expiry-honesty = When it ends or if you withdraw it, the mediator can no longer download these documents; copies already downloaded cannot be taken back.
+cli-state-active = active
+cli-state-scheduled = scheduled
+cli-state-expired = expired
+cli-state-revoked = withdrawn
+cli-state-pending = pending
+cli-state-fulfilled = fulfilled
+cli-state-declined = declined
+cli-state-disabled = disabled
+cli-receipt-title = CONSENT RECEIPT — coffre
+cli-receipt-intro = { $citizen } allowed { $mediator } ({ $structure }, user { $mediator_user }) to see:
+cli-receipt-documents = Documents
+cli-receipt-purpose = Purpose: { $purpose }
+cli-receipt-period = From { $from } until { $until }.
+cli-receipt-state = State: { $state }
+cli-receipt-grant-id = Share no. { $grant }
+cli-receipt-recipient = Mediator's verified key: { $recipient }
+cli-receipt-hash = Fingerprint (SHA-256): { $hash }
+cli-receipt-signature = Signature (Ed25519): { $signature }
+cli-receipt-signature-valid = The signature was verified with your key.
+cli-receipt-signature-invalid = WARNING: the signature does not match your key.

@@ -144,3 +144,24 @@ export-readme =
       age -d -i identity.txt -o cle.txt documents/ID/owner.age
       age -d -i cle.txt -o document documents/ID/payload.age
     Puis effacez identity.txt et cle.txt.
+cli-expiry-honesty = À l'échéance ou si vous retirez ce partage, le médiateur ne pourra plus télécharger ces documents ; les copies qu'il aurait déjà téléchargées ne peuvent pas être reprises.
+cli-state-active = actif
+cli-state-scheduled = programmé
+cli-state-expired = expiré
+cli-state-revoked = retiré
+cli-state-pending = en attente
+cli-state-fulfilled = accordée
+cli-state-declined = refusée
+cli-state-disabled = désactivé
+cli-receipt-title = REÇU DE CONSENTEMENT — coffre
+cli-receipt-intro = { $citizen } a autorisé { $mediator } ({ $structure }, identifiant { $mediator_user }) à consulter :
+cli-receipt-documents = Documents
+cli-receipt-purpose = Motif : { $purpose }
+cli-receipt-period = Du { $from } au { $until }.
+cli-receipt-state = État : { $state }
+cli-receipt-grant-id = Partage n° { $grant }
+cli-receipt-recipient = Clé du médiateur vérifiée : { $recipient }
+cli-receipt-hash = Empreinte (SHA-256) : { $hash }
+cli-receipt-signature = Signature (Ed25519) : { $signature }
+cli-receipt-signature-valid = La signature a été vérifiée avec votre clé.
+cli-receipt-signature-invalid = ATTENTION : la signature ne correspond pas à votre clé.

@@ -47,6 +47,8 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         "Quittance de loyer",
         2_500_000,
     );
+    // The social worker she shares with: the CLI plays her, from the browser test.
+    let (social, social_code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
     let leaving = d.user("l.martin");
     leaving.register();
     leaving.add(&pdf, &["--title", "Bail"]);
@@ -79,6 +81,12 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         .current_dir(web)
         .env("COFFRE_URL", &d.url)
         .env("COFFRE_HOSTILE_URL", &hostile.url)
+        .env("COFFRE_BIN", env!("CARGO_BIN_EXE_coffre"))
+        .env("COFFRE_CA", d.ca())
+        .env("COFFRE_MEDIATOR", "f.benali")
+        .env("COFFRE_MEDIATOR_CODE", &social_code)
+        .env("COFFRE_MEDIATOR_HOME", social.home.path())
+        .env("COFFRE_MEDIATOR_PASSPHRASE", &social.passphrase)
         .env("COFFRE_USER", "mme.b")
         .env("COFFRE_PASSPHRASE", PASS)
         .env("COFFRE_PAPERS", papers.to_string())

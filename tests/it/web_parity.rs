@@ -76,6 +76,23 @@ fn the_browser_module_reads_and_writes_the_rust_formats() {
         envelope_sha256: &"c".repeat(64),
     };
     let plain = "Avis d'imposition 2025 — « Mme B. »";
+    let grant = coffre::api::Grant {
+        origin: "coffre.mairie.example/journal/v1".into(),
+        id: coffre::api::GrantId::parse(&"0123456789abcdef".repeat(2)).unwrap(),
+        citizen: USER.into(),
+        mediator: "f.benali".into(),
+        recipient: keys.age_recipient.clone(),
+        documents: vec![
+            coffre::api::DocumentId::parse(&"a".repeat(32)).unwrap(),
+            coffre::api::DocumentId::parse(&"b".repeat(32)).unwrap(),
+        ],
+        digests: vec![format!("{}.{}", "1".repeat(64), "2".repeat(64)); 2],
+        purpose: "Dossier RSA : « avis » et attestation — مرحبا".into(),
+        not_before_ms: 1_795_000_000_000,
+        expires_ms: 1_795_003_600_000,
+        created_ms: 1_795_000_000_000,
+        nonce: "f".repeat(32),
+    };
     let recovery = RecoveryKey::generate();
     let info = KitInfo {
         user: USER.into(),
@@ -105,6 +122,11 @@ fn the_browser_module_reads_and_writes_the_rust_formats() {
         "kit_date": kit_date,
         "recovery_auth_key": recovery.auth_key(),
         "recovery_envelope": b64(&recovery.seal_identity(&identity)),
+        // A consent grant: its canonical bytes (a purpose in UTF-8 with « », an Arabic
+        // word) and the citizen's signature of them.
+        "grant": grant,
+        "grant_canonical": b64(&grant.canonical()),
+        "grant_signature": b64(&identity.sign(&grant.canonical())),
     });
     let theirs = run_web("test/parity.ts", &vectors);
 

@@ -7,6 +7,7 @@ import { JournalRefused } from "./crypto/journal";
 import { hex, utf8 } from "./crypto/bytes";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { lines } from "./history";
+import { purposeAcceptable } from "./crypto/grant";
 import { WrongPassphrase } from "./crypto/passphrase";
 import { NoCamera, startScan } from "./scan";
 import { date, has, instant, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
@@ -28,6 +29,10 @@ type Screen =
   | { name: "delete-account"; error?: string }
   | { name: "export"; error?: string; ready?: vault.Exported }
   | { name: "history" }
+  | { name: "share"; error?: string; draft?: ShareDraft }
+  | { name: "share-confirm"; draft: ShareDraft; card: vault.MediatorCard; error?: string }
+  | { name: "receipt"; shared: vault.Shared; card: vault.MediatorCard }
+  | { name: "grants"; error?: string; done?: string }
   | { name: "deleted"; documents: number }
   | { name: "paper"; paper: vault.Paper; error?: string; confirm?: boolean };
 
@@ -661,6 +666,267 @@ function historyScreen(): HTMLElement {
   return main;
 }
 
+/** What she chose on « Partager », kept across the check of the safety code. */
+interface ShareDraft {
+  documents: string[];
+  mediator: string;
+  code: string;
+  purpose: string;
+  duration: Duration;
+}
+
+type Duration = "hour" | "tonight" | "week" | "month";
+const DURATIONS: Duration[] = ["hour", "tonight", "week", "month"];
+
+/** When a share chosen now for `d` ends (« Jusqu'à ce soir »: 23:59 today). */
+function expiryOf(d: Duration, now = Date.now()): number {
+  if (d === "hour") return now + 3600_000;
+  if (d === "week") return now + 7 * 86_400_000;
+  if (d === "month") return now + 30 * 86_400_000;
+  const tonight = new Date(now);
+  tonight.setHours(23, 59, 0, 0);
+  return Math.max(tonight.getTime(), now + 60_000);
+}
+
+function titleOf(id: string): string {
+  return papers.find((p) => p.id === id)?.meta?.title ?? id.slice(0, 8);
+}
+
+/**
+ * « Partager »: which papers, with whom (her identifier and the safety code she shows
+ * in person), why, for how long. Nothing is sealed here: the next screen shows who
+ * the code belongs to, from her verified card.
+ */
+function shareScreen(error?: string, draft?: ShareDraft): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const readable = papers.filter((p) => p.meta);
+  const boxes = h(
+    "fieldset",
+    {},
+    h("legend", {}, t("share-documents")),
+    ...readable.map((p) =>
+      h(
+        "label",
+        { class: "check" },
+        h("input", { type: "checkbox", name: "documents", value: p.id, checked: draft?.documents.includes(p.id) ?? false }),
+        p.meta!.title,
+      ),
+    ),
+  );
+  const mediator = h("input", { id: "mediator", name: "mediator", required: true, autocapitalize: "none", autocomplete: "off", value: draft?.mediator ?? "" });
+  const code = h("input", { id: "code", name: "code", required: true, inputmode: "numeric", autocomplete: "off", value: draft?.code ?? "" });
+  const purpose = h("input", { id: "purpose", name: "purpose", maxlength: "200", value: draft?.purpose ?? "" });
+  const durations = h(
+    "fieldset",
+    {},
+    h("legend", {}, t("share-duration")),
+    ...DURATIONS.map((d) =>
+      h(
+        "label",
+        { class: "check" },
+        h("input", { type: "radio", name: "duration", value: d, checked: (draft?.duration ?? "hour") === d }),
+        t(`share-duration-${d}`),
+      ),
+    ),
+  );
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        const data = new FormData(form);
+        const typed: ShareDraft = {
+          documents: data.getAll("documents").map(String),
+          mediator: mediator.value.trim().toLowerCase(),
+          code: code.value,
+          purpose: purpose.value.trim(),
+          duration: (String(data.get("duration")) as Duration) || "hour",
+        };
+        if (typed.documents.length === 0) return go({ name: "share", error: t("share-none"), draft: typed });
+        if (!purposeAcceptable(typed.purpose)) return go({ name: "share", error: t("share-bad-purpose"), draft: typed });
+        form.querySelector<HTMLButtonElement>("button[type=submit]")!.disabled = true;
+        status.textContent = t("share-checking");
+        try {
+          const card = await vault.checkMediator(typed.mediator, typed.code);
+          go({ name: "share-confirm", draft: typed, card });
+        } catch (err) {
+          if (err instanceof vault.SafetyCodeMismatch) {
+            const who = `${err.card.name} (${err.card.structure})`;
+            return go({ name: "share", error: t("share-code-mismatch", { mediator: who }), draft: typed });
+          }
+          fail(err, { name: "share", draft: typed });
+        }
+      },
+    },
+    boxes,
+    h("label", { for: "mediator" }, t("share-mediator")),
+    mediator,
+    h("label", { for: "code" }, t("share-code")),
+    h("p", { class: "hint", id: "code-hint" }, t("share-code-hint")),
+    code,
+    h("label", { for: "purpose" }, t("share-purpose")),
+    purpose,
+    durations,
+    h("button", { type: "submit", class: "primary" }, t("share-submit")),
+  );
+  code.setAttribute("aria-describedby", "code-hint");
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("share-title")),
+    alert(error),
+    readable.length === 0 ? h("p", {}, t("papers-empty")) : form,
+    status,
+    back(),
+  );
+}
+
+/** Who the code belongs to, from her verified card, before anything is sealed. */
+function shareConfirmScreen(draft: ShareDraft, card: vault.MediatorCard, error?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const expires = expiryOf(draft.duration);
+  const confirm: HTMLButtonElement = h(
+    "button",
+    {
+      type: "button",
+      class: "primary",
+      click: async () => {
+        confirm.disabled = true;
+        status.textContent = t("share-sealing");
+        try {
+          const chosen = papers.filter((p) => draft.documents.includes(p.id));
+          const shared = await vault.share(card, chosen, draft.purpose, expiryOf(draft.duration));
+          go({ name: "receipt", shared, card });
+        } catch (err) {
+          fail(err, { name: "share-confirm", draft, card });
+        }
+      },
+    },
+    t("share-confirm"),
+  );
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("share-confirm-title")),
+    alert(error),
+    h("p", { class: "done" }, t("share-verified", { mediator: card.name, structure: card.structure, user: card.user })),
+    h("p", {}, t("share-summary", { count: draft.documents.length, until: instant(expires) })),
+    h("ul", {}, ...draft.documents.map((id) => h("li", {}, titleOf(id)))),
+    draft.purpose ? h("p", {}, t("cli-receipt-purpose", { purpose: draft.purpose })) : null,
+    h("p", { class: "hint" }, t("cli-expiry-honesty")),
+    confirm,
+    h(
+      "button",
+      { type: "button", class: "secondary", click: () => go({ name: "share", draft }) },
+      t("share-change"),
+    ),
+    status,
+  );
+}
+
+/** The consent receipt: what she agreed to, its hash and a QR code of it, to print. */
+function receiptScreen(shared: vault.Shared, card: vault.MediatorCard): HTMLElement {
+  const g = shared.grant;
+  return h(
+    "main",
+    { class: "receipt" },
+    h("h1", { tabindex: "-1" }, t("cli-receipt-title")),
+    h("p", { role: "status", class: "done" }, t("share-done")),
+    h(
+      "p",
+      {},
+      t("cli-receipt-intro", { citizen: g.citizen, mediator: card.name, structure: card.structure, mediator_user: card.user }),
+    ),
+    h("ul", {}, ...g.documents.map((id) => h("li", {}, titleOf(id)))),
+    g.purpose ? h("p", {}, t("cli-receipt-purpose", { purpose: g.purpose })) : null,
+    h("p", {}, t("cli-receipt-period", { from: instant(g.not_before_ms), until: instant(g.expires_ms) })),
+    h("p", {}, t("cli-expiry-honesty")),
+    h("p", { class: "digest" }, t("cli-receipt-grant-id", { grant: g.id })),
+    h("p", { class: "digest" }, t("cli-receipt-hash", { hash: shared.hash })),
+    qr(`coffre-grant:${g.id}:${shared.hash}`, t("receipt-qr")),
+    h("button", { type: "button", class: "secondary", click: () => print() }, t("receipt-print")),
+    h("p", {}, h("a", { href: "#partages", click: (e) => (e.preventDefault(), go({ name: "grants" })) }, t("grants-link"))),
+    back(),
+  );
+}
+
+/** Time left, in the largest unit that says it plainly. */
+function timeLeft(until: number): string {
+  const minutes = Math.max(1, Math.round((until - Date.now()) / 60_000));
+  if (minutes < 120) return t("grants-left-minutes", { n: minutes });
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return t("grants-left-hours", { n: hours });
+  return t("grants-left-days", { n: Math.round(hours / 24) });
+}
+
+/** « Mes partages »: each share she signed, its state and time left; « Retirer
+ *  l'accès » in one tap on those still running. */
+function grantsScreen(error?: string, done?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" }, t("grants-loading"));
+  const list = h("ul", { class: "grants" });
+  const main = h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("grants-link")),
+    alert(error),
+    done ? h("p", { role: "status", class: "done" }, done) : null,
+    status,
+    list,
+    back(),
+  );
+  void (async () => {
+    try {
+      const all = await vault.grants();
+      if (papers.length === 0) papers = await vault.papers();
+      status.textContent = all.length === 0 ? t("grants-none") : "";
+      const running = (g: vault.GrantView) => g.state === "active" || g.state === "scheduled";
+      all.sort((a, b) => Number(running(b)) - Number(running(a)) || b.grant.created_ms - a.grant.created_ms);
+      for (const g of all) {
+        const who = `${g.mediator_name} (${g.mediator_structure})`;
+        const withdraw: HTMLButtonElement | null = running(g)
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "danger",
+                click: async () => {
+                  withdraw!.disabled = true;
+                  try {
+                    await vault.revoke(g.grant.id);
+                    go({ name: "grants", done: t("grants-revoked", { mediator: who }) });
+                  } catch (err) {
+                    fail(err, { name: "grants" });
+                  }
+                },
+              },
+              t("grants-revoke"),
+            )
+          : null;
+        list.append(
+          h(
+            "li",
+            { class: running(g) ? "running" : "ended" },
+            h("p", { class: "who" }, who),
+            h("p", {}, g.grant.documents.map(titleOf).join(", ")),
+            g.grant.purpose ? h("p", {}, t("cli-receipt-purpose", { purpose: g.grant.purpose })) : null,
+            h(
+              "p",
+              {},
+              running(g)
+                ? t("grants-until", { until: instant(g.grant.expires_ms), left: timeLeft(g.grant.expires_ms) })
+                : t("cli-receipt-state", { state: t(`cli-state-${g.state}`) }),
+            ),
+            withdraw,
+          ),
+        );
+      }
+    } catch (err) {
+      fail(err, { name: "papers" });
+    }
+  })();
+  return main;
+}
+
 function deletedScreen(documents: number): HTMLElement {
   return h(
     "main",
@@ -751,6 +1017,8 @@ function papersScreen(error?: string): HTMLElement {
       "nav",
       { class: "actions", "aria-label": t("nav-label") },
       h("a", { href: "#ajouter", class: "action", click: (e) => (e.preventDefault(), go({ name: "add" })) }, t("add-link")),
+      h("a", { href: "#partager", class: "action", click: (e) => (e.preventDefault(), go({ name: "share" })) }, t("share-link")),
+      h("a", { href: "#partages", class: "action", click: (e) => (e.preventDefault(), go({ name: "grants" })) }, t("grants-link")),
       h("a", { href: "#journal", class: "action", click: (e) => (e.preventDefault(), go({ name: "history" })) }, t("history-link")),
       h("a", { href: "#compte", class: "action", click: (e) => (e.preventDefault(), go({ name: "account" })) }, t("account-link")),
     ),
@@ -1028,7 +1296,25 @@ function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTM
       h("li", {}, t("doc-size", { size: size(meta.size) })),
     ),
     button,
-    h("div", { class: "actions" }, look, remove),
+    h(
+      "div",
+      { class: "actions" },
+      look,
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          click: () =>
+            go({
+              name: "share",
+              draft: { documents: [paper.id], mediator: "", code: "", purpose: "", duration: "hour" },
+            }),
+        },
+        t("share-link"),
+      ),
+      remove,
+    ),
     status,
     preview,
     h("p", {}, h("a", { href: "#", click: (e) => (e.preventDefault(), go({ name: "papers" })) }, t("doc-back"))),
@@ -1072,6 +1358,14 @@ function render(): void {
             ? exportScreen(screen.error, screen.ready)
           : screen.name === "history"
             ? historyScreen()
+          : screen.name === "share"
+            ? shareScreen(screen.error, screen.draft)
+          : screen.name === "share-confirm"
+            ? shareConfirmScreen(screen.draft, screen.card, screen.error)
+          : screen.name === "receipt"
+            ? receiptScreen(screen.shared, screen.card)
+          : screen.name === "grants"
+            ? grantsScreen(screen.error, screen.done)
           : screen.name === "deleted"
             ? deletedScreen(screen.documents)
             : paperScreen(screen.paper, screen.error, screen.confirm);

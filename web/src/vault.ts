@@ -12,7 +12,8 @@ import * as identity from "./crypto/identity";
 import { authKey, kek, open, seal, wrapAad, type KdfParams } from "./crypto/passphrase";
 import * as recovery from "./crypto/recovery";
 import { sealCanonical } from "./crypto/seal";
-import { safetyCode } from "./crypto/safety";
+import { codeMatches, safetyCode } from "./crypto/safety";
+import { grantCanonical, type Grant } from "./crypto/grant";
 import {
   JournalRefused,
   verifyCheckpoint,
@@ -829,4 +830,108 @@ export async function exportVault(
   const { zipFiles } = await import("./zip");
   const blob = await zipFiles(folder, files);
   return { blob, name: `${folder}.zip`, documents: records.length };
+}
+
+/** A mediator as the server presents her, checked here (name and keys vouch for each
+ *  other; her safety code is compared before anything is sealed). */
+export interface MediatorCard {
+  user: string;
+  name: string;
+  structure: string;
+  keys: WirePublicKeys;
+}
+
+/** The safety code typed does not match the mediator's keys: nothing was sealed. */
+export class SafetyCodeMismatch extends Error {
+  constructor(readonly card: MediatorCard) {
+    super("safety code");
+  }
+}
+
+/**
+ * The mediator `user`, if `code` is her safety code: the card the server sends must be
+ * hers, her keys must vouch for each other, and the code computed here from those keys
+ * must be the one she shows in person.
+ */
+export async function checkMediator(user: string, code: string): Promise<MediatorCard> {
+  const card = await call<MediatorCard>("GET", `/v1/mediators/${encodeURIComponent(user)}`);
+  const keys: identity.PublicKeys = {
+    age_recipient: card.keys.age_recipient,
+    signing_key: fromBase64(card.keys.signing_key),
+    binding: fromBase64(card.keys.binding),
+  };
+  if (card.user !== user || !identity.bindingValid(keys)) throw new WrongKeys("mediator");
+  if (!codeMatches(safetyCode(card.user, keys), code)) throw new SafetyCodeMismatch(card);
+  return card;
+}
+
+/** What a share hands back: the grant as signed, and its receipt's hash. */
+export interface Shared {
+  grant: Grant;
+  signature: string;
+  hash: string;
+}
+
+/**
+ * Shares `chosen` papers with the checked mediator until `expiresMs`: each paper's
+ * key sealed to her recipient here, the grant signed here with her key (the CLI's
+ * `share`).
+ */
+export async function share(card: MediatorCard, chosen: Paper[], purpose: string, expiresMs: number): Promise<Shared> {
+  const s = session;
+  if (!s) throw new Error("no session");
+  const sorted = [...new Map(chosen.map((p) => [p.id, p])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const envelopes = [];
+  const digests = [];
+  for (const paper of sorted) {
+    const key = await documentKey(s, paper.record);
+    envelopes.push({ document: paper.id, envelope: base64(await sealTo(card.keys.age_recipient, utf8(`${key}\n`))) });
+    digests.push(`${paper.record.payload_sha256}.${hex(sha256(fromBase64(paper.record.meta)))}`);
+  }
+  const now = Date.now();
+  const grant: Grant = {
+    origin: s.origin,
+    id: hex(crypto.getRandomValues(new Uint8Array(16))),
+    citizen: s.user,
+    mediator: card.user,
+    recipient: card.keys.age_recipient,
+    documents: sorted.map((p) => p.id),
+    digests,
+    purpose,
+    not_before_ms: now,
+    expires_ms: expiresMs,
+    created_ms: now,
+    nonce: hex(crypto.getRandomValues(new Uint8Array(16))),
+  };
+  const canonical = grantCanonical(grant);
+  const signature = base64(identity.sign(s.identity, canonical));
+  const created = await call<{ grant: string; expires_ms: number }>("POST", "/v1/grants", { grant, signature, envelopes });
+  if (created.grant !== grant.id) throw new Integrity("grant");
+  return { grant, signature, hash: hex(sha256(canonical)) };
+}
+
+/** One of her shares as the server lists it. */
+export interface GrantView {
+  grant: Grant;
+  signature: string;
+  state: "scheduled" | "active" | "expired" | "revoked";
+  revoked_ms?: number;
+  mediator_name: string;
+  mediator_structure: string;
+}
+
+/** Her shares, each checked against her own signature (a share she did not sign is
+ *  dropped, not shown as hers). */
+export async function grants(): Promise<GrantView[]> {
+  const s = session;
+  if (!s) return [];
+  const all = await call<GrantView[]>("GET", "/v1/grants");
+  return all.filter(
+    (g) => g.grant.citizen === s.user && identity.verify(s.keys.signing_key, grantCanonical(g.grant), fromBase64(g.signature)),
+  );
+}
+
+/** Withdraws a share: the mediator can no longer fetch its papers. */
+export async function revoke(id: string): Promise<void> {
+  await call("POST", `/v1/grants/${id}/revoke`);
 }

@@ -9,6 +9,7 @@
 // every page screenshotted and checked by axe-core at both widths; no CSP violation;
 // nothing left in any browser storage.
 
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium, type Page } from "playwright-core";
@@ -21,6 +22,30 @@ const env = (name: string): string => {
 };
 const url = env("COFFRE_URL");
 const hostileUrl = env("COFFRE_HOSTILE_URL");
+const mediator = env("COFFRE_MEDIATOR");
+const mediatorCode = env("COFFRE_MEDIATOR_CODE");
+
+/** The social worker, played by the real CLI (her own home and passphrase). Returns
+ *  [exit status, stdout, stderr]. */
+function asMediator(args: string[]): [number, string, string] {
+  try {
+    const out = execFileSync(env("COFFRE_BIN"), args, {
+      env: {
+        PATH: process.env.PATH ?? "",
+        LANG: "fr_FR.UTF-8",
+        COFFRE_URL: url,
+        COFFRE_CA: env("COFFRE_CA"),
+        COFFRE_HOME: env("COFFRE_MEDIATOR_HOME"),
+        COFFRE_PASSPHRASE: env("COFFRE_MEDIATOR_PASSPHRASE"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return [0, out.toString(), ""];
+  } catch (e) {
+    const err = e as { status: number; stdout: Buffer; stderr: Buffer };
+    return [err.status, err.stdout.toString(), err.stderr.toString()];
+  }
+}
 const user = env("COFFRE_USER");
 const passphrase = env("COFFRE_PASSPHRASE");
 const papers: Record<string, string> = JSON.parse(env("COFFRE_PAPERS"));
@@ -291,6 +316,69 @@ try {
       await page.emulateMedia({ media: "print" });
       await page.screenshot({ path: `${artifacts}/history-print.png`, fullPage: true });
       await page.emulateMedia({ media: "screen" });
+      await page.getByRole("link", { name: "Retour à mes papiers" }).click();
+
+      // Sharing at the counter: two papers with the social worker for 1 hour, after
+      // comparing her safety code (a mistyped digit first: refused, nothing sealed).
+      await page.getByRole("link", { name: "Partager", exact: true }).click();
+      await page.getByRole("heading", { level: 1, name: "Partager des papiers" }).waitFor();
+      await page.getByLabel("Quittance de loyer").check();
+      await page.getByLabel("Attestation CAF").check();
+      await page.getByLabel("Identifiant du médiateur").fill(mediator);
+      const mistyped = mediatorCode.replace(/\d(?=\D*$)/, (d) => String((Number(d) + 1) % 10));
+      await page.getByLabel("Code de sécurité").fill(mistyped);
+      await page.getByLabel("Motif").fill("Dossier RSA");
+      await page.getByLabel("1 heure").check();
+      await audit(page, "share", width);
+      await page.getByRole("button", { name: "Partager", exact: true }).click();
+      const refusedCode = await said();
+      check(
+        refusedCode.includes("n'est pas celui de Fatima Benali (CCAS d'Albi)") && refusedCode.includes("Comparez les codes"),
+        `a mistyped safety code is not said plainly: ${refusedCode}`,
+      );
+      check(await page.getByLabel("Attestation CAF").isChecked(), "the choice was lost after a mistyped code");
+      await page.getByLabel("Code de sécurité").fill(mediatorCode);
+      await page.getByRole("button", { name: "Partager", exact: true }).click();
+      await page.getByRole("heading", { level: 1, name: "Vérifiez avant de partager" }).waitFor({ timeout: 60_000 });
+      check(
+        (await page.locator("main").innerText()).includes("Fatima Benali, CCAS d'Albi"),
+        "the mediator's verified name is not shown before sealing",
+      );
+      await audit(page, "share-confirm", width);
+      await page.getByRole("button", { name: "Confirmer le partage" }).click();
+      await page.getByRole("heading", { level: 1, name: "REÇU DE CONSENTEMENT — coffre" }).waitFor({ timeout: 60_000 });
+      await audit(page, "receipt", width);
+      // She opens both, with her own client.
+      const [listed, sharedOut] = asMediator(["--json", "shared"]);
+      check(listed === 0, "the mediator cannot list what was shared");
+      const sharedDocs = (JSON.parse(sharedOut || "[]") as { id: string; title: string }[]).filter((d) =>
+        ["Quittance de loyer", "Attestation CAF"].includes(d.title),
+      );
+      check(sharedDocs.length === 2, `the mediator does not see the two papers: ${sharedOut}`);
+      for (const doc of sharedDocs) {
+        const [got] = asMediator(["get", doc.id, "-o", `${artifacts}/mediator-${doc.id}`]);
+        check(got === 0, `the mediator could not open « ${doc.title} »`);
+      }
+      // The citizen sees the two fetches in her verified journal.
+      await page.getByRole("link", { name: "Retour à mes papiers" }).click();
+      await page.getByRole("link", { name: "Mon journal" }).click();
+      await page.getByText("Journal vérifié", { exact: true }).waitFor({ timeout: 60_000 });
+      const afterShare = await page.locator("ol.history-lines").innerText();
+      for (const title of ["Quittance de loyer", "Attestation CAF"]) {
+        check(
+          afterShare.includes(`Fatima Benali (CCAS d'Albi) a téléchargé « ${title} »`),
+          `the mediator's fetch of « ${title} » is not in her journal: ${afterShare}`,
+        );
+      }
+      // She withdraws in one tap; the mediator is refused.
+      await page.getByRole("link", { name: "Retour à mes papiers" }).click();
+      await page.getByRole("link", { name: "Mes partages" }).click();
+      await page.getByRole("button", { name: "Retirer l'accès" }).waitFor({ timeout: 60_000 });
+      await audit(page, "grants", width);
+      await page.getByRole("button", { name: "Retirer l'accès" }).click();
+      await page.getByText("L'accès de Fatima Benali (CCAS d'Albi) est retiré").waitFor({ timeout: 60_000 });
+      const [again, , refusedFetch] = asMediator(["get", sharedDocs[0]!.id, "-o", `${artifacts}/mediator-again`]);
+      check(again !== 0 && refusedFetch.includes("[grant_revoked]"), `the withdrawn share still opens: ${refusedFetch}`);
       await page.getByRole("link", { name: "Retour à mes papiers" }).click();
       // A photo shown in the page (decrypted in memory), then a paper deleted after
       // its confirmation.

@@ -10,6 +10,7 @@ import { base64, fromBase64, fromUtf8, utf8 } from "../src/crypto/bytes";
 import * as id from "../src/crypto/identity";
 import { authKey, deriveRoot, kek, open, seal, wrapAad } from "../src/crypto/passphrase";
 import { safetyCode } from "../src/crypto/safety";
+import { grantCanonical, purposeAcceptable, type Grant } from "../src/crypto/grant";
 import { sealCanonical } from "../src/crypto/seal";
 import {
   fromKit,
@@ -38,6 +39,9 @@ interface Vectors {
   kit_info: { user: string; server: string; journal: string };
   kit_date: string;
   recovery_auth_key: string;
+  grant: Grant;
+  grant_canonical: string;
+  grant_signature: string;
   recovery_envelope: string;
 }
 
@@ -63,6 +67,13 @@ const canonical = sealCanonical(v.seal);
 same("seal signature", base64(id.sign(theirs, canonical)), v.seal_signature);
 if (!id.verify(keys.signing_key, canonical, fromBase64(v.seal_signature))) {
   failures.push("the Rust seal signature does not verify");
+}
+// A consent grant: the same bytes signed, the same signature (Ed25519 is deterministic).
+const grantBytes = grantCanonical(v.grant);
+same("grant canonical", base64(grantBytes), v.grant_canonical);
+same("grant signature", base64(id.sign(theirs, grantBytes)), v.grant_signature);
+if (!purposeAcceptable(v.grant.purpose) || purposeAcceptable("RSA\u202e") || purposeAcceptable("a\nb")) {
+  failures.push("the purpose check disagrees with the server's plain_text");
 }
 const d = new Decrypter();
 d.addIdentity(theirs.age);

@@ -33,6 +33,7 @@ type Screen =
   | { name: "share-confirm"; draft: ShareDraft; card: vault.MediatorCard; error?: string }
   | { name: "receipt"; shared: vault.Shared; card: vault.MediatorCard }
   | { name: "grants"; error?: string; done?: string }
+  | { name: "requests"; error?: string; done?: string }
   | { name: "deleted"; documents: number }
   | { name: "paper"; paper: vault.Paper; error?: string; confirm?: boolean };
 
@@ -673,6 +674,8 @@ interface ShareDraft {
   code: string;
   purpose: string;
   duration: Duration;
+  /** The mediator's request this share answers, if any. */
+  request?: string;
 }
 
 type Duration = "hour" | "tonight" | "week" | "month";
@@ -741,6 +744,7 @@ function shareScreen(error?: string, draft?: ShareDraft): HTMLElement {
           code: code.value,
           purpose: purpose.value.trim(),
           duration: (String(data.get("duration")) as Duration) || "hour",
+          ...(draft?.request ? { request: draft.request } : {}),
         };
         if (typed.documents.length === 0) return go({ name: "share", error: t("share-none"), draft: typed });
         if (!purposeAcceptable(typed.purpose)) return go({ name: "share", error: t("share-bad-purpose"), draft: typed });
@@ -795,7 +799,7 @@ function shareConfirmScreen(draft: ShareDraft, card: vault.MediatorCard, error?:
         status.textContent = t("share-sealing");
         try {
           const chosen = papers.filter((p) => draft.documents.includes(p.id));
-          const shared = await vault.share(card, chosen, draft.purpose, expiryOf(draft.duration));
+          const shared = await vault.share(card, chosen, draft.purpose, expiryOf(draft.duration), draft.request);
           go({ name: "receipt", shared, card });
         } catch (err) {
           fail(err, { name: "share-confirm", draft, card });
@@ -927,6 +931,91 @@ function grantsScreen(error?: string, done?: string): HTMLElement {
   return main;
 }
 
+/** « Demandes »: what mediators asked her for; answered by sharing (the usual checks,
+ *  the request's category ticked) or declined. */
+function requestsScreen(error?: string, done?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" }, t("grants-loading"));
+  const list = h("ul", { class: "grants" });
+  const main = h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("requests-link")),
+    alert(error),
+    done ? h("p", { role: "status", class: "done" }, done) : null,
+    status,
+    list,
+    back(),
+  );
+  void (async () => {
+    try {
+      const all = await vault.requests();
+      if (papers.length === 0) papers = await vault.papers();
+      status.textContent = all.length === 0 ? t("requests-none") : "";
+      all.sort((a, b) => Number(b.state === "pending") - Number(a.state === "pending") || b.created_ms - a.created_ms);
+      for (const r of all) {
+        const who = `${r.mediator_name} (${r.mediator_structure})`;
+        const pending = r.state === "pending";
+        const answer = pending
+          ? h(
+              "div",
+              { class: "actions" },
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "primary",
+                  click: () =>
+                    go({
+                      name: "share",
+                      draft: {
+                        documents: papers.filter((p) => p.meta?.category === r.category).map((p) => p.id),
+                        mediator: r.mediator,
+                        code: "",
+                        purpose: r.message.slice(0, 200),
+                        duration: "hour",
+                        request: r.id,
+                      },
+                    }),
+                },
+                t("requests-share"),
+              ),
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary",
+                  click: async () => {
+                    try {
+                      await vault.decline(r.id);
+                      go({ name: "requests", done: t("requests-declined", { mediator: who }) });
+                    } catch (err) {
+                      fail(err, { name: "requests" });
+                    }
+                  },
+                },
+                t("requests-decline"),
+              ),
+            )
+          : null;
+        list.append(
+          h(
+            "li",
+            { class: pending ? "running" : "ended" },
+            h("p", { class: "who" }, who),
+            h("p", {}, t("requests-item", { category: t(`cat-${r.category}`), date: instant(r.created_ms) })),
+            r.message ? h("p", {}, t("requests-message", { message: r.message })) : null,
+            pending ? null : h("p", {}, t("cli-receipt-state", { state: t(`cli-state-${r.state}`) })),
+            answer,
+          ),
+        );
+      }
+    } catch (err) {
+      fail(err, { name: "papers" });
+    }
+  })();
+  return main;
+}
+
 function deletedScreen(documents: number): HTMLElement {
   return h(
     "main",
@@ -1019,6 +1108,7 @@ function papersScreen(error?: string): HTMLElement {
       h("a", { href: "#ajouter", class: "action", click: (e) => (e.preventDefault(), go({ name: "add" })) }, t("add-link")),
       h("a", { href: "#partager", class: "action", click: (e) => (e.preventDefault(), go({ name: "share" })) }, t("share-link")),
       h("a", { href: "#partages", class: "action", click: (e) => (e.preventDefault(), go({ name: "grants" })) }, t("grants-link")),
+      h("a", { href: "#demandes", class: "action", click: (e) => (e.preventDefault(), go({ name: "requests" })) }, t("requests-link")),
       h("a", { href: "#journal", class: "action", click: (e) => (e.preventDefault(), go({ name: "history" })) }, t("history-link")),
       h("a", { href: "#compte", class: "action", click: (e) => (e.preventDefault(), go({ name: "account" })) }, t("account-link")),
     ),
@@ -1366,6 +1456,8 @@ function render(): void {
             ? receiptScreen(screen.shared, screen.card)
           : screen.name === "grants"
             ? grantsScreen(screen.error, screen.done)
+          : screen.name === "requests"
+            ? requestsScreen(screen.error, screen.done)
           : screen.name === "deleted"
             ? deletedScreen(screen.documents)
             : paperScreen(screen.paper, screen.error, screen.confirm);

@@ -877,7 +877,13 @@ export interface Shared {
  * key sealed to her recipient here, the grant signed here with her key (the CLI's
  * `share`).
  */
-export async function share(card: MediatorCard, chosen: Paper[], purpose: string, expiresMs: number): Promise<Shared> {
+export async function share(
+  card: MediatorCard,
+  chosen: Paper[],
+  purpose: string,
+  expiresMs: number,
+  request?: string,
+): Promise<Shared> {
   const s = session;
   if (!s) throw new Error("no session");
   const sorted = [...new Map(chosen.map((p) => [p.id, p])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -905,7 +911,12 @@ export async function share(card: MediatorCard, chosen: Paper[], purpose: string
   };
   const canonical = grantCanonical(grant);
   const signature = base64(identity.sign(s.identity, canonical));
-  const created = await call<{ grant: string; expires_ms: number }>("POST", "/v1/grants", { grant, signature, envelopes });
+  const created = await call<{ grant: string; expires_ms: number }>("POST", "/v1/grants", {
+    grant,
+    signature,
+    envelopes,
+    ...(request ? { request } : {}),
+  });
   if (created.grant !== grant.id) throw new Integrity("grant");
   return { grant, signature, hash: hex(sha256(canonical)) };
 }
@@ -934,4 +945,26 @@ export async function grants(): Promise<GrantView[]> {
 /** Withdraws a share: the mediator can no longer fetch its papers. */
 export async function revoke(id: string): Promise<void> {
   await call("POST", `/v1/grants/${id}/revoke`);
+}
+
+/** A mediator's request for one of her papers. */
+export interface AccessRequest {
+  id: string;
+  mediator: string;
+  mediator_name: string;
+  mediator_structure: string;
+  category: string;
+  message: string;
+  created_ms: number;
+  state: "pending" | "fulfilled" | "declined";
+}
+
+/** The requests mediators sent her. */
+export async function requests(): Promise<AccessRequest[]> {
+  return call<AccessRequest[]>("GET", "/v1/requests");
+}
+
+/** Declines a request (the mediator sees it declined; nothing is shared). */
+export async function decline(id: string): Promise<void> {
+  await call("POST", `/v1/requests/${id}/decline`);
 }

@@ -380,6 +380,30 @@ try {
       const [again, , refusedFetch] = asMediator(["get", sharedDocs[0]!.id, "-o", `${artifacts}/mediator-again`]);
       check(again !== 0 && refusedFetch.includes("[grant_revoked]"), `the withdrawn share still opens: ${refusedFetch}`);
       await page.getByRole("link", { name: "Retour à mes papiers" }).click();
+      // The social worker asks for her income paper; she answers it by sharing
+      // (the paper of that category ticked, the code compared again).
+      const [asked] = asMediator(["request", user, "--category", "income", "--message", "Attestation CAF récente"]);
+      check(asked === 0, "the mediator could not send a request");
+      await page.getByRole("link", { name: "Demandes" }).click();
+      await page.getByRole("button", { name: "Partager ce document" }).waitFor({ timeout: 60_000 });
+      check(
+        (await page.locator("ul.grants").innerText()).includes("Attestation CAF récente"),
+        "the request's message is not shown",
+      );
+      await audit(page, "requests", width);
+      await page.getByRole("button", { name: "Partager ce document" }).click();
+      check(await page.getByLabel("Attestation CAF").isChecked(), "the requested paper is not ticked");
+      check((await page.getByLabel("Identifiant du médiateur").inputValue()) === mediator, "the mediator is not filled in");
+      await page.getByLabel("Code de sécurité").fill(mediatorCode);
+      await page.getByRole("button", { name: "Partager", exact: true }).click();
+      await page.getByRole("button", { name: "Confirmer le partage" }).click();
+      await page.getByRole("heading", { level: 1, name: "REÇU DE CONSENTEMENT — coffre" }).waitFor({ timeout: 60_000 });
+      const [, requestsOut] = asMediator(["--json", "requests"]);
+      check(
+        (JSON.parse(requestsOut || "[]") as { state: string }[]).some((r) => r.state === "fulfilled"),
+        `the request is not answered for the mediator: ${requestsOut}`,
+      );
+      await page.getByRole("link", { name: "Retour à mes papiers" }).click();
       // A photo shown in the page (decrypted in memory), then a paper deleted after
       // its confirmation.
       await page.getByRole("link", { name: "Carte d'identité" }).click();

@@ -30,7 +30,7 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         &pdf,
         &["--title", "Avis d'imposition 2025", "--category", "tax"],
     );
-    mme.add(
+    let card = mme.add(
         &photo,
         &[
             "--title",
@@ -49,6 +49,10 @@ fn a_citizen_opens_her_papers_in_the_browser() {
     );
     // The social worker she shares with: the CLI plays her, from the browser test.
     let (social, social_code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    // A share made with the CLI, listed in the browser's « Mes partages » (its
+    // signature checked there).
+    let shared = mme.share_with(&card, &social_code, &["--purpose", "Carte pour la CAF"]);
+    assert!(shared.status.success(), "{shared:?}");
     let leaving = d.user("l.martin");
     leaving.register();
     leaving.add(&pdf, &["--title", "Bail"]);

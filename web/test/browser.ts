@@ -373,9 +373,15 @@ try {
       // She withdraws in one tap; the mediator is refused.
       await page.getByRole("link", { name: "Retour à mes papiers" }).click();
       await page.getByRole("link", { name: "Mes partages" }).click();
-      await page.getByRole("button", { name: "Retirer l'accès" }).waitFor({ timeout: 60_000 });
+      await page.getByRole("button", { name: "Retirer l'accès" }).first().waitFor({ timeout: 60_000 });
+      const sharesListed = await page.locator("ul.grants").innerText();
+      check(
+        sharesListed.includes("Carte pour la CAF") && sharesListed.includes("Dossier RSA"),
+        `the shares made with the CLI and here are not both listed: ${sharesListed}`,
+      );
       await audit(page, "grants", width);
-      await page.getByRole("button", { name: "Retirer l'accès" }).click();
+      // The newest first: the one made here.
+      await page.locator("ul.grants li", { hasText: "Dossier RSA" }).getByRole("button", { name: "Retirer l'accès" }).click();
       await page.getByText("L'accès de Fatima Benali (CCAS d'Albi) est retiré").waitFor({ timeout: 60_000 });
       const [again, , refusedFetch] = asMediator(["get", sharedDocs[0]!.id, "-o", `${artifacts}/mediator-again`]);
       check(again !== 0 && refusedFetch.includes("[grant_revoked]"), `the withdrawn share still opens: ${refusedFetch}`);

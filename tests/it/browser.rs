@@ -51,6 +51,19 @@ fn a_citizen_opens_her_papers_in_the_browser() {
     let (social, social_code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
     // A share made with the CLI, listed in the browser's « Mes partages » (its
     // signature checked there).
+    // A second mediator, who activates her account in the browser with this code.
+    let enrolment: serde_json::Value = serde_json::from_str(&d.admin(&[
+        "--json",
+        "mediator",
+        "add",
+        "--name",
+        "Amina Martin",
+        "--structure",
+        "France Services Albi",
+        "--user",
+        "a.martin",
+    ]))
+    .unwrap();
     let shared = mme.share_with(&card, &social_code, &["--purpose", "Carte pour la CAF"]);
     assert!(shared.status.success(), "{shared:?}");
     let leaving = d.user("l.martin");
@@ -88,6 +101,7 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         .env("COFFRE_BIN", env!("CARGO_BIN_EXE_coffre"))
         .env("COFFRE_CA", d.ca())
         .env("COFFRE_MEDIATOR", "f.benali")
+        .env("COFFRE_ENROL_CODE", enrolment["code"].as_str().unwrap())
         .env("COFFRE_MEDIATOR_CODE", &social_code)
         .env("COFFRE_MEDIATOR_HOME", social.home.path())
         .env("COFFRE_MEDIATOR_PASSPHRASE", &social.passphrase)

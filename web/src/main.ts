@@ -34,6 +34,11 @@ type Screen =
   | { name: "receipt"; shared: vault.Shared; card: vault.MediatorCard }
   | { name: "grants"; error?: string; done?: string }
   | { name: "requests"; error?: string; done?: string }
+  | { name: "mediator-space" }
+  | { name: "activate"; error?: string }
+  | { name: "mediator"; error?: string }
+  | { name: "shared-paper"; paper: vault.SharedPaper; error?: string }
+  | { name: "ask"; error?: string; done?: string }
   | { name: "deleted"; documents: number }
   | { name: "paper"; paper: vault.Paper; error?: string; confirm?: boolean };
 
@@ -185,6 +190,7 @@ function home(): HTMLElement {
     h("p", {}, t("home-intro")),
     h("button", { type: "button", class: "primary", click: () => go({ name: "create" }) }, t("home-create")),
     h("button", { type: "button", class: "primary", click: () => go({ name: "login" }) }, t("home-login")),
+    h("button", { type: "button", class: "secondary", click: () => go({ name: "mediator-space" }) }, t("mediator-space")),
     // What this page keeps, said before she uses it (every visit: remembering that
     // she read it would need the browser storage this page never uses).
     h(
@@ -210,9 +216,9 @@ function login(error?: string): HTMLElement {
         button.disabled = true;
         status.textContent = t("login-deriving");
         try {
-          await vault.login(String(data.get("user")).trim().toLowerCase(), String(data.get("pass")));
-          papers = await vault.papers();
-          go({ name: "papers" });
+          const opened = await vault.login(String(data.get("user")).trim().toLowerCase(), String(data.get("pass")));
+          papers = opened.role === "citizen" ? await vault.papers() : [];
+          go(homeScreen());
         } catch (err) {
           go({ name: "login", error: message(err) });
         }
@@ -448,7 +454,12 @@ function recoverScreen(error?: string): HTMLElement {
 }
 
 function back(): HTMLElement {
-  return h("p", {}, h("a", { href: "#", click: (e) => (e.preventDefault(), go({ name: "papers" })) }, t("doc-back")));
+  const mediator = vault.current()?.role === "mediator";
+  return h(
+    "p",
+    {},
+    h("a", { href: "#", click: (e) => (e.preventDefault(), go(homeScreen())) }, t(mediator ? "mediator-back" : "doc-back")),
+  );
 }
 
 function accountScreen(error?: string, done?: string): HTMLElement {
@@ -1016,6 +1027,246 @@ function requestsScreen(error?: string, done?: string): HTMLElement {
   return main;
 }
 
+/** Where a logged-in person starts: her papers, or a mediator's shared documents. */
+function homeScreen(): Screen {
+  return vault.current()?.role === "mediator" ? { name: "mediator" } : { name: "papers" };
+}
+
+/** « Espace médiateur »: activate an account with the operator's code, or log in. */
+function mediatorSpaceScreen(): HTMLElement {
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("mediator-space")),
+    h("p", {}, t("mediator-space-intro")),
+    h("button", { type: "button", class: "primary", click: () => go({ name: "activate" }) }, t("activate-title")),
+    h("button", { type: "button", class: "primary", click: () => go({ name: "login" }) }, t("home-login")),
+  );
+}
+
+/** Activation: the one-time code, her identifier, a passphrase; keys made here. */
+function activateScreen(error?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const fields = newPassphraseFields("login-pass");
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        const data = new FormData(form);
+        const user = String(data.get("user")).trim().toLowerCase();
+        const passphrase = fields.pass.value;
+        if (passphrase !== fields.confirm.value) return go({ name: "activate", error: t("create-mismatch") });
+        if (strength(passphrase) === "weak") return go({ name: "activate", error: t("create-weak", { min: MIN_CHARS }) });
+        form.querySelector<HTMLButtonElement>("button[type=submit]")!.disabled = true;
+        status.textContent = t("create-working");
+        try {
+          const created = await vault.enrol(String(data.get("code")), user, passphrase);
+          papers = [];
+          go({ name: "kit", kit: created.kit, user });
+        } catch (err) {
+          go({ name: "activate", error: message(err) });
+        }
+      },
+    },
+    h("label", { for: "code" }, t("activate-code")),
+    h("input", { id: "code", name: "code", required: true, autocomplete: "off", autocapitalize: "characters" }),
+    h("label", { for: "user" }, t("login-user")),
+    h("input", { id: "user", name: "user", required: true, autocomplete: "username", autocapitalize: "none" }),
+    ...fields.nodes,
+    h("button", { type: "submit", class: "primary" }, t("activate-title")),
+  );
+  return h("main", {}, h("h1", { tabindex: "-1" }, t("activate-title")), alert(error), form, status);
+}
+
+/**
+ * The mediator's home: her safety code (large, with a QR code) for the citizen to
+ * compare, and « Documents partagés avec moi » grouped by citizen, each checked as
+ * the CLI checks it, with the time left and the purpose.
+ */
+function mediatorScreen(error?: string): HTMLElement {
+  const s = vault.current()!;
+  const code = vault.safetyCodeOf(s);
+  const status = h("p", { role: "status", class: "hint" }, t("grants-loading"));
+  const list = h("div", {});
+  const main = h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("mediator-title", { user: s.user })),
+    alert(error),
+    h(
+      "nav",
+      { class: "actions", "aria-label": t("nav-label") },
+      h("a", { href: "#demander", class: "action", click: (e) => (e.preventDefault(), go({ name: "ask" })) }, t("ask-title")),
+    ),
+    h("p", { id: "code-label" }, t("account-code")),
+    h("p", { class: "code", "aria-labelledby": "code-label" }, code),
+    qr(code, t("mediator-code-qr")),
+    h("p", { class: "hint" }, t("mediator-code-hint")),
+    h("h2", {}, t("mediator-shared")),
+    h("p", { class: "warning" }, t("mediator-copies")),
+    status,
+    list,
+  );
+  void (async () => {
+    try {
+      const shared = await vault.sharedWithMe();
+      status.textContent = shared.length === 0 ? t("mediator-none") : "";
+      const citizens = [...new Set(shared.map((p) => p.citizen))].sort();
+      for (const citizen of citizens) {
+        const theirs = shared.filter((p) => p.citizen === citizen);
+        const checked = theirs.find((p) => p.meta);
+        list.append(
+          h(
+            "section",
+            { "aria-label": citizen },
+            h("h3", {}, citizen),
+            checked ? h("p", { class: "hint" }, t("mediator-citizen-code", { code: checked.citizenCode })) : null,
+          ),
+          h(
+            "ul",
+            { class: "papers" },
+            ...theirs.map((p) =>
+              p.meta
+                ? h(
+                    "li",
+                    {},
+                    h("a", { href: `#${p.id}`, click: (e) => (e.preventDefault(), go({ name: "shared-paper", paper: p })) }, p.meta.title),
+                    h(
+                      "span",
+                      { class: "hint" },
+                      ` — ${t("grants-until", { until: instant(p.expires_ms), left: timeLeft(p.expires_ms) })}${
+                        p.purpose ? ` — ${t("cli-receipt-purpose", { purpose: p.purpose })}` : ""
+                      }`,
+                    ),
+                  )
+                : h("li", {}, t("papers-unreadable")),
+            ),
+          ),
+        );
+      }
+    } catch (err) {
+      fail(err, { name: "mediator-space" });
+    }
+  })();
+  return main;
+}
+
+/** A paper shared with her: open it here or download it; copies cannot be taken back. */
+function sharedPaperScreen(paper: vault.SharedPaper, error?: string): HTMLElement {
+  const meta = paper.meta!;
+  const status = h("p", { role: "status", class: "hint" });
+  const preview = h("div", { class: "preview" });
+  const isPdf = meta.mime === "application/pdf";
+  const download: HTMLButtonElement = h(
+    "button",
+    {
+      type: "button",
+      class: "primary",
+      click: async () => {
+        download.disabled = true;
+        status.textContent = t("doc-downloading");
+        try {
+          saveFile(await vault.fetchShared(paper), fileName(meta));
+          status.textContent = "";
+          download.disabled = false;
+        } catch (err) {
+          fail(err, { name: "shared-paper", paper });
+        }
+      },
+    },
+    t("doc-download"),
+  );
+  const look: HTMLButtonElement | null =
+    meta.mime.startsWith("image/") || isPdf
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            click: async () => {
+              look!.disabled = true;
+              status.textContent = t("doc-downloading");
+              try {
+                const blob = await vault.fetchShared(paper);
+                const url = URL.createObjectURL(isPdf ? new Blob([blob], { type: "application/pdf" }) : blob);
+                shown.push(url);
+                preview.replaceChildren(
+                  isPdf ? h("iframe", { src: url, title: meta.title, class: "pdf" }) : h("img", { src: url, alt: meta.title }),
+                );
+                status.textContent = "";
+              } catch (err) {
+                fail(err, { name: "shared-paper", paper });
+              }
+            },
+          },
+          t("doc-show"),
+        )
+      : null;
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, meta.title),
+    alert(error),
+    h(
+      "ul",
+      { class: "facts" },
+      h("li", {}, t("mediator-from", { citizen: paper.citizen })),
+      h("li", {}, t("grants-until", { until: instant(paper.expires_ms), left: timeLeft(paper.expires_ms) })),
+      paper.purpose ? h("li", {}, t("cli-receipt-purpose", { purpose: paper.purpose })) : null,
+      h("li", {}, t("doc-category", { category: t(`cat-${meta.category}`) })),
+      h("li", {}, t("doc-size", { size: size(meta.size) })),
+    ),
+    h("p", { class: "warning" }, t("mediator-copies")),
+    download,
+    h("div", { class: "actions" }, look),
+    status,
+    preview,
+    back(),
+  );
+}
+
+/** « Demander un document »: a citizen is asked for a paper of a category. */
+function askScreen(error?: string, done?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        const data = new FormData(form);
+        const citizen = String(data.get("citizen")).trim().toLowerCase();
+        const messageText = String(data.get("message") ?? "").trim();
+        if (!purposeAcceptable(messageText)) return go({ name: "ask", error: t("share-bad-purpose") });
+        form.querySelector<HTMLButtonElement>("button[type=submit]")!.disabled = true;
+        try {
+          await vault.requestDocument(citizen, String(data.get("category")), messageText);
+          go({ name: "ask", done: t("ask-done", { citizen }) });
+        } catch (err) {
+          fail(err, { name: "ask" });
+        }
+      },
+    },
+    h("label", { for: "citizen" }, t("ask-citizen")),
+    h("input", { id: "citizen", name: "citizen", required: true, autocomplete: "off", autocapitalize: "none" }),
+    h("label", { for: "category" }, t("add-category")),
+    h("select", { id: "category", name: "category" }, ...CATEGORIES.map((c) => h("option", { value: c }, t(`cat-${c}`)))),
+    h("label", { for: "message" }, t("ask-message")),
+    h("input", { id: "message", name: "message", maxlength: "200" }),
+    h("button", { type: "submit", class: "primary" }, t("ask-submit")),
+  );
+  return h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("ask-title")),
+    alert(error),
+    done ? h("p", { role: "status", class: "done" }, done) : null,
+    form,
+    status,
+    back(),
+  );
+}
+
 function deletedScreen(documents: number): HTMLElement {
   return h(
     "main",
@@ -1051,7 +1302,7 @@ function qr(text: string, label: string): SVGSVGElement {
 function kitScreen(kit: string, user: string): HTMLElement {
   const next = h(
     "button",
-    { type: "button", class: "primary", disabled: true, click: () => go({ name: "papers" }) },
+    { type: "button", class: "primary", disabled: true, click: () => go(homeScreen()) },
     t("kit-continue"),
   );
   const chose = h("p", { role: "status", class: "hint" }, t("kit-choose-first"));
@@ -1458,6 +1709,16 @@ function render(): void {
             ? grantsScreen(screen.error, screen.done)
           : screen.name === "requests"
             ? requestsScreen(screen.error, screen.done)
+          : screen.name === "mediator-space"
+            ? mediatorSpaceScreen()
+          : screen.name === "activate"
+            ? activateScreen(screen.error)
+          : screen.name === "mediator"
+            ? mediatorScreen(screen.error)
+          : screen.name === "shared-paper"
+            ? sharedPaperScreen(screen.paper, screen.error)
+          : screen.name === "ask"
+            ? askScreen(screen.error, screen.done)
           : screen.name === "deleted"
             ? deletedScreen(screen.documents)
             : paperScreen(screen.paper, screen.error, screen.confirm);

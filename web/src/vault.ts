@@ -152,17 +152,35 @@ function today(): string {
  * keys sent. The kit records the journal's key, as the CLI's does.
  */
 export async function register(user: string, passphrase: string, invitation?: string): Promise<Created> {
+  return createAccount(user, passphrase, (account) =>
+    call<SessionResponse>("POST", "/v1/accounts", { ...account, ...(invitation ? { invitation } : {}) }),
+  );
+}
+
+/**
+ * Activates a mediator's account with the one-time code the operator gave her: her
+ * keys made here as a citizen's are (`coffre enrol`).
+ */
+export async function enrol(code: string, user: string, passphrase: string): Promise<Created> {
+  return createAccount(user, passphrase, (account) =>
+    call<SessionResponse>("POST", "/v1/enrol", { code: code.trim(), account }),
+  );
+}
+
+async function createAccount(
+  user: string,
+  passphrase: string,
+  send: (account: Record<string, unknown>) => Promise<SessionResponse>,
+): Promise<Created> {
   const id = await identity.generate();
   const keys = await identity.publicKeys(id);
   const rk = await recovery.generateRecovery();
-  const request = {
+  const answer = await send({
     user,
     keys: wireKeys(keys),
     passphrase: await passphraseCredentials(user, passphrase, id),
     recovery: await recoveryCredentials(rk, id),
-    ...(invitation ? { invitation } : {}),
-  };
-  const answer = await call<SessionResponse>("POST", "/v1/accounts", request);
+  });
   return opened(answer, user, id, keys, rk, null);
 }
 
@@ -967,4 +985,130 @@ export async function requests(): Promise<AccessRequest[]> {
 /** Declines a request (the mediator sees it declined; nothing is shared). */
 export async function decline(id: string): Promise<void> {
   await call("POST", `/v1/requests/${id}/decline`);
+}
+
+/** A paper shared with this mediator, as the server lists it (`api::SharedDocument`). */
+interface SharedDocument {
+  id: string;
+  size: number;
+  added_ms: number;
+  meta: string;
+  envelope: string;
+  grant: string;
+  citizen: string;
+  expires_ms: number;
+  payload_sha256: string;
+  envelope_sha256: string;
+  signature: string;
+}
+
+interface MediatorGrantView extends GrantView {
+  citizen_keys: WirePublicKeys;
+}
+
+/** A paper shared with her, checked: `meta` is null when anything fails to verify
+ *  (nothing unsigned is shown). */
+export interface SharedPaper {
+  id: string;
+  citizen: string;
+  /** The citizen's safety code, to compare with the one on her screen. */
+  citizenCode: string;
+  purpose: string;
+  expires_ms: number;
+  meta: DocumentMeta | null;
+  key: string | null;
+  doc: SharedDocument;
+}
+
+function keysOf(wire: WirePublicKeys): identity.PublicKeys {
+  return { age_recipient: wire.age_recipient, signing_key: fromBase64(wire.signing_key), binding: fromBase64(wire.binding) };
+}
+
+/**
+ * What is shared with this mediator now, each paper checked as the CLI checks it: the
+ * grant is for her (this deployment, her name, her key), signed by the citizen's key
+ * (whose keys vouch for each other); the grant lists this very paper (its digest); the
+ * citizen signed the paper itself; then its title is opened here.
+ */
+export async function sharedWithMe(): Promise<SharedPaper[]> {
+  const s = session;
+  if (!s) return [];
+  const [docs, views] = await Promise.all([
+    call<SharedDocument[]>("GET", "/v1/shared"),
+    call<MediatorGrantView[]>("GET", "/v1/grants"),
+  ]);
+  return Promise.all(
+    docs.map(async (d): Promise<SharedPaper> => {
+      const view = views.find((v) => v.grant.id === d.grant);
+      const base = {
+        id: d.id,
+        citizen: d.citizen,
+        citizenCode: "",
+        purpose: view?.grant.purpose ?? "",
+        expires_ms: d.expires_ms,
+        meta: null,
+        key: null,
+        doc: d,
+      };
+      if (!view) return base;
+      const g = view.grant;
+      const citizenKeys = keysOf(view.citizen_keys);
+      const holds =
+        g.origin === s.origin &&
+        g.mediator === s.user &&
+        g.recipient === s.keys.age_recipient &&
+        identity.bindingValid(citizenKeys) &&
+        identity.verify(citizenKeys.signing_key, grantCanonical(g), fromBase64(view.signature));
+      const metaBytes = fromBase64(d.meta);
+      const digest = `${d.payload_sha256}.${hex(sha256(metaBytes))}`;
+      const listed = g.documents.some((id, i) => id === d.id && g.digests[i] === digest);
+      const sealed = identity.verify(
+        citizenKeys.signing_key,
+        sealCanonical({
+          origin: s.origin,
+          id: d.id,
+          owner: g.citizen,
+          size: d.size,
+          payload_sha256: d.payload_sha256,
+          meta_sha256: hex(sha256(metaBytes)),
+          envelope_sha256: d.envelope_sha256,
+        }),
+        fromBase64(d.signature),
+      );
+      if (!holds || !listed || !sealed || d.citizen !== g.citizen) return base;
+      try {
+        const key = fromUtf8(await openAge(s.identity.age, fromBase64(d.envelope))).trim();
+        const meta = JSON.parse(fromUtf8(await openAge(key, metaBytes))) as DocumentMeta;
+        return { ...base, citizenCode: safetyCode(g.citizen, citizenKeys), meta, key };
+      } catch {
+        return base;
+      }
+    }),
+  );
+}
+
+/** A shared paper, decrypted here, checked against what the citizen signed. */
+export async function fetchShared(paper: SharedPaper): Promise<Blob> {
+  if (!paper.meta || !paper.key) throw new Integrity("unverified");
+  const got = await inWorker<Decrypted>({
+    kind: "decrypt",
+    path: `/v1/documents/${paper.id}/content`,
+    key: paper.key,
+    mime: paper.meta.mime || "application/octet-stream",
+    headers: base(),
+    keep: "plain",
+  });
+  if (
+    got.cipherSha256 !== paper.doc.payload_sha256 ||
+    got.plainSha256 !== paper.meta.sha256 ||
+    got.plainBytes !== paper.meta.size
+  ) {
+    throw new Integrity("sha256");
+  }
+  return got.blob;
+}
+
+/** Asks a citizen for a paper of `category` (she sees it in « Demandes »). */
+export async function requestDocument(citizen: string, category: string, message: string): Promise<void> {
+  await call("POST", "/v1/requests", { citizen, category, message });
 }

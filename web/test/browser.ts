@@ -498,6 +498,94 @@ try {
     check(elsewhere.length === 0, `requests to third parties: ${elsewhere.join(", ")}`);
     await context.close();
   }
+  // The mediator's side, in the browser: she activates her account with the
+  // operator's code (keys made in her browser), shows her safety code; the citizen
+  // (on her phone) shares a paper with her after comparing it; she opens and
+  // downloads it, asks for another; the citizen withdraws while the paper is open on
+  // the mediator's screen, and the mediator is told so plainly.
+  {
+    const desk = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, locale: "fr-FR", viewport: { width: 1280, height: 800 } });
+    const agent = await desk.newPage();
+    agent.on("pageerror", (e) => failures.push(`page error on the mediator's side: ${e.message}`));
+    await agent.goto(url);
+    await agent.getByRole("button", { name: "Espace médiateur" }).click();
+    await audit(agent, "mediator-space", 1280);
+    await agent.getByRole("button", { name: "Activer mon compte" }).click();
+    await agent.getByLabel("Code d'activation").fill(env("COFFRE_ENROL_CODE"));
+    await agent.getByLabel("Identifiant").fill("a.martin");
+    await agent.getByLabel("Phrase de passe", { exact: true }).fill(newPassphrase);
+    await agent.getByLabel("Confirmer la phrase de passe").fill(newPassphrase);
+    await audit(agent, "activate", 1280);
+    await agent.getByRole("button", { name: "Activer mon compte" }).click();
+    await agent.getByRole("heading", { level: 1, name: "Votre kit de récupération" }).waitFor({ timeout: 60_000 });
+    await Promise.all([agent.waitForEvent("download"), agent.getByRole("button", { name: "Enregistrer dans un fichier" }).click()]);
+    await agent.getByRole("button", { name: "Continuer" }).click();
+    await agent.getByRole("heading", { level: 2, name: "Documents partagés avec moi" }).waitFor({ timeout: 60_000 });
+    const agentCode = await agent.getByLabel("Mon code de sécurité", { exact: true }).innerText();
+    check(/^[0-9 ]{28,}$/.test(agentCode.trim()), `the mediator's safety code is not shown: ${agentCode}`);
+    await audit(agent, "mediator", 1280);
+
+    const phone = await browser.newContext({ ignoreHTTPSErrors: true, locale: "fr-FR", viewport: { width: 360, height: 740 } });
+    const citizen = await phone.newPage();
+    await citizen.goto(url);
+    await citizen.getByRole("button", { name: "Me connecter" }).click();
+    await citizen.getByLabel("Identifiant").fill(user);
+    await citizen.getByLabel("Phrase de passe").fill(passphrase);
+    await citizen.getByRole("button", { name: "Me connecter" }).click();
+    await citizen.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+    await citizen.getByRole("link", { name: "Partager", exact: true }).click();
+    await citizen.getByLabel("Quittance de loyer").check();
+    await citizen.getByLabel("Identifiant du médiateur").fill("a.martin");
+    await citizen.getByLabel("Code de sécurité").fill(agentCode);
+    await citizen.getByLabel("Motif").fill("Aide au logement");
+    await citizen.getByLabel("1 semaine").check();
+    await citizen.getByRole("button", { name: "Partager", exact: true }).click();
+    await citizen.getByText("Amina Martin, France Services Albi").waitFor({ timeout: 60_000 });
+    await citizen.getByRole("button", { name: "Confirmer le partage" }).click();
+    await citizen.getByRole("heading", { level: 1, name: "REÇU DE CONSENTEMENT — coffre" }).waitFor({ timeout: 60_000 });
+
+    // On the mediator's screen: the paper, its citizen and time left, her code.
+    await agent.getByRole("link", { name: "Demander un document" }).click();
+    await agent.getByRole("link", { name: "Retour aux documents partagés" }).click();
+    await agent.getByRole("link", { name: "Quittance de loyer" }).waitFor({ timeout: 60_000 });
+    const listing = await agent.locator("main").innerText();
+    check(listing.includes(user) && listing.includes("Aide au logement") && listing.includes("Son code de sécurité"), `the shared paper is not listed with its citizen: ${listing}`);
+    await audit(agent, "mediator-shared", 1280);
+    await agent.getByRole("link", { name: "Quittance de loyer" }).click();
+    check((await agent.locator("p.warning").innerText()).includes("ne peut pas être reprise"), "the mediator is not told copies cannot be taken back");
+    await audit(agent, "shared-paper", 1280);
+    const [got] = await Promise.all([agent.waitForEvent("download"), agent.getByRole("button", { name: "Télécharger" }).click()]);
+    await got.saveAs(`${artifacts}/mediator-quittance.pdf`);
+    check(
+      Buffer.compare(readFileSync(`${artifacts}/mediator-quittance.pdf`), readFileSync(uploadFile)) === 0,
+      "the paper the mediator downloaded differs from the citizen's",
+    );
+
+    // The citizen withdraws while it is open over there.
+    await citizen.getByRole("link", { name: "Mes partages" }).click();
+    await citizen.locator("ul.grants li", { hasText: "Aide au logement" }).getByRole("button", { name: "Retirer l'accès" }).click();
+    await citizen.getByText("L'accès de Amina Martin (France Services Albi) est retiré").waitFor({ timeout: 60_000 });
+    await agent.getByRole("button", { name: "Télécharger" }).click();
+    await agent.getByRole("alert").waitFor({ timeout: 60_000 });
+    const ended = await agent.getByRole("alert").innerText();
+    check(ended.includes("a retiré ce partage"), `a withdrawn share is not said plainly to the mediator: ${ended}`);
+
+    // « Demander un document »: the citizen will see it in « Demandes ».
+    await agent.getByRole("link", { name: "Retour aux documents partagés" }).click();
+    await agent.getByRole("link", { name: "Demander un document" }).click();
+    await agent.getByLabel("Identifiant de la personne").fill(user);
+    await agent.getByLabel("Catégorie").selectOption({ label: "Santé" });
+    await agent.getByLabel("Message (facultatif)").fill("Attestation de droits CPAM");
+    await agent.getByRole("button", { name: "Envoyer la demande" }).click();
+    await agent.getByText("Votre demande est envoyée").waitFor({ timeout: 60_000 });
+    await audit(agent, "ask", 1280);
+    await citizen.getByRole("link", { name: "Retour à mes papiers" }).click();
+    await citizen.getByRole("link", { name: "Demandes" }).click();
+    await citizen.getByText("Attestation de droits CPAM", { exact: false }).waitFor({ timeout: 60_000 });
+    await desk.close();
+    await phone.close();
+  }
+
   // A new vault, made in the browser at phone width: a weak passphrase refused,
   // a suggested one offered, the kit saved before « Continuer » can be used.
   const context = await browser.newContext({

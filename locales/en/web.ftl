@@ -197,3 +197,7 @@ ask-citizen = The person's user name
 ask-message = Message (optional)
 ask-submit = Send the request
 ask-done = Your request is sent to { $citizen }: they will see it in "Requests".
+share-scan = Scan their QR code
+share-scan-show = Hold the mediator's QR code in front of the camera.
+share-scan-done = Code read. Still compare it by eye with the one on their screen.
+share-scan-no-camera = The camera is not available on this device. Type the code.

@@ -197,3 +197,7 @@ ask-citizen = Identifiant de la personne
 ask-message = Message (facultatif)
 ask-submit = Envoyer la demande
 ask-done = Votre demande est envoyée à { $citizen } : elle la verra dans « Demandes ».
+share-scan = Scanner son QR code
+share-scan-show = Présentez le QR code du médiateur devant la caméra.
+share-scan-done = Code lu. Comparez-le quand même des yeux avec celui de son écran.
+share-scan-no-camera = La caméra n'est pas disponible sur cet appareil. Recopiez le code.

@@ -10,6 +10,7 @@ import { lines } from "./history";
 import { purposeAcceptable } from "./crypto/grant";
 import { WrongPassphrase } from "./crypto/passphrase";
 import { NoCamera, startScan } from "./scan";
+import { CODE_DIGITS } from "./crypto/safety";
 import { date, has, instant, LANGS, lang, setLang, size, t, type Lang } from "./i18n";
 import * as vault from "./vault";
 import { encode as qrEncode } from "uqr";
@@ -730,6 +731,45 @@ function shareScreen(error?: string, draft?: ShareDraft): HTMLElement {
   const mediator = h("input", { id: "mediator", name: "mediator", required: true, autocapitalize: "none", autocomplete: "off", value: draft?.mediator ?? "" });
   const code = h("input", { id: "code", name: "code", required: true, inputmode: "numeric", autocomplete: "off", value: draft?.code ?? "" });
   const purpose = h("input", { id: "purpose", name: "purpose", maxlength: "200", value: draft?.purpose ?? "" });
+  // Or her QR code, scanned with the camera (28 digits; anything else is ignored).
+  const video = h("video", { class: "scan", hidden: true, "aria-label": t("recover-scan-view") });
+  const scanned = h("p", { role: "status", class: "hint" });
+  const scan: HTMLButtonElement = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      click: async () => {
+        if (stopScan) {
+          stopScanning();
+          video.hidden = true;
+          scan.textContent = t("share-scan");
+          return;
+        }
+        video.hidden = false;
+        scan.textContent = t("recover-scan-stop");
+        scanned.textContent = t("share-scan-show");
+        try {
+          stopScan = await startScan(video, (text) => {
+            const digits = text.replace(/\D/g, "");
+            if (digits.length !== CODE_DIGITS) return false;
+            code.value = text.trim();
+            stopScan = null;
+            video.hidden = true;
+            scan.textContent = t("share-scan");
+            scanned.textContent = t("share-scan-done");
+            return true;
+          });
+        } catch (e) {
+          stopScan = null;
+          video.hidden = true;
+          scan.textContent = t("share-scan");
+          scanned.textContent = e instanceof NoCamera ? t("share-scan-no-camera") : String(e);
+        }
+      },
+    },
+    t("share-scan"),
+  );
   const durations = h(
     "fieldset",
     {},
@@ -748,6 +788,7 @@ function shareScreen(error?: string, draft?: ShareDraft): HTMLElement {
     {
       submit: async (e) => {
         e.preventDefault();
+        stopScanning();
         const data = new FormData(form);
         const typed: ShareDraft = {
           documents: data.getAll("documents").map(String),
@@ -779,6 +820,9 @@ function shareScreen(error?: string, draft?: ShareDraft): HTMLElement {
     h("label", { for: "code" }, t("share-code")),
     h("p", { class: "hint", id: "code-hint" }, t("share-code-hint")),
     code,
+    scan,
+    video,
+    scanned,
     h("label", { for: "purpose" }, t("share-purpose")),
     purpose,
     durations,

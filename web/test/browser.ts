@@ -106,9 +106,18 @@ async function audit(page: Page, name: string, width: number): Promise<void> {
   await page.setViewportSize(before);
 }
 
-/** One frame of a camera filming `text` as a printed QR code: a YUV4MPEG2 file that
- *  Chromium's fake capture device plays in a loop. */
-function cameraFilming(text: string): Buffer {
+/** A camera filming each of `texts` as a printed QR code in turn (a few frames each):
+ *  a YUV4MPEG2 file that Chromium's fake capture device plays in a loop. */
+function cameraFilming(texts: string[]): Buffer {
+  const header = Buffer.from("YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n");
+  const frames = texts.map((text) => {
+    const frame = qrFrame(text);
+    return Buffer.concat([frame, frame, frame, frame, frame]);
+  });
+  return Buffer.concat([header, ...frames]);
+}
+
+function qrFrame(text: string): Buffer {
   const { size, data } = qrEncode(text, { ecc: "L", border: 4 });
   const [w, h] = [640, 480];
   const scale = Math.floor(h / size);
@@ -120,11 +129,11 @@ function cameraFilming(text: string): Buffer {
       for (let dy = 0; dy < scale; dy++) luma.fill(16, (y0 + y * scale + dy) * w + x0 + x * scale, (y0 + y * scale + dy) * w + x0 + (x + 1) * scale);
     }),
   );
-  const frame = Buffer.concat([Buffer.from("FRAME\n"), luma, new Uint8Array(w * h / 2).fill(128)]);
-  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]);
+  return Buffer.concat([Buffer.from("FRAME\n"), luma, new Uint8Array(w * h / 2).fill(128)]);
 }
 const camera = `${artifacts}/camera-kit.y4m`;
-writeFileSync(camera, cameraFilming(readFileSync(cliKit, "utf8")));
+// The printed kit of the first citizen, and the social worker's safety code.
+writeFileSync(camera, cameraFilming([readFileSync(cliKit, "utf8"), mediatorCode]));
 
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
@@ -136,7 +145,8 @@ const browser = await chromium.launch({
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    // A camera that films the printed kit of the first citizen (scanned below).
+    // A camera that films the first citizen's printed kit and the social worker's
+    // safety code (both scanned below).
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
     `--use-file-for-fake-video-capture=${camera}`,
@@ -149,6 +159,7 @@ try {
       viewport: { width, height: width === 360 ? 740 : 800 },
       acceptDownloads: true,
       locale: "fr-FR",
+      permissions: ["camera"],
     });
     const page = await context.newPage();
     page.on("console", (m) => {
@@ -325,6 +336,13 @@ try {
       await page.getByLabel("Quittance de loyer").check();
       await page.getByLabel("Attestation CAF").check();
       await page.getByLabel("Identifiant du médiateur").fill(mediator);
+      // Her code scanned from the QR code she shows (then mistyped, below).
+      await page.getByRole("button", { name: "Scanner son QR code" }).click();
+      await page.getByText("Code lu.").waitFor({ timeout: 60_000 });
+      check(
+        (await page.getByLabel("Code de sécurité").inputValue()).replace(/\D/g, "") === mediatorCode.replace(/\D/g, ""),
+        "the scanned safety code is not the mediator's",
+      );
       const mistyped = mediatorCode.replace(/\d(?=\D*$)/, (d) => String((Number(d) + 1) % 10));
       await page.getByLabel("Code de sécurité").fill(mistyped);
       await page.getByLabel("Motif").fill("Dossier RSA");

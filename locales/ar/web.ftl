@@ -201,3 +201,4 @@ share-scan = مسح رمز QR الخاص به
 share-scan-show = ضع رمز QR الخاص بالوسيط أمام الكاميرا.
 share-scan-done = تمّت قراءة الرمز. قارنه مع ذلك بعينك بالرمز الظاهر على شاشته.
 share-scan-no-camera = الكاميرا غير متاحة على هذا الجهاز. انسخ الرمز.
+watermark = نسخة مُرسلة إلى { $structure } بتاريخ { $date } لغرض { $purpose }

@@ -201,3 +201,4 @@ share-scan = Scan their QR code
 share-scan-show = Hold the mediator's QR code in front of the camera.
 share-scan-done = Code read. Still compare it by eye with the one on their screen.
 share-scan-no-camera = The camera is not available on this device. Type the code.
+watermark = Copy sent to { $structure } on { $date } for { $purpose }

@@ -201,3 +201,4 @@ share-scan = Scanner son QR code
 share-scan-show = Présentez le QR code du médiateur devant la caméra.
 share-scan-done = Code lu. Comparez-le quand même des yeux avec celui de son écran.
 share-scan-no-camera = La caméra n'est pas disponible sur cet appareil. Recopiez le code.
+watermark = Copie transmise à { $structure } le { $date } pour { $purpose }

@@ -143,7 +143,7 @@ fn a_citizen_opens_her_papers_in_the_browser() {
     assert!(listed
         .iter()
         .all(|v| v["title"] != "Avis d'imposition 2025"));
-    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert_eq!(listed.len(), 4, "{listed:?}");
     // The photo taken in the browser: its category, date and type, and its bytes.
     let taken = listed
         .iter()

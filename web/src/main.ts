@@ -1196,6 +1196,36 @@ function mediatorScreen(error?: string): HTMLElement {
   return main;
 }
 
+/**
+ * An image as a mediator sees it: redrawn in the page with « Copie transmise à
+ * [structure] le [date] pour [motif] » across it, so that a screenshot or a photo of
+ * the screen says where it came from.
+ */
+async function watermarked(image: Blob, text: string): Promise<Blob> {
+  const bitmap = await createImageBitmap(image);
+  const canvas = document.createElement("canvas");
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const ctx = canvas.getContext("2d");
+  if (!ctx) throw new Error("canvas");
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  // As large as fits along the diagonal, not larger than a line in eight.
+  const diagonal = Math.hypot(canvas.width, canvas.height);
+  ctx.font = "700 100px sans-serif";
+  const fit = (100 * 0.9 * diagonal) / Math.max(1, ctx.measureText(text).width);
+  const size = Math.max(10, Math.round(Math.min(fit, Math.min(canvas.width, canvas.height) / 8)));
+  ctx.font = `700 ${size}px sans-serif`;
+  ctx.fillStyle = "rgba(185, 28, 28, 0.6)";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.translate(canvas.width / 2, canvas.height / 2);
+  ctx.rotate(-Math.atan2(canvas.height, canvas.width));
+  const reach = diagonal / 2;
+  for (let y = -reach; y <= reach; y += size * 3) ctx.fillText(text, 0, y);
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("canvas"))), "image/png"));
+}
+
 /** A paper shared with her: open it here or download it; copies cannot be taken back. */
 function sharedPaperScreen(paper: vault.SharedPaper, error?: string): HTMLElement {
   const meta = paper.meta!;
@@ -1233,7 +1263,9 @@ function sharedPaperScreen(paper: vault.SharedPaper, error?: string): HTMLElemen
               status.textContent = t("doc-downloading");
               try {
                 const blob = await vault.fetchShared(paper);
-                const url = URL.createObjectURL(isPdf ? new Blob([blob], { type: "application/pdf" }) : blob);
+                const mark = t("watermark", { structure: paper.structure, date: date(Date.now()), purpose: paper.purpose || "—" });
+                const shownBlob = isPdf ? new Blob([blob], { type: "application/pdf" }) : await watermarked(blob, mark);
+                const url = URL.createObjectURL(shownBlob);
                 shown.push(url);
                 preview.replaceChildren(
                   isPdf ? h("iframe", { src: url, title: meta.title, class: "pdf" }) : h("img", { src: url, alt: meta.title }),

@@ -1014,6 +1014,8 @@ export interface SharedPaper {
   /** The citizen's safety code, to compare with the one on her screen. */
   citizenCode: string;
   purpose: string;
+  /** Her structure as the grant names it (for the watermark on images). */
+  structure: string;
   expires_ms: number;
   meta: DocumentMeta | null;
   key: string | null;
@@ -1045,6 +1047,7 @@ export async function sharedWithMe(): Promise<SharedPaper[]> {
         citizen: d.citizen,
         citizenCode: "",
         purpose: view?.grant.purpose ?? "",
+        structure: view?.mediator_structure ?? "",
         expires_ms: d.expires_ms,
         meta: null,
         key: null,

@@ -131,6 +131,23 @@ function qrFrame(text: string): Buffer {
   );
   return Buffer.concat([Buffer.from("FRAME\n"), luma, new Uint8Array(w * h / 2).fill(128)]);
 }
+/** A uniformly grey 24-bit BMP (any browser decodes it; no compression to write). */
+function greyImage(w: number, h: number): Buffer {
+  const row = Math.ceil((w * 3) / 4) * 4;
+  const b = Buffer.alloc(54 + row * h, 0);
+  b.write("BM", 0);
+  b.writeUInt32LE(b.length, 2);
+  b.writeUInt32LE(54, 10);
+  b.writeUInt32LE(40, 14);
+  b.writeInt32LE(w, 18);
+  b.writeInt32LE(h, 22);
+  b.writeUInt16LE(1, 26);
+  b.writeUInt16LE(24, 28);
+  b.writeUInt32LE(row * h, 34);
+  b.fill(200, 54);
+  return b;
+}
+
 const camera = `${artifacts}/camera-kit.y4m`;
 // The printed kit of the first citizen, and the social worker's safety code.
 writeFileSync(camera, cameraFilming([readFileSync(cliKit, "utf8"), mediatorCode]));
@@ -551,8 +568,16 @@ try {
     await citizen.getByLabel("Phrase de passe").fill(passphrase);
     await citizen.getByRole("button", { name: "Me connecter" }).click();
     await citizen.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+    // A scan of her identity card (a plain grey image), to be shown watermarked.
+    await citizen.getByRole("link", { name: "Ajouter un document" }).click();
+    await citizen.getByLabel("Fichier").setInputFiles({ name: "cni.bmp", mimeType: "image/bmp", buffer: greyImage(240, 150) });
+    await citizen.getByLabel("Titre").fill("Carte d'identité (scan)");
+    await citizen.getByLabel("Catégorie").selectOption({ label: "Identité" });
+    await citizen.getByRole("button", { name: "Enregistrer" }).click();
+    await citizen.getByRole("link", { name: "Carte d'identité (scan)" }).waitFor({ timeout: 60_000 });
     await citizen.getByRole("link", { name: "Partager", exact: true }).click();
     await citizen.getByLabel("Quittance de loyer").check();
+    await citizen.getByLabel("Carte d'identité (scan)", { exact: true }).check();
     await citizen.getByLabel("Identifiant du médiateur").fill("a.martin");
     await citizen.getByLabel("Code de sécurité").fill(agentCode);
     await citizen.getByLabel("Motif").fill("Aide au logement");
@@ -578,6 +603,28 @@ try {
       Buffer.compare(readFileSync(`${artifacts}/mediator-quittance.pdf`), readFileSync(uploadFile)) === 0,
       "the paper the mediator downloaded differs from the citizen's",
     );
+
+    // Her identity scan is shown to the mediator with a watermark drawn across it.
+    await agent.getByRole("link", { name: "Retour aux documents partagés" }).click();
+    await agent.getByRole("link", { name: "Carte d'identité (scan)" }).click();
+    await agent.getByRole("button", { name: "Voir sur cet écran" }).click();
+    const scanImage = agent.getByRole("img", { name: "Carte d'identité (scan)" });
+    await scanImage.waitFor({ timeout: 60_000 });
+    await agent.waitForFunction(() => (document.querySelector(".preview img") as HTMLImageElement | null)?.complete);
+    const reddish = await scanImage.evaluate((img: HTMLImageElement) => {
+      const c = document.createElement("canvas");
+      [c.width, c.height] = [img.naturalWidth, img.naturalHeight];
+      const ctx = c.getContext("2d")!;
+      ctx.drawImage(img, 0, 0);
+      const px = ctx.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i]! > px[i + 1]! + 40) n++;
+      return n;
+    });
+    check(reddish > 200, `the identity scan is shown to the mediator without a watermark (${reddish} marked pixels)`);
+    await audit(agent, "shared-image", 1280);
+    await agent.getByRole("link", { name: "Retour aux documents partagés" }).click();
+    await agent.getByRole("link", { name: "Quittance de loyer" }).click();
 
     // The citizen withdraws while it is open over there.
     await citizen.getByRole("link", { name: "Mes partages" }).click();

@@ -114,11 +114,37 @@ pub fn format(id: &str, lang: Lang, args: &[(&str, &str)]) -> Option<String> {
         let b = bundle(*l);
         let pattern = b.get_message(id)?.value()?;
         let mut errors = Vec::new();
-        Some(
-            b.format_pattern(pattern, Some(&fluent_args), &mut errors)
-                .into_owned(),
-        )
+        let text = b
+            .format_pattern(pattern, Some(&fluent_args), &mut errors)
+            .into_owned();
+        // A value the caller did not give reads as "…", never as a raw `{$name}`.
+        Some(if errors.is_empty() {
+            text
+        } else {
+            without_placeholders(&text)
+        })
     })
+}
+
+/// `text` with every `{$name}` Fluent left for a missing value replaced by "…".
+fn without_placeholders(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{$") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push('…');
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The sentence for an error code, its placeholders filled.
@@ -381,5 +407,10 @@ mod tests {
             Some("on x")
         );
         assert_eq!(journal_sentence("upload.attempt", Lang::Fr, &[]), None);
+        // A value not given never shows as a placeholder.
+        assert_eq!(
+            error_text(ErrorCode::MediatorNotFound, Lang::Fr, &[]),
+            "Aucun médiateur actif ne porte l'identifiant « … »."
+        );
     }
 }

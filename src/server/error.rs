@@ -39,7 +39,8 @@ impl ApiError {
         }
     }
 
-    fn arg(mut self, name: &'static str, value: String) -> ApiError {
+    /// A value the sentence names (`{ $name }` in the catalogue).
+    pub fn arg(mut self, name: &'static str, value: String) -> ApiError {
         self.args.push((name, value));
         self
     }

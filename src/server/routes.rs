@@ -729,7 +729,19 @@ async fn mediator_card(
     who: Authed,
     Path(user): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(s.vault.mediator_card(&who.principal, &user).await?))
+    // The sentence names who was asked for, once it is known to be a user name.
+    let name = crate::api::UserName::parse(&user)
+        .map_err(|_| ApiError::new(ErrorCode::InvalidUserName))?;
+    match s.vault.mediator_card(&who.principal, name.as_str()).await {
+        Ok(card) => Ok(Json(card)),
+        Err(e) => {
+            let e = ApiError::from(e);
+            Err(match e.code {
+                ErrorCode::MediatorNotFound => e.arg("value", name.as_str().to_owned()),
+                _ => e,
+            })
+        }
+    }
 }
 
 #[utoipa::path(

@@ -153,6 +153,31 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
             .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
         "not Arabic: {message}"
     );
+    // A sentence with a value names it (never a raw placeholder), and only when it is
+    // a user name: a mediator who does not exist.
+    let token = alice.token();
+    for (asked, status, code) in [
+        ("personne.inconnue", 404, "mediator_not_found"),
+        ("x%7B%24value%7D", 400, "invalid_user_name"),
+    ] {
+        let r = http
+            .get(url(&format!("/v1/mediators/{asked}")))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap();
+        let (got, body) = status_json(r);
+        assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)));
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            !message.contains('{') && !message.contains('$'),
+            "{message}"
+        );
+        assert_eq!(
+            message.contains("personne.inconnue"),
+            status == 404,
+            "{message}"
+        );
+    }
     // Still up and serving.
     let r = http.get(url("/v1/health")).call().unwrap();
     assert_eq!(status_json(r).1["status"], "ok");

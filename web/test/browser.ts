@@ -352,7 +352,14 @@ try {
       await page.getByRole("heading", { level: 1, name: "Partager des papiers" }).waitFor();
       await page.getByLabel("Quittance de loyer").check();
       await page.getByLabel("Attestation CAF").check();
+      // A mistyped identifier first: said with the name typed.
+      await page.getByLabel("Identifiant du médiateur").fill("f.benaly");
+      await page.getByLabel("Code de sécurité").fill(mediatorCode);
+      await page.getByRole("button", { name: "Partager", exact: true }).click();
+      const unknown = await said();
+      check(unknown.includes("Aucun médiateur actif ne porte l'identifiant « f.benaly »"), `an unknown mediator is not said plainly: ${unknown}`);
       await page.getByLabel("Identifiant du médiateur").fill(mediator);
+      await page.getByLabel("Code de sécurité").fill("");
       // Her code scanned from the QR code she shows (then mistyped, below).
       await page.getByRole("button", { name: "Scanner son QR code" }).click();
       await page.getByText("Code lu.").waitFor({ timeout: 60_000 });
@@ -365,7 +372,9 @@ try {
       await page.getByLabel("Motif").fill("Dossier RSA");
       await page.getByLabel("1 heure").check();
       await audit(page, "share", width);
+      const previous = await page.getByRole("alert").elementHandle();
       await page.getByRole("button", { name: "Partager", exact: true }).click();
+      await page.waitForFunction((e) => !e?.isConnected, previous, { timeout: 60_000 });
       const refusedCode = await said();
       check(
         refusedCode.includes("n'est pas celui de Fatima Benali (CCAS d'Albi)") && refusedCode.includes("Comparez les codes"),

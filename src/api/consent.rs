@@ -314,6 +314,9 @@ pub struct AdminStatus {
     pub stored_bytes: u64,
     pub active_grants: u64,
     pub version: String,
+    /// Who may open a vault: `open`, `invitation` or `closed`.
+    #[serde(default)]
+    pub registration: String,
 }
 
 #[cfg(test)]

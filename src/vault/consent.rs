@@ -205,6 +205,7 @@ impl Vault {
             .await?;
         let mut status = AdminStatus {
             version: env!("CARGO_PKG_VERSION").into(),
+            registration: self.limits.registration.as_str().into(),
             ..AdminStatus::default()
         };
         for a in &accounts {

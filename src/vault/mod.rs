@@ -72,6 +72,16 @@ pub enum Registration {
     Closed,
 }
 
+impl Registration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Open => "open",
+            Registration::Invitation => "invitation",
+            Registration::Closed => "closed",
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Limits {
         Limits {

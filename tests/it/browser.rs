@@ -101,6 +101,7 @@ fn a_citizen_opens_her_papers_in_the_browser() {
         .env("COFFRE_BIN", env!("CARGO_BIN_EXE_coffre"))
         .env("COFFRE_CA", d.ca())
         .env("COFFRE_MEDIATOR", "f.benali")
+        .env("COFFRE_ADMIN_TOKEN", d.admin_token())
         .env("COFFRE_ENROL_CODE", enrolment["code"].as_str().unwrap())
         .env("COFFRE_MEDIATOR_CODE", &social_code)
         .env("COFFRE_MEDIATOR_HOME", social.home.path())

@@ -7,6 +7,7 @@ import { JournalRefused } from "./crypto/journal";
 import { hex, utf8 } from "./crypto/bytes";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { lines } from "./history";
+import * as operator from "./operator";
 import { purposeAcceptable } from "./crypto/grant";
 import { WrongPassphrase } from "./crypto/passphrase";
 import { NoCamera, startScan } from "./scan";
@@ -40,6 +41,9 @@ type Screen =
   | { name: "mediator"; error?: string }
   | { name: "shared-paper"; paper: vault.SharedPaper; error?: string }
   | { name: "ask"; error?: string; done?: string }
+  | { name: "operator-login"; error?: string }
+  | { name: "operator"; error?: string; done?: string }
+  | { name: "letter"; letter: Letter }
   | { name: "deleted"; documents: number }
   | { name: "paper"; paper: vault.Paper; error?: string; confirm?: boolean };
 
@@ -151,7 +155,7 @@ function header(): HTMLElement {
     ...LANGS.map((l) => h("option", { value: l.code, selected: l.code === lang() }, l.name)),
   );
   const listen = h("button", { type: "button", class: "secondary", click: speak }, t("listen"));
-  const quit = vault.current()
+  const quit = signedIn()
     ? h("button", { type: "button", class: "secondary", click: quitNow }, t("quit"))
     : null;
   return h(
@@ -173,7 +177,13 @@ function speak(): void {
   speechSynthesis.speak(u);
 }
 
+/** Someone is signed in in this tab: a citizen, a mediator or the operator. */
+function signedIn(): boolean {
+  return !!vault.current() || operator.signedIn();
+}
+
 async function quitNow(): Promise<void> {
+  operator.forget();
   await vault.leave();
   papers = [];
   go({ name: "home" });
@@ -1085,6 +1095,154 @@ function mediatorSpaceScreen(): HTMLElement {
     h("p", {}, t("mediator-space-intro")),
     h("button", { type: "button", class: "primary", click: () => go({ name: "activate" }) }, t("activate-title")),
     h("button", { type: "button", class: "primary", click: () => go({ name: "login" }) }, t("home-login")),
+    h("p", {}, h("a", { href: "#administration", click: (e) => (e.preventDefault(), go({ name: "operator-login" })) }, t("operator-link"))),
+  );
+}
+
+/** The operator's token, typed once, kept in memory only. */
+function operatorLoginScreen(error?: string): HTMLElement {
+  const status = h("p", { role: "status", class: "hint" });
+  const field = h("input", { id: "admin-token", name: "token", type: "password", autocomplete: "off", required: true });
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        status.textContent = t("create-working");
+        try {
+          await operator.signIn(field.value);
+          activity();
+          go({ name: "operator" });
+        } catch (err) {
+          go({ name: "operator-login", error: message(err) });
+        }
+      },
+    },
+    h("label", { for: "admin-token" }, t("operator-token")),
+    h("p", { class: "hint" }, t("operator-token-hint")),
+    field,
+    h("button", { type: "submit", class: "primary" }, t("operator-signin")),
+  );
+  return h("main", {}, h("h1", { tabindex: "-1" }, t("operator-title")), alert(error), form, status);
+}
+
+/** The operator's page: the service's counts and policy, the mediators (enrol,
+ *  disable). No citizen's name appears here. */
+function operatorScreen(error?: string, done?: string): HTMLElement {
+  const status = h("div", {}, h("p", { role: "status", class: "hint" }, t("grants-loading")));
+  const list = h("ul", { class: "grants" });
+  const form = h(
+    "form",
+    {
+      submit: async (e) => {
+        e.preventDefault();
+        const data = new FormData(form);
+        const user = String(data.get("user")).trim().toLowerCase();
+        const name = String(data.get("name")).trim();
+        const structure = String(data.get("structure")).trim();
+        try {
+          const code = await operator.enrol(user, name, structure);
+          go({ name: "letter", letter: { user, fullName: name, structure, code: code.code, expires_ms: code.expires_ms } });
+        } catch (err) {
+          fail(err, { name: "operator" });
+        }
+      },
+    },
+    h("label", { for: "m-user" }, t("login-user")),
+    h("input", { id: "m-user", name: "user", required: true, autocomplete: "off", autocapitalize: "none" }),
+    h("label", { for: "m-name" }, t("operator-name")),
+    h("input", { id: "m-name", name: "name", required: true, autocomplete: "off" }),
+    h("label", { for: "m-structure" }, t("operator-structure")),
+    h("input", { id: "m-structure", name: "structure", required: true, autocomplete: "off" }),
+    h("button", { type: "submit", class: "primary" }, t("operator-enrol")),
+  );
+  const main = h(
+    "main",
+    {},
+    h("h1", { tabindex: "-1" }, t("operator-title")),
+    alert(error),
+    done ? h("p", { role: "status", class: "done" }, done) : null,
+    status,
+    h("h2", {}, t("operator-mediators")),
+    list,
+    h("h2", {}, t("operator-enrol")),
+    form,
+  );
+  void (async () => {
+    try {
+      const [st, people] = await Promise.all([operator.status(), operator.mediators()]);
+      status.replaceChildren(
+        h(
+          "ul",
+          { class: "facts" },
+          h("li", {}, t("operator-registration", { policy: t(`operator-policy-${st.registration || "open"}`) })),
+          h("li", {}, t("operator-counts", { citizens: st.citizens, mediators: st.mediators, documents: st.documents })),
+          h("li", {}, t("operator-storage", { size: size(st.stored_bytes), grants: st.active_grants })),
+          h("li", {}, t("operator-version", { version: st.version })),
+        ),
+      );
+      for (const m of people.sort((a, b) => a.user.localeCompare(b.user))) {
+        const off: HTMLButtonElement | null =
+          m.state === "disabled"
+            ? null
+            : h(
+                "button",
+                {
+                  type: "button",
+                  class: "danger",
+                  click: async () => {
+                    off!.disabled = true;
+                    try {
+                      await operator.disable(m.user);
+                      go({ name: "operator", done: t("operator-disabled", { name: m.name }) });
+                    } catch (err) {
+                      fail(err, { name: "operator" });
+                    }
+                  },
+                },
+                t("operator-disable", { name: m.name }),
+              );
+        list.append(
+          h(
+            "li",
+            { class: m.state === "disabled" ? "ended" : "running" },
+            h("p", { class: "who" }, `${m.name} (${m.structure})`),
+            h("p", {}, `${m.user} — ${t(`cli-state-${m.state}`)}`),
+            off,
+          ),
+        );
+      }
+    } catch (err) {
+      fail(err, { name: "operator-login" });
+    }
+  })();
+  return main;
+}
+
+/** What an enrolment letter says. */
+interface Letter {
+  user: string;
+  fullName: string;
+  structure: string;
+  code: string;
+  expires_ms: number;
+}
+
+/** The enrolment letter: the one-time code (and its QR code) to hand to the mediator. */
+function letterScreen(l: Letter): HTMLElement {
+  return h(
+    "main",
+    { class: "receipt" },
+    h("h1", { tabindex: "-1" }, t("letter-title")),
+    h("p", {}, t("letter-to", { name: l.fullName, structure: l.structure })),
+    h("p", {}, t("letter-how", { user: l.user, site: location.origin })),
+    h("p", { id: "letter-code-label" }, t("activate-code")),
+    h("p", { class: "code", "aria-labelledby": "letter-code-label" }, l.code),
+    qr(l.code, t("letter-qr")),
+    h("p", {}, t("letter-until", { until: instant(l.expires_ms) })),
+    h("p", { class: "hint" }, t("letter-secret")),
+    h("button", { type: "button", class: "secondary", click: () => print() }, t("letter-print")),
+    h("p", {}, h("a", { href: "#administration", click: (e) => (e.preventDefault(), go({ name: "operator" })) }, t("operator-back"))),
   );
 }
 
@@ -1795,6 +1953,12 @@ function render(): void {
             ? sharedPaperScreen(screen.paper, screen.error)
           : screen.name === "ask"
             ? askScreen(screen.error, screen.done)
+          : screen.name === "operator-login"
+            ? operatorLoginScreen(screen.error)
+          : screen.name === "operator"
+            ? operatorScreen(screen.error, screen.done)
+          : screen.name === "letter"
+            ? letterScreen(screen.letter)
           : screen.name === "deleted"
             ? deletedScreen(screen.documents)
             : paperScreen(screen.paper, screen.error, screen.confirm);
@@ -1816,7 +1980,7 @@ function activity(): void {
   clearTimeout(warn);
   warning?.remove();
   warning = null;
-  if (!vault.current()) return;
+  if (!signedIn()) return;
   warn = setTimeout(() => {
     warning = h(
       "div",
@@ -1829,10 +1993,12 @@ function activity(): void {
   idle = setTimeout(() => {
     warning?.remove();
     warning = null;
-    if (vault.current()) void quitNow();
+    if (signedIn()) void quitNow();
   }, IDLE_MS);
 }
 for (const event of ["pointerdown", "keydown"]) addEventListener(event, activity, { passive: true });
+// A closed tab forgets the operator's token too (the vault forgets its keys itself).
+addEventListener("pagehide", () => operator.forget());
 
 function supported(): boolean {
   return typeof WebAssembly === "object" && !!globalThis.crypto?.getRandomValues && !!globalThis.crypto?.subtle;

@@ -656,8 +656,44 @@ try {
     await citizen.getByRole("link", { name: "Retour à mes papiers" }).click();
     await citizen.getByRole("link", { name: "Demandes" }).click();
     await citizen.getByText("Attestation de droits CPAM", { exact: false }).waitFor({ timeout: 60_000 });
-    await desk.close();
     await phone.close();
+
+    // The operator, on the same desk: token typed (a wrong one refused), the service's
+    // counts and policy, a mediator enrolled with a printable letter, another disabled;
+    // the disabled mediator is then told so plainly when she logs in.
+    await agent.getByRole("button", { name: "Quitter" }).click();
+    await agent.getByRole("button", { name: "Espace médiateur" }).click();
+    await agent.getByRole("link", { name: "Administration du service" }).click();
+    await agent.getByLabel("Jeton d'administration").fill("pas-le-bon-jeton");
+    await agent.getByRole("button", { name: "Ouvrir l'administration" }).click();
+    await agent.getByRole("alert").waitFor({ timeout: 60_000 });
+    await audit(agent, "operator-login", 1280);
+    await agent.getByLabel("Jeton d'administration").fill(env("COFFRE_ADMIN_TOKEN"));
+    await agent.getByRole("button", { name: "Ouvrir l'administration" }).click();
+    await agent.getByText("Ouverture des coffres : libre").waitFor({ timeout: 60_000 });
+    const board = await agent.locator("main").innerText();
+    check(board.includes("Fatima Benali (CCAS d'Albi)") && board.includes("Amina Martin (France Services Albi)"), `the mediators are not listed: ${board}`);
+    await audit(agent, "operator", 1280);
+    await agent.getByLabel("Identifiant").fill("c.durand");
+    await agent.getByLabel("Nom et prénom").fill("Claire Durand");
+    await agent.getByLabel("Structure").fill("CCAS d'Albi");
+    await agent.getByRole("button", { name: "Inscrire un médiateur" }).click();
+    await agent.getByRole("heading", { level: 1, name: "Lettre d'activation — coffre" }).waitFor({ timeout: 60_000 });
+    const letterCode = await agent.getByLabel("Code d'activation", { exact: true }).innerText();
+    check(letterCode.trim().length >= 8, `no activation code in the letter: ${letterCode}`);
+    await audit(agent, "letter", 1280);
+    await agent.getByRole("link", { name: "Retour à l'administration" }).click();
+    await agent.getByRole("button", { name: "Désactiver Amina Martin" }).click();
+    await agent.getByText("Amina Martin est désactivé(e)").waitFor({ timeout: 60_000 });
+    await agent.getByRole("button", { name: "Quitter" }).click();
+    await agent.getByRole("button", { name: "Me connecter" }).click();
+    await agent.getByLabel("Identifiant").fill("a.martin");
+    await agent.getByLabel("Phrase de passe").fill(newPassphrase);
+    await agent.getByRole("button", { name: "Me connecter" }).click();
+    await agent.getByRole("alert").waitFor({ timeout: 60_000 });
+    const disabled = await agent.getByRole("alert").innerText();
+    check(disabled.includes("désactivé"), `a disabled mediator is not told plainly: ${disabled}`);
+    await desk.close();
   }
 
   // A new vault, made in the browser at phone width: a weak passphrase refused,

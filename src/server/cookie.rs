@@ -6,6 +6,11 @@
 //! preflight, which coffred never grants), reads included, since a download writes
 //! to the journal. A request carrying two session cookies (one tossed in by a related
 //! domain) is refused. The CLI keeps its bearer token.
+//!
+//! « Session accompagnée »: on the structure's computer, a citizen logs in beside the
+//! mediator's session. Her session lives in a second cookie of the same kind,
+//! `__Host-coffre_accompanied`, which the page selects with `X-Coffre-Slot:
+//! accompanied` on each of her requests; neither session can read the other's token.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -18,6 +23,19 @@ use axum::Json;
 use crate::api::{Bytes, SessionResponse};
 
 pub const SESSION_COOKIE: &str = "__Host-coffre_session";
+/// The accompanied citizen's session, beside the mediator's on the same computer.
+pub const ACCOMPANIED_COOKIE: &str = "__Host-coffre_accompanied";
+/// Selects the accompanied session's cookie (value `accompanied`).
+pub const SLOT_HEADER: &str = "x-coffre-slot";
+
+/// The session cookie a request speaks for: the accompanied citizen's when it says
+/// so, the browser's own otherwise.
+pub fn cookie_name(headers: &HeaderMap) -> &'static str {
+    match headers.get(SLOT_HEADER) {
+        Some(v) if v.as_bytes() == b"accompanied" => ACCOMPANIED_COOKIE,
+        _ => SESSION_COOKIE,
+    }
+}
 /// Sent by the web client on every request: answers that open a session then set
 /// the cookie instead of returning the token.
 pub const WEB_CLIENT_HEADER: &str = "x-coffre-client";
@@ -34,13 +52,14 @@ pub enum Presented<'a> {
 
 /// The session token from the cookie, if the request carries exactly one.
 pub fn token(headers: &HeaderMap) -> Presented<'_> {
+    let wanted = cookie_name(headers);
     let mut found = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == SESSION_COOKIE)
+        .filter(|(name, _)| *name == wanted)
         .map(|(_, value)| value.trim());
     match (found.next(), found.next()) {
         (None, _) => Presented::None,
@@ -76,7 +95,8 @@ pub fn session_answer(
     // No Max-Age: the cookie ends with the browser; the session itself ends on
     // the server at its expiry, at logout, or when the page leaves.
     let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict",
+        "{}={}; Path=/; HttpOnly; Secure; SameSite=Strict",
+        cookie_name(request),
         session.token
     );
     session.token = String::new();
@@ -128,11 +148,16 @@ impl Idle {
     }
 }
 
-/// Forgets the cookie (at logout).
-pub fn cleared() -> HeaderValue {
-    HeaderValue::from_static(
-        "__Host-coffre_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
-    )
+/// Forgets the cookie of the session that logged out.
+pub fn cleared(request: &HeaderMap) -> HeaderValue {
+    match cookie_name(request) {
+        ACCOMPANIED_COOKIE => HeaderValue::from_static(
+            "__Host-coffre_accompanied=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
+        ),
+        _ => HeaderValue::from_static(
+            "__Host-coffre_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -438,12 +438,12 @@ async fn login(
     responses((status = 204, description = "Done"), Refusals),
     security(("session" = [])),
 )]
-async fn logout(State(s): Shared, who: Authed) -> Result<Response, ApiError> {
+async fn logout(State(s): Shared, headers: HeaderMap, who: Authed) -> Result<Response, ApiError> {
     s.vault.logout(&who.principal, &who.token).await?;
     let mut answer = StatusCode::NO_CONTENT.into_response();
     answer
         .headers_mut()
-        .insert(header::SET_COOKIE, super::cookie::cleared());
+        .insert(header::SET_COOKIE, super::cookie::cleared(&headers));
     Ok(answer)
 }
 

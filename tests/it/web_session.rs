@@ -10,6 +10,11 @@ use crate::harness::{agent, random_file, status_json, Daemon, PASS};
 
 /// Logs in as the web client does; returns the `Set-Cookie` value and the body.
 fn web_login(d: &Daemon, user: &str) -> (String, serde_json::Value) {
+    web_login_in(d, user, None)
+}
+
+/// Logs in as the web client does, in the session `slot` (`accompanied`) if given.
+fn web_login_in(d: &Daemon, user: &str, slot: Option<&str>) -> (String, serde_json::Value) {
     let a = agent(d);
     let pre: PreloginResponse = a
         .post(format!("{}/v1/prelogin", d.url))
@@ -29,11 +34,13 @@ fn web_login(d: &Daemon, user: &str) -> (String, serde_json::Value) {
         user: user.into(),
         auth_key: root.auth_key().to_wire(),
     };
-    let r = a
+    let mut request = a
         .post(format!("{}/v1/sessions", d.url))
-        .header("X-Coffre-Client", "web")
-        .send_json(&login)
-        .unwrap();
+        .header("X-Coffre-Client", "web");
+    if let Some(slot) = slot {
+        request = request.header("X-Coffre-Slot", slot);
+    }
+    let r = request.send_json(&login).unwrap();
     let cookie = r
         .headers()
         .get("set-cookie")
@@ -165,4 +172,71 @@ fn an_idle_browser_session_ends_on_the_server() {
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"]["code"], "unauthenticated");
     assert!(mme.list().is_empty(), "the CLI's session is not concerned");
+}
+
+/// « Session accompagnée »: the citizen's session beside the mediator's, in its own
+/// HttpOnly cookie selected by `X-Coffre-Slot`; each request speaks for the session
+/// it names, and the citizen leaving ends hers only.
+#[test]
+fn an_accompanied_citizen_has_her_own_cookie_beside_the_mediators() {
+    let d = Daemon::start();
+    let (_social, _) = d.mediator("f.benali", "Fatima Benali", "CCAS");
+    let mme = d.user("mme.b");
+    mme.register();
+    let (mediator_cookie, _) = web_login(&d, "f.benali");
+    let (citizen_cookie, body) = web_login_in(&d, "mme.b", Some("accompanied"));
+    assert!(
+        citizen_cookie.starts_with("__Host-coffre_accompanied="),
+        "{citizen_cookie}"
+    );
+    for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(citizen_cookie.contains(part), "{citizen_cookie}");
+    }
+    assert_eq!(body["token"], "");
+    let pair = |set: &str| set.split(';').next().unwrap().to_owned();
+    let both = format!("{}; {}", pair(&mediator_cookie), pair(&citizen_cookie));
+    let whoami = |slot: Option<&str>| -> (u16, serde_json::Value) {
+        let mut r = agent(&d)
+            .get(format!("{}/v1/account", d.url))
+            .header("Cookie", &both)
+            .header("X-Coffre-CSRF", "1");
+        if let Some(slot) = slot {
+            r = r.header("X-Coffre-Slot", slot);
+        }
+        status_json(r.call().unwrap())
+    };
+    // Each request speaks for the session it names, whatever cookies ride along.
+    let (status, me) = whoami(None);
+    assert_eq!(
+        (status, me["user"].as_str()),
+        (200, Some("f.benali")),
+        "{me}"
+    );
+    let (status, her) = whoami(Some("accompanied"));
+    assert_eq!(
+        (status, her["user"].as_str()),
+        (200, Some("mme.b")),
+        "{her}"
+    );
+    // She leaves: her cookie is cleared and her session ended; the mediator's stays.
+    let r = agent(&d)
+        .delete(format!("{}/v1/sessions/current", d.url))
+        .header("Cookie", &both)
+        .header("X-Coffre-CSRF", "1")
+        .header("X-Coffre-Slot", "accompanied")
+        .call()
+        .unwrap();
+    let cleared = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cleared.starts_with("__Host-coffre_accompanied=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    assert_eq!(whoami(Some("accompanied")).0, 401);
+    assert_eq!(whoami(None).1["user"], "f.benali");
 }

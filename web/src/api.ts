@@ -15,9 +15,22 @@ export class ApiError extends Error {
   }
 }
 
+/** Which session the page speaks for: the browser's own, or (« Session
+ *  accompagnée ») the citizen's beside the mediator's, in its own cookie. */
+let slot: "accompanied" | null = null;
+
+export function setSlot(next: "accompanied" | null): void {
+  slot = next;
+}
+
 /** Headers every request of the page carries. */
 export function base(): Record<string, string> {
-  return { "Accept-Language": lang(), "X-Coffre-Client": "web", "X-Coffre-CSRF": "1" };
+  return {
+    "Accept-Language": lang(),
+    "X-Coffre-Client": "web",
+    "X-Coffre-CSRF": "1",
+    ...(slot ? { "X-Coffre-Slot": slot } : {}),
+  };
 }
 
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {

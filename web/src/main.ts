@@ -38,7 +38,8 @@ type Screen =
   | { name: "requests"; error?: string; done?: string }
   | { name: "mediator-space" }
   | { name: "activate"; error?: string }
-  | { name: "mediator"; error?: string }
+  | { name: "mediator"; error?: string; done?: string }
+  | { name: "accompany" }
   | { name: "shared-paper"; paper: vault.SharedPaper; error?: string }
   | { name: "ask"; error?: string; done?: string }
   | { name: "operator-login"; error?: string }
@@ -158,11 +159,13 @@ function header(): HTMLElement {
   const quit = signedIn()
     ? h("button", { type: "button", class: "secondary", click: quitNow }, t("quit"))
     : null;
+  const beside = vault.accompanying() ? vault.companion() : null;
   return h(
     "header",
     {},
     h("span", { class: "brand" }, t("app-name")),
     h("span", { class: "tools" }, h("label", { for: "lang" }, t("lang-label")), select, listen, quit),
+    beside ? h("p", { class: "accompanied", role: "note" }, t("accompany-banner", { mediator: beside })) : null,
   );
 }
 
@@ -179,10 +182,17 @@ function speak(): void {
 
 /** Someone is signed in in this tab: a citizen, a mediator or the operator. */
 function signedIn(): boolean {
-  return !!vault.current() || operator.signedIn();
+  return !!vault.current() || vault.accompanying() || operator.signedIn();
 }
 
 async function quitNow(): Promise<void> {
+  // The citizen beside a mediator leaves: hers is wiped, the mediator's comes back.
+  if (vault.accompanying()) {
+    await vault.endAccompanied();
+    papers = [];
+    go({ name: "mediator", done: t("accompany-ended") });
+    return;
+  }
   operator.forget();
   await vault.leave();
   papers = [];
@@ -1081,6 +1091,32 @@ function requestsScreen(error?: string, done?: string): HTMLElement {
   return main;
 }
 
+/**
+ * « Session accompagnée »: the mediator hands the keyboard to the citizen, who logs in
+ * beside the mediator's session (each types only her own passphrase); what she does
+ * is hers, and « Quitter » wipes it and gives the mediator's session back.
+ */
+function accompanyScreen(): HTMLElement {
+  const main = login();
+  main.querySelector("h1")!.textContent = t("accompany-title");
+  main.insertBefore(h("p", {}, t("accompany-intro")), main.querySelector("form"));
+  main.append(
+    h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        click: async () => {
+          await vault.endAccompanied();
+          go({ name: "mediator" });
+        },
+      },
+      t("accompany-cancel"),
+    ),
+  );
+  return main;
+}
+
 /** Where a logged-in person starts: her papers, or a mediator's shared documents. */
 function homeScreen(): Screen {
   return vault.current()?.role === "mediator" ? { name: "mediator" } : { name: "papers" };
@@ -1286,7 +1322,7 @@ function activateScreen(error?: string): HTMLElement {
  * compare, and « Documents partagés avec moi » grouped by citizen, each checked as
  * the CLI checks it, with the time left and the purpose.
  */
-function mediatorScreen(error?: string): HTMLElement {
+function mediatorScreen(error?: string, done?: string): HTMLElement {
   const s = vault.current()!;
   const code = vault.safetyCodeOf(s);
   const status = h("p", { role: "status", class: "hint" }, t("grants-loading"));
@@ -1296,10 +1332,24 @@ function mediatorScreen(error?: string): HTMLElement {
     {},
     h("h1", { tabindex: "-1" }, t("mediator-title", { user: s.user })),
     alert(error),
+    done ? h("p", { role: "status", class: "done" }, done) : null,
     h(
       "nav",
       { class: "actions", "aria-label": t("nav-label") },
       h("a", { href: "#demander", class: "action", click: (e) => (e.preventDefault(), go({ name: "ask" })) }, t("ask-title")),
+      h(
+        "a",
+        {
+          href: "#accompagnee",
+          class: "action",
+          click: (e) => {
+            e.preventDefault();
+            vault.beginAccompanied();
+            go({ name: "accompany" });
+          },
+        },
+        t("accompany-title"),
+      ),
     ),
     h("p", { id: "code-label" }, t("account-code")),
     h("p", { class: "code", "aria-labelledby": "code-label" }, code),
@@ -1948,7 +1998,9 @@ function render(): void {
           : screen.name === "activate"
             ? activateScreen(screen.error)
           : screen.name === "mediator"
-            ? mediatorScreen(screen.error)
+            ? mediatorScreen(screen.error, screen.done)
+          : screen.name === "accompany"
+            ? accompanyScreen()
           : screen.name === "shared-paper"
             ? sharedPaperScreen(screen.paper, screen.error)
           : screen.name === "ask"
@@ -1993,7 +2045,12 @@ function activity(): void {
   idle = setTimeout(() => {
     warning?.remove();
     warning = null;
-    if (signedIn()) void quitNow();
+    // Left alone: everything goes, the mediator's session too.
+    if (signedIn()) {
+      operator.forget();
+      papers = [];
+      void vault.leave().then(() => go({ name: "home" }));
+    }
   }, IDLE_MS);
 }
 for (const event of ["pointerdown", "keydown"]) addEventListener(event, activity, { passive: true });

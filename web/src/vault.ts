@@ -5,7 +5,7 @@
 
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { ApiError, base, call, streamsRequests } from "./api";
+import { ApiError, base, call, setSlot, streamsRequests } from "./api";
 import type { Job } from "./payload.worker";
 import { base64, fromBase64, fromUtf8, hex, utf8, wipe } from "./crypto/bytes";
 import * as identity from "./crypto/identity";
@@ -371,27 +371,67 @@ export function forget(): void {
 
 /** Ends the session on the server, whatever this tab believes (a cookie may have
  *  been set by an answer the page then refused). Never waits long. */
-function endOnServer(keepalive = false): Promise<unknown> {
+function endOnServer(keepalive = false, accompanied = false): Promise<unknown> {
   return fetch("/v1/sessions/current", {
     method: "DELETE",
-    headers: { "X-Coffre-Client": "web", "X-Coffre-CSRF": "1" },
+    headers: { "X-Coffre-Client": "web", "X-Coffre-CSRF": "1", ...(accompanied ? { "X-Coffre-Slot": "accompanied" } : {}) },
     credentials: "same-origin",
     keepalive,
     signal: AbortSignal.timeout(3000),
   }).catch(() => undefined);
 }
 
-/** Forgets everything in this tab first, then ends the session on the server. */
+/** Forgets everything in this tab first, then ends the session(s) on the server. */
 export async function leave(): Promise<void> {
+  const accompanied = held !== null;
   forget();
-  await endOnServer();
+  if (held) wipe(held.identity.signingSeed);
+  held = null;
+  setSlot(null);
+  await Promise.all([endOnServer(), accompanied ? endOnServer(false, true) : undefined]);
+}
+
+/** The mediator's session, set aside while a citizen she accompanies is logged in. */
+let held: Session | null = null;
+
+export function accompanying(): boolean {
+  return held !== null;
+}
+
+/** The mediator's name, while she accompanies a citizen. */
+export function companion(): string | null {
+  return held?.user ?? null;
+}
+
+/** « Session accompagnée »: the mediator's session is set aside (kept, not shown);
+ *  the next log-in is the citizen's, in its own cookie. */
+export function beginAccompanied(): void {
+  if (!session || held) return;
+  held = session;
+  session = null;
+  setSlot("accompanied");
+}
+
+/** The accompanied citizen leaves: everything of hers forgotten here, her session
+ *  ended on the server; the mediator's comes back. */
+export async function endAccompanied(): Promise<void> {
+  if (!held) return;
+  forget();
+  await endOnServer(false, true);
+  setSlot(null);
+  session = held;
+  held = null;
 }
 
 // A tab closed or reloaded ends its session too (the cookie would otherwise stay
 // usable until the browser quits).
 addEventListener("pagehide", () => {
+  const accompanied = held !== null;
   forget();
+  if (held) wipe(held.identity.signingSeed);
+  held = null;
   void endOnServer(true);
+  if (accompanied) void endOnServer(true, true);
 });
 
 async function openAge(secret: string, bytes: Uint8Array): Promise<Uint8Array> {

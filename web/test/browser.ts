@@ -696,6 +696,58 @@ try {
     await desk.close();
   }
 
+  // « Session accompagnée » at the counter: the social worker logged in, the citizen
+  // logs in beside her on the same computer, shares, and leaves; nothing of hers stays.
+  {
+    const counter = await browser.newContext({ ignoreHTTPSErrors: true, locale: "fr-FR", viewport: { width: 1280, height: 800 } });
+    const desk = await counter.newPage();
+    desk.on("pageerror", (e) => failures.push(`page error in the assisted session: ${e.message}`));
+    await desk.goto(url);
+    await desk.getByRole("button", { name: "Espace médiateur" }).click();
+    await desk.getByRole("button", { name: "Me connecter" }).click();
+    await desk.getByLabel("Identifiant").fill(mediator);
+    await desk.getByLabel("Phrase de passe").fill(env("COFFRE_MEDIATOR_PASSPHRASE"));
+    await desk.getByRole("button", { name: "Me connecter" }).click();
+    await desk.getByRole("heading", { level: 2, name: "Documents partagés avec moi" }).waitFor({ timeout: 60_000 });
+    await desk.getByRole("link", { name: "Session accompagnée" }).click();
+    await desk.getByRole("heading", { level: 1, name: "Session accompagnée" }).waitFor();
+    await audit(desk, "accompany", 1280);
+    await desk.getByLabel("Identifiant").fill(user);
+    await desk.getByLabel("Phrase de passe").fill(passphrase);
+    await desk.getByRole("button", { name: "Me connecter" }).click();
+    await desk.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+    check(
+      (await desk.getByRole("note").innerText()).includes(`Session accompagnée par ${mediator}`),
+      "the assisted session is not shown as such",
+    );
+    const both = (await counter.cookies()).map((c) => c.name).sort();
+    check(
+      both.includes("__Host-coffre_session") && both.includes("__Host-coffre_accompanied"),
+      `the two sessions do not sit side by side: ${both.join(", ")}`,
+    );
+    await audit(desk, "accompanied-papers", 1280);
+    await desk.getByRole("link", { name: "Partager", exact: true }).click();
+    await desk.getByLabel("Carte d'identité (scan)", { exact: true }).check();
+    await desk.getByLabel("Identifiant du médiateur").fill(mediator);
+    await desk.getByLabel("Code de sécurité").fill(mediatorCode);
+    await desk.getByLabel("Motif").fill("Dossier CAF");
+    await desk.getByRole("button", { name: "Partager", exact: true }).click();
+    await desk.getByRole("button", { name: "Confirmer le partage" }).click();
+    await desk.getByRole("heading", { level: 1, name: "REÇU DE CONSENTEMENT — coffre" }).waitFor({ timeout: 60_000 });
+    await desk.getByRole("button", { name: "Quitter" }).click();
+    await desk.getByText("La personne est partie").waitFor({ timeout: 60_000 });
+    check(
+      !(await counter.cookies()).some((c) => c.name === "__Host-coffre_accompanied"),
+      "the citizen's session cookie outlived her « Quitter »",
+    );
+    await desk.getByRole("link", { name: "Carte d'identité (scan)" }).waitFor({ timeout: 60_000 });
+    check(
+      (await desk.getByRole("heading", { level: 1 }).innerText()).includes(mediator) && (await desk.getByRole("note").count()) === 0,
+      "the mediator's session did not come back",
+    );
+    await counter.close();
+  }
+
   // A new vault, made in the browser at phone width: a weak passphrase refused,
   // a suggested one offered, the kit saved before « Continuer » can be used.
   const context = await browser.newContext({

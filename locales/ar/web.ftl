@@ -233,3 +233,5 @@ accompany-intro = وجّه الشاشة نحو الشخص: يسجّل الدخو
 accompany-cancel = إلغاء والعودة إلى جلستي
 accompany-banner = جلسة بمرافقة { $mediator }: انقر على «خروج» عند المغادرة، سيُمحى كل شيء.
 accompany-ended = غادر الشخص: مُحي كل ما يخصه من هذا الحاسوب.
+operator-disable-confirm = تعطيل { $name } يُنهي فورًا كل المشاركات المقدَّمة له. لن يتمكّن من تسجيل الدخول بعد ذلك.
+operator-disable-yes = نعم، عطّل { $name }

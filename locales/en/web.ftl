@@ -233,3 +233,5 @@ accompany-intro = Turn the screen to the person: they log in to their vault besi
 accompany-cancel = Cancel and go back to my session
 accompany-banner = Session assisted by { $mediator }: click "Leave" when you go, everything will be erased.
 accompany-ended = The person has left: everything of theirs is erased from this computer.
+operator-disable-confirm = Disabling { $name } ends at once every share made with them. They will no longer be able to log in.
+operator-disable-yes = Yes, disable { $name }

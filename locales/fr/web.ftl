@@ -233,3 +233,5 @@ accompany-intro = Tournez l'écran vers la personne : elle se connecte à son co
 accompany-cancel = Annuler et revenir à ma session
 accompany-banner = Session accompagnée par { $mediator } : cliquez sur « Quitter » en partant, tout sera effacé.
 accompany-ended = La personne est partie : tout ce qui était à elle est effacé de cet ordinateur.
+operator-disable-confirm = Désactiver { $name } met fin tout de suite à tous les partages qu'on lui a faits. Elle ne pourra plus se connecter.
+operator-disable-yes = Oui, désactiver { $name }

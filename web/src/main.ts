@@ -1218,6 +1218,29 @@ function operatorScreen(error?: string, done?: string): HTMLElement {
         ),
       );
       for (const m of people.sort((a, b) => a.user.localeCompare(b.user))) {
+        // Two steps: disabling ends every share she holds, at once.
+        const confirm = h(
+          "div",
+          { class: "confirm", hidden: true },
+          h("p", {}, t("operator-disable-confirm", { name: m.name })),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "danger",
+              click: async (e) => {
+                (e.currentTarget as HTMLButtonElement).disabled = true;
+                try {
+                  await operator.disable(m.user);
+                  go({ name: "operator", done: t("operator-disabled", { name: m.name }) });
+                } catch (err) {
+                  fail(err, { name: "operator" });
+                }
+              },
+            },
+            t("operator-disable-yes", { name: m.name }),
+          ),
+        );
         const off: HTMLButtonElement | null =
           m.state === "disabled"
             ? null
@@ -1225,15 +1248,10 @@ function operatorScreen(error?: string, done?: string): HTMLElement {
                 "button",
                 {
                   type: "button",
-                  class: "danger",
-                  click: async () => {
-                    off!.disabled = true;
-                    try {
-                      await operator.disable(m.user);
-                      go({ name: "operator", done: t("operator-disabled", { name: m.name }) });
-                    } catch (err) {
-                      fail(err, { name: "operator" });
-                    }
+                  class: "secondary danger-text",
+                  click: () => {
+                    confirm.hidden = false;
+                    confirm.querySelector("button")?.focus();
                   },
                 },
                 t("operator-disable", { name: m.name }),
@@ -1245,6 +1263,7 @@ function operatorScreen(error?: string, done?: string): HTMLElement {
             h("p", { class: "who" }, `${m.name} (${m.structure})`),
             h("p", {}, `${m.user} — ${t(`cli-state-${m.state}`)}`),
             off,
+            off ? confirm : null,
           ),
         );
       }
@@ -1545,6 +1564,7 @@ function askScreen(error?: string, done?: string): HTMLElement {
     h("h1", { tabindex: "-1" }, t("ask-title")),
     alert(error),
     done ? h("p", { role: "status", class: "done" }, done) : null,
+    h("p", { class: "warning" }, t("mediator-copies")),
     form,
     status,
     back(),

@@ -683,7 +683,8 @@ try {
     check(letterCode.trim().length >= 8, `no activation code in the letter: ${letterCode}`);
     await audit(agent, "letter", 1280);
     await agent.getByRole("link", { name: "Retour à l'administration" }).click();
-    await agent.getByRole("button", { name: "Désactiver Amina Martin" }).click();
+    await agent.getByRole("button", { name: "Désactiver Amina Martin", exact: true }).click();
+    await agent.getByRole("button", { name: "Oui, désactiver Amina Martin" }).click();
     await agent.getByText("Amina Martin est désactivé(e)").waitFor({ timeout: 60_000 });
     await agent.getByRole("button", { name: "Quitter" }).click();
     await agent.getByRole("button", { name: "Me connecter" }).click();

@@ -235,3 +235,6 @@ accompany-banner = جلسة بمرافقة { $mediator }: انقر على «خر
 accompany-ended = غادر الشخص: مُحي كل ما يخصه من هذا الحاسوب.
 operator-disable-confirm = تعطيل { $name } يُنهي فورًا كل المشاركات المقدَّمة له. لن يتمكّن من تسجيل الدخول بعد ذلك.
 operator-disable-yes = نعم، عطّل { $name }
+history-why = (الغرض: { $purpose })
+history-reason-rollback = فقد السجل مدخلات سبق التحقق منها
+history-reason-consistency = السجل لا يمدّد السجل الذي سبق التحقق منه

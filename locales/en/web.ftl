@@ -235,3 +235,6 @@ accompany-banner = Session assisted by { $mediator }: click "Leave" when you go,
 accompany-ended = The person has left: everything of theirs is erased from this computer.
 operator-disable-confirm = Disabling { $name } ends at once every share made with them. They will no longer be able to log in.
 operator-disable-yes = Yes, disable { $name }
+history-why = (purpose: { $purpose })
+history-reason-rollback = the journal lost entries already verified
+history-reason-consistency = the journal does not extend the one already verified

@@ -235,3 +235,6 @@ accompany-banner = Session accompagnée par { $mediator } : cliquez sur « Quitt
 accompany-ended = La personne est partie : tout ce qui était à elle est effacé de cet ordinateur.
 operator-disable-confirm = Désactiver { $name } met fin tout de suite à tous les partages qu'on lui a faits. Elle ne pourra plus se connecter.
 operator-disable-yes = Oui, désactiver { $name }
+history-why = (motif : { $purpose })
+history-reason-rollback = le journal a perdu des entrées déjà vérifiées
+history-reason-consistency = le journal ne prolonge pas celui déjà vérifié

@@ -184,6 +184,19 @@ fn the_browser_module_verifies_a_real_journal_as_the_cli_does() {
         &["--title", "Avis d'imposition", "--category", "tax"],
     );
     mme.list();
+    // A checkpoint seen now, which the later one must extend.
+    let early = {
+        let http = agent(&d);
+        let token = mme.token();
+        let body = status_json(
+            http.get(format!("{}/v1/journal/checkpoint", d.url))
+                .header("Authorization", &format!("Bearer {token}"))
+                .call()
+                .unwrap(),
+        )
+        .1;
+        body["checkpoint"].as_str().unwrap().to_owned()
+    };
     mme.ok(&["logout"]);
     mme.ok(&["login", "mme.b"]);
     let cli: Vec<Value> = serde_json::from_str(&mme.ok(&["--json", "journal"])).unwrap();
@@ -277,10 +290,27 @@ fn the_browser_module_verifies_a_real_journal_as_the_cli_does() {
     .unwrap()));
     tampered.push((case("foreign", &vkey, &note, foreign, size), "details"));
 
+    // Consistency: the early checkpoint's tree is a prefix of the later one.
+    let first = checkpoint::verify(&early, &vkey).unwrap();
+    let later = checkpoint::verify(&note, &vkey).unwrap();
+    assert!(first.size < later.size);
+    let proof = get(&format!(
+        "/v1/journal/consistency?from={}&to={}",
+        first.size, later.size
+    ))["proof"]
+        .clone();
+    let mut bent = proof.clone();
+    bent[0] = flip_b64(&bent[0], 3);
+    let consistency = json!({
+        "size1": first.size, "size2": later.size,
+        "root1": b64(&first.root), "root2": b64(&later.root),
+        "proof": proof, "bent": bent,
+    });
     let input = json!({
         "identity": age_line,
         "valid": case("valid", &vkey, &note, entries.clone(), size),
         "tampered": tampered.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(),
+        "consistency": consistency,
     });
     let theirs = run_web("test/journal.ts", &input);
     for (c, reason) in &tampered {
@@ -303,4 +333,10 @@ fn the_browser_module_verifies_a_real_journal_as_the_cli_does() {
     assert!(verified.iter().any(|e| e["action"] == "upload"
         && e["phase"] == "done"
         && e["details"]["document"].is_string()));
+    // The same consistency proof verifies there; a bent one, swapped roots or a
+    // shrunk tree do not.
+    assert_eq!(
+        theirs["consistency"],
+        json!({"valid": true, "bent": false, "swapped": false, "shrunk": false})
+    );
 }

@@ -23,6 +23,8 @@ interface Details {
   mediator?: string;
   expires_ms?: number;
   category?: string;
+  grant?: string;
+  purpose?: string;
 }
 
 export interface Line {
@@ -36,7 +38,7 @@ function actor(e: VerifiedEntry, d: Details): string {
   return d.actor_name ?? d.actor ?? "?";
 }
 
-function sentence(e: VerifiedEntry, titles: Map<string, string>): string | null {
+function sentence(e: VerifiedEntry, titles: Map<string, string>, why: Map<string, string>): string | null {
   const d = e.details as Details;
   const { action, phase } = e.leaf;
   const variant =
@@ -58,11 +60,19 @@ function sentence(e: VerifiedEntry, titles: Map<string, string>): string | null 
     until: d.expires_ms ? instant(d.expires_ms) : "",
     category: d.category ? t(`cat-${d.category}`) : "",
   });
-  return `${text} ${t("journal-on", { date: instant(e.leaf.time_ms) })}.`;
+  // Why: the purpose she gave the share this entry belongs to.
+  const purpose = d.purpose || (d.grant ? why.get(d.grant) : undefined);
+  const reason = purpose ? ` ${t("history-why", { purpose })}` : "";
+  return `${text} ${t("journal-on", { date: instant(e.leaf.time_ms) })}${reason}.`;
 }
 
 /** Her history in plain words, oldest first. `titles`: her papers' titles by id. */
 export function lines(entries: VerifiedEntry[], titles: Map<string, string>): Line[] {
+  const why = new Map<string, string>();
+  for (const e of entries) {
+    const d = e.details as Details;
+    if (d.grant && d.purpose) why.set(d.grant, d.purpose);
+  }
   const answered = new Set(entries.filter((e) => e.leaf.phase !== "attempt").map((e) => hex(e.leaf.request)));
   const out: Line[] = [];
   // The current run of her own list consultations.
@@ -71,7 +81,7 @@ export function lines(entries: VerifiedEntry[], titles: Map<string, string>): Li
     if (!run.last) return;
     const text =
       run.count === 1
-        ? sentence(run.last, titles)
+        ? sentence(run.last, titles, why)
         : t("journal-list-done-repeated", { count: run.count, date: instant(run.last.leaf.time_ms) });
     if (text) out.push({ time_ms: run.last.leaf.time_ms, text });
     run.last = null;
@@ -86,7 +96,7 @@ export function lines(entries: VerifiedEntry[], titles: Map<string, string>): Li
       continue;
     }
     flush();
-    const text = sentence(e, titles);
+    const text = sentence(e, titles, why);
     if (text) out.push({ time_ms: e.leaf.time_ms, text });
   }
   flush();

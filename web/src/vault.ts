@@ -17,6 +17,7 @@ import { grantCanonical, type Grant } from "./crypto/grant";
 import {
   JournalRefused,
   verifyCheckpoint,
+  verifyConsistency,
   verifyEntries,
   type JournalPage,
   type ProvedEntry,
@@ -367,7 +368,12 @@ export async function login(user: string, passphrase: string): Promise<Session> 
 export function forget(): void {
   if (session) wipe(session.identity.signingSeed);
   session = null;
+  seenJournal = null;
 }
+
+/** The journal as this tab last verified it (for the session's own user): the next
+ *  check must extend it (consistency proof), never shrink it. */
+let seenJournal: { size: number; root: Uint8Array; entries: number } | null = null;
 
 /** Ends the session on the server, whatever this tab believes (a cookie may have
  *  been set by an answer the page then refused). Never waits long. */
@@ -752,6 +758,18 @@ export async function verifiedJournal(): Promise<VerifiedJournal> {
     seen.checkpoint = note.checkpoint;
     const cp = verifyCheckpoint(note.checkpoint, s.vkey);
     if (cp.origin !== s.origin) throw new JournalRefused("origin", "checkpoint of another journal");
+    // What this tab verified earlier is still there, unchanged.
+    const before = seenJournal;
+    if (before && cp.size < before.size) throw new JournalRefused("rollback", `${cp.size} entries instead of ${before.size}`);
+    if (before && cp.size > before.size) {
+      const c = await call<{ proof: string[] }>("GET", `/v1/journal/consistency?from=${before.size}&to=${cp.size}`);
+      (seen as Record<string, unknown>).consistency = c;
+      if (!verifyConsistency(before.size, cp.size, before.root, cp.root, c.proof.map(fromBase64))) {
+        throw new JournalRefused("consistency", `${before.size} → ${cp.size}`);
+      }
+    } else if (before && !verifyConsistency(before.size, cp.size, before.root, cp.root, [])) {
+      throw new JournalRefused("consistency", "two journals of the same size");
+    }
     const all: ProvedEntry[] = [];
     let from = 0;
     for (;;) {
@@ -763,6 +781,10 @@ export async function verifiedJournal(): Promise<VerifiedJournal> {
       else break;
     }
     const entries = await verifyEntries(all, cp.size, cp, s.identity.age);
+    if (before && entries.length < before.entries) {
+      throw new JournalRefused("rollback", `${entries.length} of her entries instead of ${before.entries}`);
+    }
+    seenJournal = { size: cp.size, root: cp.root, entries: entries.length };
     return { vkey: s.vkey, checkpoint: note.checkpoint, size: cp.size, entries };
   } catch (e) {
     if (e instanceof JournalRefused) {

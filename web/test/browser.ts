@@ -410,7 +410,8 @@ try {
       const afterShare = await page.locator("ol.history-lines").innerText();
       for (const title of ["Quittance de loyer", "Attestation CAF"]) {
         check(
-          afterShare.includes(`Fatima Benali (CCAS d'Albi) a téléchargé « ${title} »`),
+          afterShare.includes(`Fatima Benali (CCAS d'Albi) a téléchargé « ${title} »`) &&
+            afterShare.includes("(motif : Dossier RSA)"),
           `the mediator's fetch of « ${title} » is not in her journal: ${afterShare}`,
         );
       }

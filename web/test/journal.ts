@@ -5,7 +5,8 @@
 // refused (argv[3]). A tampered copy that verifies is written as "accepted".
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { JournalRefused, verifyCheckpoint, verifyEntries, type JournalPage } from "../src/crypto/journal";
+import { fromBase64 } from "../src/crypto/bytes";
+import { JournalRefused, verifyCheckpoint, verifyConsistency, verifyEntries, type JournalPage } from "../src/crypto/journal";
 
 interface Case {
   name: string;
@@ -18,6 +19,7 @@ interface Input {
   identity: string;
   valid: Case;
   tampered: Case[];
+  consistency: { size1: number; size2: number; root1: string; root2: string; proof: string[]; bent: string[] };
 }
 
 const input = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Input;
@@ -45,4 +47,12 @@ for (const c of input.tampered) {
     refused[c.name] = e instanceof JournalRefused ? e.reason : `crashed: ${String(e)}`;
   }
 }
-writeFileSync(process.argv[3]!, JSON.stringify({ entries, refused }, null, 2));
+const c = input.consistency;
+const [r1, r2] = [fromBase64(c.root1), fromBase64(c.root2)];
+const consistency = {
+  valid: verifyConsistency(c.size1, c.size2, r1, r2, c.proof.map(fromBase64)),
+  bent: verifyConsistency(c.size1, c.size2, r1, r2, c.bent.map(fromBase64)),
+  swapped: verifyConsistency(c.size1, c.size2, r2, r1, c.proof.map(fromBase64)),
+  shrunk: verifyConsistency(c.size2, c.size1, r2, r1, c.proof.map(fromBase64)),
+};
+writeFileSync(process.argv[3]!, JSON.stringify({ entries, refused, consistency }, null, 2));

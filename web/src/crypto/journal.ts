@@ -44,7 +44,7 @@ export const PHASES = ["attempt", "done", "denied", "failed"] as const;
 export const ACTOR_KINDS = ["citizen", "mediator", "operator", "anonymous", "system"] as const;
 
 /** Why a journal was refused: `key`, `signature`, `format`, `origin`, `size`, `leaf`,
- *  `subject`, `chain`, `inclusion`, `details`. */
+ *  `subject`, `chain`, `inclusion`, `details`, `rollback`, `consistency`. */
 export class JournalRefused extends Error {
   /** What was refused, as received (JSON), for her to keep and show. */
   evidence = "";
@@ -203,6 +203,46 @@ export function verifyInclusion(index: number, size: number, leaf: Uint8Array, p
     s = Math.floor(s / 2);
   }
   return s === 0 && same(r, root);
+}
+
+/** RFC 9162 §2.1.4.2: whether `proof` shows the tree of `size1` leaves (root1) is a
+ *  prefix of the tree of `size2` leaves (root2): nothing verified before was changed
+ *  or removed (`src/journal/merkle.rs`, `verify_consistency`). */
+export function verifyConsistency(
+  size1: number,
+  size2: number,
+  root1: Uint8Array,
+  root2: Uint8Array,
+  proof: Uint8Array[],
+): boolean {
+  if (size1 === 0 || size1 > size2) return false;
+  if (size1 === size2) return proof.length === 0 && same(root1, root2);
+  if (proof.length === 0 || proof.some((p) => p.length !== 32)) return false;
+  const path = (size1 & (size1 - 1)) === 0 ? [root1, ...proof] : [...proof];
+  let f = size1 - 1;
+  let s = size2 - 1;
+  while (f % 2 === 1) {
+    f = Math.floor(f / 2);
+    s = Math.floor(s / 2);
+  }
+  let fr = path[0]!;
+  let sr = path[0]!;
+  for (const c of path.slice(1)) {
+    if (s === 0) return false;
+    if (f % 2 === 1 || f === s) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while (f % 2 === 0 && f !== 0) {
+        f = Math.floor(f / 2);
+        s = Math.floor(s / 2);
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    f = Math.floor(f / 2);
+    s = Math.floor(s / 2);
+  }
+  return s === 0 && same(fr, root1) && same(sr, root2);
 }
 
 function u64(bytes: Uint8Array, at: number): number {

@@ -657,6 +657,8 @@ try {
     await citizen.getByRole("link", { name: "Retour à mes papiers" }).click();
     await citizen.getByRole("link", { name: "Demandes" }).click();
     await citizen.getByText("Attestation de droits CPAM", { exact: false }).waitFor({ timeout: 60_000 });
+    await citizen.getByRole("button", { name: "Refuser" }).click();
+    await citizen.getByText("Vous avez refusé la demande de Amina Martin (France Services Albi)").waitFor({ timeout: 60_000 });
     await phone.close();
 
     // The operator, on the same desk: token typed (a wrong one refused), the service's

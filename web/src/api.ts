@@ -33,16 +33,23 @@ export function base(): Record<string, string> {
   };
 }
 
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** For a request that is not authenticated by the session cookie: its own bearer
+ *  (the operator's token), and no cookie sent at all. */
+export interface Bearer {
+  bearer: string;
+}
+
+export async function call<T>(method: string, path: string, body?: unknown, auth?: Bearer): Promise<T> {
   const headers = base();
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (auth) headers["Authorization"] = `Bearer ${auth.bearer}`;
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
+      credentials: auth ? "omit" : "same-origin",
       cache: "no-store",
     });
   } catch {

@@ -938,157 +938,146 @@ function timeLeft(until: number): string {
   return t("grants-left-days", { n: Math.round(hours / 24) });
 }
 
-/** « Mes partages »: each share she signed, its state and time left; « Retirer
- *  l'accès » in one tap on those still running. */
-function grantsScreen(error?: string, done?: string): HTMLElement {
+/** A screen that lists what the server answers (her shares, her requests): its
+ *  title, a status line while it loads, the list, and the way back. */
+function listScreen(
+  title: string,
+  error: string | undefined,
+  done: string | undefined,
+  fill: (status: HTMLElement, list: HTMLElement) => Promise<void>,
+): HTMLElement {
   const status = h("p", { role: "status", class: "hint" }, t("grants-loading"));
   const list = h("ul", { class: "grants" });
-  const main = h(
+  void fill(status, list).catch((err) => fail(err, { name: "papers" }));
+  return h(
     "main",
     {},
-    h("h1", { tabindex: "-1" }, t("grants-link")),
+    h("h1", { tabindex: "-1" }, title),
     alert(error),
     done ? h("p", { role: "status", class: "done" }, done) : null,
     status,
     list,
     back(),
   );
-  void (async () => {
-    try {
-      const all = await vault.grants();
-      if (papers.length === 0) papers = await vault.papers();
-      status.textContent = all.length === 0 ? t("grants-none") : "";
-      const running = (g: vault.GrantView) => g.state === "active" || g.state === "scheduled";
-      all.sort((a, b) => Number(running(b)) - Number(running(a)) || b.grant.created_ms - a.grant.created_ms);
-      for (const g of all) {
-        const who = `${g.mediator_name} (${g.mediator_structure})`;
-        const withdraw: HTMLButtonElement | null = running(g)
-          ? h(
-              "button",
-              {
-                type: "button",
-                class: "danger",
-                click: async () => {
-                  withdraw!.disabled = true;
-                  try {
-                    await vault.revoke(g.grant.id);
-                    go({ name: "grants", done: t("grants-revoked", { mediator: who }) });
-                  } catch (err) {
-                    fail(err, { name: "grants" });
-                  }
-                },
+}
+
+/** « Mes partages »: each share she signed, its state and time left; « Retirer
+ *  l'accès » in one tap on those still running. */
+function grantsScreen(error?: string, done?: string): HTMLElement {
+  return listScreen(t("grants-link"), error, done, async (status, list) => {
+    const all = await vault.grants();
+    if (papers.length === 0) papers = await vault.papers();
+    status.textContent = all.length === 0 ? t("grants-none") : "";
+    const running = (g: vault.GrantView) => g.state === "active" || g.state === "scheduled";
+    all.sort((a, b) => Number(running(b)) - Number(running(a)) || b.grant.created_ms - a.grant.created_ms);
+    for (const g of all) {
+      const who = `${g.mediator_name} (${g.mediator_structure})`;
+      const withdraw: HTMLButtonElement | null = running(g)
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "danger",
+              click: async () => {
+                withdraw!.disabled = true;
+                try {
+                  await vault.revoke(g.grant.id);
+                  go({ name: "grants", done: t("grants-revoked", { mediator: who }) });
+                } catch (err) {
+                  fail(err, { name: "grants" });
+                }
               },
-              t("grants-revoke"),
-            )
-          : null;
-        list.append(
+            },
+            t("grants-revoke"),
+          )
+        : null;
+      list.append(
+        h(
+          "li",
+          { class: running(g) ? "running" : "ended" },
+          h("p", { class: "who" }, who),
+          h("p", {}, g.grant.documents.map(titleOf).join(", ")),
+          g.grant.purpose ? h("p", {}, t("cli-receipt-purpose", { purpose: g.grant.purpose })) : null,
           h(
-            "li",
-            { class: running(g) ? "running" : "ended" },
-            h("p", { class: "who" }, who),
-            h("p", {}, g.grant.documents.map(titleOf).join(", ")),
-            g.grant.purpose ? h("p", {}, t("cli-receipt-purpose", { purpose: g.grant.purpose })) : null,
-            h(
-              "p",
-              {},
-              running(g)
-                ? t("grants-until", { until: instant(g.grant.expires_ms), left: timeLeft(g.grant.expires_ms) })
-                : t("cli-receipt-state", { state: t(`cli-state-${g.state}`) }),
-            ),
-            withdraw,
+            "p",
+            {},
+            running(g)
+              ? t("grants-until", { until: instant(g.grant.expires_ms), left: timeLeft(g.grant.expires_ms) })
+              : t("cli-receipt-state", { state: t(`cli-state-${g.state}`) }),
           ),
-        );
-      }
-    } catch (err) {
-      fail(err, { name: "papers" });
+          withdraw,
+        ),
+      );
     }
-  })();
-  return main;
+  });
 }
 
 /** « Demandes »: what mediators asked her for; answered by sharing (the usual checks,
  *  the request's category ticked) or declined. */
 function requestsScreen(error?: string, done?: string): HTMLElement {
-  const status = h("p", { role: "status", class: "hint" }, t("grants-loading"));
-  const list = h("ul", { class: "grants" });
-  const main = h(
-    "main",
-    {},
-    h("h1", { tabindex: "-1" }, t("requests-link")),
-    alert(error),
-    done ? h("p", { role: "status", class: "done" }, done) : null,
-    status,
-    list,
-    back(),
-  );
-  void (async () => {
-    try {
-      const all = await vault.requests();
-      if (papers.length === 0) papers = await vault.papers();
-      status.textContent = all.length === 0 ? t("requests-none") : "";
-      all.sort((a, b) => Number(b.state === "pending") - Number(a.state === "pending") || b.created_ms - a.created_ms);
-      for (const r of all) {
-        const who = `${r.mediator_name} (${r.mediator_structure})`;
-        const pending = r.state === "pending";
-        const answer = pending
-          ? h(
-              "div",
-              { class: "actions" },
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "primary",
-                  click: () =>
-                    go({
-                      name: "share",
-                      draft: {
-                        documents: papers.filter((p) => p.meta?.category === r.category).map((p) => p.id),
-                        mediator: r.mediator,
-                        code: "",
-                        purpose: r.message.slice(0, 200),
-                        duration: "hour",
-                        request: r.id,
-                      },
-                    }),
+  return listScreen(t("requests-link"), error, done, async (status, list) => {
+    const all = await vault.requests();
+    if (papers.length === 0) papers = await vault.papers();
+    status.textContent = all.length === 0 ? t("requests-none") : "";
+    all.sort((a, b) => Number(b.state === "pending") - Number(a.state === "pending") || b.created_ms - a.created_ms);
+    for (const r of all) {
+      const who = `${r.mediator_name} (${r.mediator_structure})`;
+      const pending = r.state === "pending";
+      const answer = pending
+        ? h(
+            "div",
+            { class: "actions" },
+            h(
+              "button",
+              {
+                type: "button",
+                class: "primary",
+                click: () =>
+                  go({
+                    name: "share",
+                    draft: {
+                      documents: papers.filter((p) => p.meta?.category === r.category).map((p) => p.id),
+                      mediator: r.mediator,
+                      code: "",
+                      purpose: r.message.slice(0, 200),
+                      duration: "hour",
+                      request: r.id,
+                    },
+                  }),
+              },
+              t("requests-share"),
+            ),
+            h(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                click: async () => {
+                  try {
+                    await vault.decline(r.id);
+                    go({ name: "requests", done: t("requests-declined", { mediator: who }) });
+                  } catch (err) {
+                    fail(err, { name: "requests" });
+                  }
                 },
-                t("requests-share"),
-              ),
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "secondary",
-                  click: async () => {
-                    try {
-                      await vault.decline(r.id);
-                      go({ name: "requests", done: t("requests-declined", { mediator: who }) });
-                    } catch (err) {
-                      fail(err, { name: "requests" });
-                    }
-                  },
-                },
-                t("requests-decline"),
-              ),
-            )
-          : null;
-        list.append(
-          h(
-            "li",
-            { class: pending ? "running" : "ended" },
-            h("p", { class: "who" }, who),
-            h("p", {}, t("requests-item", { category: t(`cat-${r.category}`), date: instant(r.created_ms) })),
-            r.message ? h("p", {}, t("requests-message", { message: r.message })) : null,
-            pending ? null : h("p", {}, t("cli-receipt-state", { state: t(`cli-state-${r.state}`) })),
-            answer,
-          ),
-        );
-      }
-    } catch (err) {
-      fail(err, { name: "papers" });
+              },
+              t("requests-decline"),
+            ),
+          )
+        : null;
+      list.append(
+        h(
+          "li",
+          { class: pending ? "running" : "ended" },
+          h("p", { class: "who" }, who),
+          h("p", {}, t("requests-item", { category: t(`cat-${r.category}`), date: instant(r.created_ms) })),
+          r.message ? h("p", {}, t("requests-message", { message: r.message })) : null,
+          pending ? null : h("p", {}, t("cli-receipt-state", { state: t(`cli-state-${r.state}`) })),
+          answer,
+        ),
+      );
     }
-  })();
-  return main;
+  });
 }
 
 /**

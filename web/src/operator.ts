@@ -2,7 +2,7 @@
 // only (never in any storage, forgotten by « Quitter » and the idle logout), sent as a
 // Bearer header (not ambient like a cookie, so no cross-site request can use it).
 
-import { ApiError, base } from "./api";
+import { ApiError, call } from "./api";
 
 let token: string | null = null;
 
@@ -14,28 +14,9 @@ export function forget(): void {
   token = null;
 }
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  if (!token) throw new ApiError(401, "admin_token_required", "");
-  const headers: Record<string, string> = { ...base(), Authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit",
-      cache: "no-store",
-    });
-  } catch {
-    throw new ApiError(0, "server_unreachable", "");
-  }
-  if (!response.ok) {
-    const detail = await response.json().catch(() => null);
-    throw new ApiError(response.status, detail?.error?.code ?? "protocol_error", detail?.error?.message ?? "");
-  }
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+  if (!token) return Promise.reject(new ApiError(401, "admin_token_required", ""));
+  return call<T>(method, path, body, { bearer: token });
 }
 
 export interface Status {

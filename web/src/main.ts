@@ -1413,6 +1413,74 @@ function mediatorScreen(error?: string, done?: string): HTMLElement {
 }
 
 /**
+ * A paper's « Télécharger » and « Voir sur cet écran »: decrypted in memory, saved
+ * under its title, or shown in the page (images, and PDFs in the browser's own viewer,
+ * from a blob typed application/pdf whatever the paper says, so nothing of hers can
+ * run as a page here). `mark`: the watermark drawn on images (a mediator's view).
+ */
+function openers(
+  meta: vault.DocumentMeta,
+  fetch: () => Promise<Blob>,
+  here: Screen,
+  mark?: () => string,
+): { status: HTMLElement; preview: HTMLElement; download: HTMLButtonElement; look: HTMLButtonElement | null } {
+  const status = h("p", { role: "status", class: "hint" });
+  const preview = h("div", { class: "preview" });
+  const isPdf = meta.mime === "application/pdf";
+  const download: HTMLButtonElement = h(
+    "button",
+    {
+      type: "button",
+      class: "primary",
+      click: async () => {
+        download.disabled = true;
+        status.textContent = t("doc-downloading");
+        try {
+          saveFile(await fetch(), fileName(meta));
+          status.textContent = "";
+          download.disabled = false;
+        } catch (err) {
+          fail(err, here);
+        }
+      },
+    },
+    t("doc-download"),
+  );
+  const look: HTMLButtonElement | null =
+    meta.mime.startsWith("image/") || isPdf
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            click: async () => {
+              look!.disabled = true;
+              status.textContent = t("doc-downloading");
+              try {
+                const blob = await fetch();
+                const shownBlob = isPdf
+                  ? new Blob([blob], { type: "application/pdf" })
+                  : mark
+                    ? await watermarked(blob, mark())
+                    : blob;
+                const url = URL.createObjectURL(shownBlob);
+                shown.push(url);
+                preview.replaceChildren(
+                  isPdf ? h("iframe", { src: url, title: meta.title, class: "pdf" }) : h("img", { src: url, alt: meta.title }),
+                );
+                status.textContent = "";
+              } catch (err) {
+                fail(err, here);
+              }
+            },
+          },
+          t("doc-show"),
+        )
+      : null;
+  return { status, preview, download, look };
+}
+
+/**
  * An image as a mediator sees it: redrawn in the page with « Copie transmise à
  * [structure] le [date] pour [motif] » across it, so that a screenshot or a photo of
  * the screen says where it came from.
@@ -1445,56 +1513,9 @@ async function watermarked(image: Blob, text: string): Promise<Blob> {
 /** A paper shared with her: open it here or download it; copies cannot be taken back. */
 function sharedPaperScreen(paper: vault.SharedPaper, error?: string): HTMLElement {
   const meta = paper.meta!;
-  const status = h("p", { role: "status", class: "hint" });
-  const preview = h("div", { class: "preview" });
-  const isPdf = meta.mime === "application/pdf";
-  const download: HTMLButtonElement = h(
-    "button",
-    {
-      type: "button",
-      class: "primary",
-      click: async () => {
-        download.disabled = true;
-        status.textContent = t("doc-downloading");
-        try {
-          saveFile(await vault.fetchShared(paper), fileName(meta));
-          status.textContent = "";
-          download.disabled = false;
-        } catch (err) {
-          fail(err, { name: "shared-paper", paper });
-        }
-      },
-    },
-    t("doc-download"),
+  const { status, preview, download, look } = openers(meta, () => vault.fetchShared(paper), { name: "shared-paper", paper }, () =>
+    t("watermark", { structure: paper.structure, date: date(Date.now()), purpose: paper.purpose || "—" }),
   );
-  const look: HTMLButtonElement | null =
-    meta.mime.startsWith("image/") || isPdf
-      ? h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            click: async () => {
-              look!.disabled = true;
-              status.textContent = t("doc-downloading");
-              try {
-                const blob = await vault.fetchShared(paper);
-                const mark = t("watermark", { structure: paper.structure, date: date(Date.now()), purpose: paper.purpose || "—" });
-                const shownBlob = isPdf ? new Blob([blob], { type: "application/pdf" }) : await watermarked(blob, mark);
-                const url = URL.createObjectURL(shownBlob);
-                shown.push(url);
-                preview.replaceChildren(
-                  isPdf ? h("iframe", { src: url, title: meta.title, class: "pdf" }) : h("img", { src: url, alt: meta.title }),
-                );
-                status.textContent = "";
-              } catch (err) {
-                fail(err, { name: "shared-paper", paper });
-              }
-            },
-          },
-          t("doc-show"),
-        )
-      : null;
   return h(
     "main",
     {},
@@ -1841,56 +1862,7 @@ function saveFile(blob: Blob, name: string): void {
 
 function paperScreen(paper: vault.Paper, error?: string, confirm?: boolean): HTMLElement {
   const meta = paper.meta!;
-  const status = h("p", { role: "status", class: "hint" });
-  const preview = h("div", { class: "preview" });
-  const button = h(
-    "button",
-    {
-      type: "button",
-      class: "primary",
-      click: async () => {
-        button.disabled = true;
-        status.textContent = t("doc-downloading");
-        try {
-          saveFile(await vault.fetchPaper(paper), fileName(meta));
-          status.textContent = "";
-          button.disabled = false;
-        } catch (err) {
-          fail(err, { name: "paper", paper });
-        }
-      },
-    },
-    t("doc-download"),
-  );
-  // Shown in the page, decrypted in memory: images, and PDFs in the browser's own
-  // viewer (a blob typed application/pdf whatever the paper says, so nothing of hers
-  // can run as a page here).
-  const isPdf = meta.mime === "application/pdf";
-  const look: HTMLButtonElement | null = meta.mime.startsWith("image/") || isPdf
-    ? h(
-        "button",
-        {
-          type: "button",
-          class: "secondary",
-          click: async () => {
-            look!.disabled = true;
-            status.textContent = t("doc-downloading");
-            try {
-              const blob = await vault.fetchPaper(paper);
-              const url = URL.createObjectURL(isPdf ? new Blob([blob], { type: "application/pdf" }) : blob);
-              shown.push(url);
-              preview.replaceChildren(
-                isPdf ? h("iframe", { src: url, title: meta.title, class: "pdf" }) : h("img", { src: url, alt: meta.title }),
-              );
-              status.textContent = "";
-            } catch (err) {
-              fail(err, { name: "paper", paper });
-            }
-          },
-        },
-        t("doc-show"),
-      )
-    : null;
+  const { status, preview, download: button, look } = openers(meta, () => vault.fetchPaper(paper), { name: "paper", paper });
   const remove = confirm
     ? h(
         "div",

@@ -361,6 +361,55 @@ function newPassphraseFields(
   };
 }
 
+/**
+ * A « Scanner » button with its camera view and status line: reads QR codes until
+ * `accept` takes one, then stops the camera. `prefix` names its sentences
+ * (`PREFIX-scan`, `-scan-show`, `-scan-done`, `-scan-no-camera`).
+ */
+function scanner(
+  prefix: "recover" | "share",
+  accept: (text: string) => boolean,
+): { scan: HTMLButtonElement; video: HTMLVideoElement; scanStatus: HTMLElement } {
+  const video = h("video", { class: "scan", hidden: true, "aria-label": t("recover-scan-view") });
+  const scanStatus = h("p", { role: "status", class: "hint" });
+  const idle = () => {
+    stopScan = null;
+    video.hidden = true;
+    scan.textContent = t(`${prefix}-scan`);
+  };
+  const scan: HTMLButtonElement = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      click: async () => {
+        if (stopScan) {
+          stopScanning();
+          idle();
+          scanStatus.textContent = "";
+          return;
+        }
+        video.hidden = false;
+        scan.textContent = t("recover-scan-stop");
+        scanStatus.textContent = t(`${prefix}-scan-show`);
+        try {
+          stopScan = await startScan(video, (text) => {
+            if (!accept(text)) return false;
+            idle();
+            scanStatus.textContent = t(`${prefix}-scan-done`);
+            return true;
+          });
+        } catch (e) {
+          idle();
+          scanStatus.textContent = e instanceof NoCamera ? t(`${prefix}-scan-no-camera`) : String(e);
+        }
+      },
+    },
+    t(`${prefix}-scan`),
+  );
+  return { scan, video, scanStatus };
+}
+
 function recoverScreen(error?: string): HTMLElement {
   const status = h("p", { role: "status", class: "hint" });
   const user = h("input", { id: "user", name: "user", autocomplete: "username", required: true, autocapitalize: "none" });
@@ -392,49 +441,16 @@ function recoverScreen(error?: string): HTMLElement {
     },
   });
   // Or scanned: the QR code printed on her kit, read with the camera.
-  const video = h("video", { class: "scan", hidden: true, "aria-label": t("recover-scan-view") });
-  const scanStatus = h("p", { role: "status", class: "hint" });
-  const scan: HTMLButtonElement = h(
-    "button",
-    {
-      type: "button",
-      class: "secondary",
-      click: async () => {
-        if (stopScan) {
-          stopScanning();
-          scan.textContent = t("recover-scan");
-          video.hidden = true;
-          scanStatus.textContent = "";
-          return;
-        }
-        scan.textContent = t("recover-scan-stop");
-        video.hidden = false;
-        scanStatus.textContent = t("recover-scan-show");
-        try {
-          stopScan = await startScan(video, (text) => {
-            try {
-              fromKit(text);
-            } catch {
-              return false; // Another QR code: keep looking.
-            }
-            kit.value = text;
-            kit.dispatchEvent(new Event("input"));
-            stopScan = null;
-            video.hidden = true;
-            scan.textContent = t("recover-scan");
-            scanStatus.textContent = t("recover-scan-done");
-            return true;
-          });
-        } catch (e) {
-          stopScan = null;
-          video.hidden = true;
-          scan.textContent = t("recover-scan");
-          scanStatus.textContent = e instanceof NoCamera ? t("recover-scan-no-camera") : String(e);
-        }
-      },
-    },
-    t("recover-scan"),
-  );
+  const { scan, video, scanStatus } = scanner("recover", (text) => {
+    try {
+      fromKit(text);
+    } catch {
+      return false; // Another QR code: keep looking.
+    }
+    kit.value = text;
+    kit.dispatchEvent(new Event("input"));
+    return true;
+  });
   const fields = newPassphraseFields();
   const form = h(
     "form",
@@ -752,44 +768,11 @@ function shareScreen(error?: string, draft?: ShareDraft): HTMLElement {
   const code = h("input", { id: "code", name: "code", required: true, inputmode: "numeric", autocomplete: "off", value: draft?.code ?? "" });
   const purpose = h("input", { id: "purpose", name: "purpose", maxlength: "200", value: draft?.purpose ?? "" });
   // Or her QR code, scanned with the camera (28 digits; anything else is ignored).
-  const video = h("video", { class: "scan", hidden: true, "aria-label": t("recover-scan-view") });
-  const scanned = h("p", { role: "status", class: "hint" });
-  const scan: HTMLButtonElement = h(
-    "button",
-    {
-      type: "button",
-      class: "secondary",
-      click: async () => {
-        if (stopScan) {
-          stopScanning();
-          video.hidden = true;
-          scan.textContent = t("share-scan");
-          return;
-        }
-        video.hidden = false;
-        scan.textContent = t("recover-scan-stop");
-        scanned.textContent = t("share-scan-show");
-        try {
-          stopScan = await startScan(video, (text) => {
-            const digits = text.replace(/\D/g, "");
-            if (digits.length !== CODE_DIGITS) return false;
-            code.value = text.trim();
-            stopScan = null;
-            video.hidden = true;
-            scan.textContent = t("share-scan");
-            scanned.textContent = t("share-scan-done");
-            return true;
-          });
-        } catch (e) {
-          stopScan = null;
-          video.hidden = true;
-          scan.textContent = t("share-scan");
-          scanned.textContent = e instanceof NoCamera ? t("share-scan-no-camera") : String(e);
-        }
-      },
-    },
-    t("share-scan"),
-  );
+  const { scan, video, scanStatus: scanned } = scanner("share", (text) => {
+    if (text.replace(/\D/g, "").length !== CODE_DIGITS) return false;
+    code.value = text.trim();
+    return true;
+  });
   const durations = h(
     "fieldset",
     {},

@@ -955,24 +955,11 @@ function grantsScreen(error?: string, done?: string): HTMLElement {
     all.sort((a, b) => Number(running(b)) - Number(running(a)) || b.grant.created_ms - a.grant.created_ms);
     for (const g of all) {
       const who = `${g.mediator_name} (${g.mediator_structure})`;
-      const withdraw: HTMLButtonElement | null = running(g)
-        ? h(
-            "button",
-            {
-              type: "button",
-              class: "danger",
-              click: async () => {
-                withdraw!.disabled = true;
-                try {
-                  await vault.revoke(g.grant.id);
-                  go({ name: "grants", done: t("grants-revoked", { mediator: who }) });
-                } catch (err) {
-                  fail(err, { name: "grants" });
-                }
-              },
-            },
-            t("grants-revoke"),
-          )
+      const withdraw = running(g)
+        ? actionButton(t("grants-revoke"), "danger", { name: "grants" }, async () => {
+            await vault.revoke(g.grant.id);
+            go({ name: "grants", done: t("grants-revoked", { mediator: who }) });
+          })
         : null;
       list.append(
         h(
@@ -1030,22 +1017,10 @@ function requestsScreen(error?: string, done?: string): HTMLElement {
               },
               t("requests-share"),
             ),
-            h(
-              "button",
-              {
-                type: "button",
-                class: "secondary",
-                click: async () => {
-                  try {
-                    await vault.decline(r.id);
-                    go({ name: "requests", done: t("requests-declined", { mediator: who }) });
-                  } catch (err) {
-                    fail(err, { name: "requests" });
-                  }
-                },
-              },
-              t("requests-decline"),
-            ),
+            actionButton(t("requests-decline"), "secondary", { name: "requests" }, async () => {
+              await vault.decline(r.id);
+              go({ name: "requests", done: t("requests-declined", { mediator: who }) });
+            }),
           )
         : null;
       list.append(
@@ -1195,23 +1170,10 @@ function operatorScreen(error?: string, done?: string): HTMLElement {
           "div",
           { class: "confirm", hidden: true },
           h("p", {}, t("operator-disable-confirm", { name: m.name })),
-          h(
-            "button",
-            {
-              type: "button",
-              class: "danger",
-              click: async (e) => {
-                (e.currentTarget as HTMLButtonElement).disabled = true;
-                try {
-                  await operator.disable(m.user);
-                  go({ name: "operator", done: t("operator-disabled", { name: m.name }) });
-                } catch (err) {
-                  fail(err, { name: "operator" });
-                }
-              },
-            },
-            t("operator-disable-yes", { name: m.name }),
-          ),
+          actionButton(t("operator-disable-yes", { name: m.name }), "danger", { name: "operator" }, async () => {
+            await operator.disable(m.user);
+            go({ name: "operator", done: t("operator-disabled", { name: m.name }) });
+          }),
         );
         const off: HTMLButtonElement | null =
           m.state === "disabled"
@@ -1826,6 +1788,28 @@ function fileName(meta: vault.DocumentMeta): string {
   const clean = meta.title.replace(/[\\/:*?"<>|\u0000-\u001f]/g, "_").trim() || "document";
   const ext = EXTENSIONS[meta.mime] ?? "";
   return clean.toLowerCase().endsWith(ext) ? clean : clean + ext;
+}
+
+/** A button that runs `act` once (disabled meanwhile); a failure comes back to `here`
+ *  with its sentence. */
+function actionButton(label: string, cls: string, here: Screen, act: () => Promise<void>): HTMLButtonElement {
+  const button: HTMLButtonElement = h(
+    "button",
+    {
+      type: "button",
+      class: cls,
+      click: async () => {
+        button.disabled = true;
+        try {
+          await act();
+        } catch (err) {
+          fail(err, here);
+        }
+      },
+    },
+    label,
+  );
+  return button;
 }
 
 /** Blob URLs shown in the page, revoked when the screen changes. */

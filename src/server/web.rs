@@ -40,11 +40,13 @@ pub async fn serve(method: Method, uri: Uri) -> Response {
     }
     let mime = mime_guess::from_path(path).first_or_octet_stream();
     // Files under /assets/ carry a content hash in their name: cacheable for ever.
-    // The page itself is checked again each time, so a new version is picked up.
+    // The page itself is never stored: fetched anew each time (a new version is
+    // picked up), and kept out of the back/forward cache, where a page left on a
+    // shared computer could be brought back with a paper on screen.
     let cache = if path.starts_with("/assets/") {
         "public, max-age=31536000, immutable"
     } else {
-        "no-cache"
+        "no-store"
     };
     let mut response = (StatusCode::OK, bytes).into_response();
     let headers = response.headers_mut();

@@ -40,6 +40,7 @@ type Screen =
   | { name: "activate"; error?: string }
   | { name: "mediator"; error?: string; done?: string }
   | { name: "accompany" }
+  | { name: "resume"; error?: string }
   | { name: "shared-paper"; paper: vault.SharedPaper; error?: string }
   | { name: "ask"; error?: string; done?: string }
   | { name: "operator-login"; error?: string }
@@ -159,7 +160,7 @@ function header(): HTMLElement {
   const quit = signedIn()
     ? h("button", { type: "button", class: "secondary", click: quitNow }, t("quit"))
     : null;
-  const beside = vault.accompanying() ? vault.companion() : null;
+  const beside = vault.accompanying() && vault.current() ? vault.companion() : null;
   return h(
     "header",
     {},
@@ -187,10 +188,10 @@ function signedIn(): boolean {
 
 async function quitNow(): Promise<void> {
   // The citizen beside a mediator leaves: hers is wiped, the mediator's comes back.
-  if (vault.accompanying()) {
+  if (vault.accompanying() && vault.current()) {
     await vault.endAccompanied();
     papers = [];
-    go({ name: "mediator", done: t("accompany-ended") });
+    go({ name: "resume" });
     return;
   }
   operator.forget();
@@ -633,10 +634,11 @@ function exportScreen(error?: string, ready?: vault.Exported): HTMLElement {
     { name: "export" },
     { label: t("export-submit"), class: "primary" },
     async (passphrase, status) => {
+      const started = vault.currentGeneration();
       const exported = await vault.exportVault(passphrase, t("export-readme"), (done, total) => {
         status.textContent = t("export-working", { done, total });
       });
-      go({ name: "export", ready: exported });
+      if (vault.currentGeneration() === started) go({ name: "export", ready: exported });
     },
     t("export-pass-hint"),
   );
@@ -857,8 +859,9 @@ function shareConfirmScreen(draft: ShareDraft, card: vault.MediatorCard, error?:
         status.textContent = t("share-sealing");
         try {
           const chosen = papers.filter((p) => draft.documents.includes(p.id));
+          const started = vault.currentGeneration();
           const shared = await vault.share(card, chosen, draft.purpose, expiryOf(draft.duration), draft.request);
-          go({ name: "receipt", shared, card });
+          if (vault.currentGeneration() === started) go({ name: "receipt", shared, card });
         } catch (err) {
           fail(err, { name: "share-confirm", draft, card });
         }
@@ -1055,13 +1058,28 @@ function accompanyScreen(): HTMLElement {
         class: "secondary",
         click: async () => {
           await vault.endAccompanied();
-          go({ name: "mediator" });
+          go({ name: "resume" });
         },
       },
       t("accompany-cancel"),
     ),
   );
   return main;
+}
+
+/** After an accompanied session: the mediator's own passphrase gives her session
+ *  back (the person who had the keyboard cannot); « Quitter » ends it instead. */
+function resumeScreen(error?: string): HTMLElement {
+  const { form, status } = passphraseForm(
+    { name: "resume" },
+    { label: t("resume-submit"), class: "primary" },
+    async (passphrase) => {
+      await vault.resumeMediator(passphrase);
+      go({ name: "mediator", done: t("accompany-ended") });
+    },
+    t("resume-hint", { user: vault.awaitingMediator() ?? "" }),
+  );
+  return h("main", {}, h("h1", { tabindex: "-1" }, t("resume-title")), alert(error), h("p", { role: "status", class: "done" }, t("accompany-ended")), form, status);
 }
 
 /** Where a logged-in person starts: her papers, or a mediator's shared documents. */
@@ -1380,8 +1398,11 @@ function openers(
       click: async () => {
         download.disabled = true;
         status.textContent = t("doc-downloading");
+        const started = vault.currentGeneration();
         try {
-          saveFile(await fetch(), fileName(meta));
+          const blob = await fetch();
+          if (vault.currentGeneration() !== started) return; // she left meanwhile
+          saveFile(blob, fileName(meta));
           status.textContent = "";
           download.disabled = false;
         } catch (err) {
@@ -1401,8 +1422,10 @@ function openers(
             click: async () => {
               look!.disabled = true;
               status.textContent = t("doc-downloading");
+              const started = vault.currentGeneration();
               try {
                 const blob = await fetch();
+                if (vault.currentGeneration() !== started) return; // she left meanwhile
                 const shownBlob = isPdf
                   ? new Blob([blob], { type: "application/pdf" })
                   : mark
@@ -1949,6 +1972,8 @@ function render(): void {
             ? mediatorScreen(screen.error, screen.done)
           : screen.name === "accompany"
             ? accompanyScreen()
+          : screen.name === "resume"
+            ? resumeScreen(screen.error)
           : screen.name === "shared-paper"
             ? sharedPaperScreen(screen.paper, screen.error)
           : screen.name === "ask"
@@ -2002,8 +2027,21 @@ function activity(): void {
   }, IDLE_MS);
 }
 for (const event of ["pointerdown", "keydown"]) addEventListener(event, activity, { passive: true });
-// A closed tab forgets the operator's token too (the vault forgets its keys itself).
-addEventListener("pagehide", () => operator.forget());
+// Leaving the page (closed, reloaded, or another site in this tab) forgets the
+// operator's token and empties the screen (the vault forgets its keys itself): a page
+// brought back by « Précédent » shows nothing of what was on it.
+addEventListener("pagehide", () => {
+  operator.forget();
+  stopScanning();
+  for (const url of shown) URL.revokeObjectURL(url);
+  shown = [];
+  papers = [];
+  screen = { name: "home" };
+  app.replaceChildren();
+});
+addEventListener("pageshow", (e) => {
+  if (e.persisted) render();
+});
 
 function supported(): boolean {
   return typeof WebAssembly === "object" && !!globalThis.crypto?.getRandomValues && !!globalThis.crypto?.subtle;

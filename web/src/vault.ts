@@ -13,9 +13,10 @@ import { authKey, kek, open, seal, wrapAad, type KdfParams } from "./crypto/pass
 import * as recovery from "./crypto/recovery";
 import { sealCanonical } from "./crypto/seal";
 import { codeMatches, safetyCode } from "./crypto/safety";
-import { grantCanonical, type Grant } from "./crypto/grant";
+import { grantCanonical, purposeAcceptable, type Grant } from "./crypto/grant";
 import {
   JournalRefused,
+  leafHash,
   verifyCheckpoint,
   verifyConsistency,
   verifyEntries,
@@ -368,12 +369,22 @@ export async function login(user: string, passphrase: string): Promise<Session> 
 export function forget(): void {
   if (session) wipe(session.identity.signingSeed);
   session = null;
-  seenJournal = null;
+  seenJournal = new Map();
+  generation += 1;
+}
+
+/** Counts the sessions this tab has forgotten: work begun under one session (a
+ *  download, an export) checks it is still the same before it shows or saves
+ *  anything, so nothing of hers appears after « Quitter » or the idle logout. */
+let generation = 0;
+
+export function currentGeneration(): number {
+  return generation;
 }
 
 /** The journal as this tab last verified it (for the session's own user): the next
  *  check must extend it (consistency proof), never shrink it. */
-let seenJournal: { size: number; root: Uint8Array; entries: number } | null = null;
+let seenJournal: Map<string, { size: number; root: Uint8Array; entries: number; head: string }> = new Map();
 
 /** Ends the session on the server, whatever this tab believes (a cookie may have
  *  been set by an answer the page then refused). Never waits long. */
@@ -419,14 +430,29 @@ export function beginAccompanied(): void {
 }
 
 /** The accompanied citizen leaves: everything of hers forgotten here, her session
- *  ended on the server; the mediator's comes back. */
+ *  ended on the server. The mediator's stays set aside until she proves it is her
+ *  (`resumeMediator`): whoever has the keyboard now must not get it by a click. */
 export async function endAccompanied(): Promise<void> {
   if (!held) return;
   forget();
   await endOnServer(false, true);
   setSlot(null);
-  session = held;
+}
+
+/** Whether a mediator's session waits for her passphrase (after an accompanied one). */
+export function awaitingMediator(): string | null {
+  return held && !session ? held.user : null;
+}
+
+/** Gives the mediator's session back once her passphrase opens her sealed identity
+ *  (checked here, as for an export); a wrong one leaves it set aside. */
+export async function resumeMediator(passphrase: string): Promise<Session> {
+  const h = held;
+  if (!h || session) throw new Error("nothing to resume");
+  await checkPassphrase(h, passphrase);
+  session = h;
   held = null;
+  return h;
 }
 
 // A tab closed or reloaded ends its session too (the cookie would otherwise stay
@@ -759,7 +785,7 @@ export async function verifiedJournal(): Promise<VerifiedJournal> {
     const cp = verifyCheckpoint(note.checkpoint, s.vkey);
     if (cp.origin !== s.origin) throw new JournalRefused("origin", "checkpoint of another journal");
     // What this tab verified earlier is still there, unchanged.
-    const before = seenJournal;
+    const before = seenJournal.get(s.user);
     if (before && cp.size < before.size) throw new JournalRefused("rollback", `${cp.size} entries instead of ${before.size}`);
     if (before && cp.size > before.size) {
       const c = await call<{ proof: string[] }>("GET", `/v1/journal/consistency?from=${before.size}&to=${cp.size}`);
@@ -777,14 +803,23 @@ export async function verifiedJournal(): Promise<VerifiedJournal> {
       seen.pages.push(page);
       if (page.size !== cp.size) throw new JournalRefused("size", "page for another tree size");
       all.push(...page.entries);
-      if (page.next !== undefined && page.next > from) from = page.next;
-      else break;
+      // The CLI's paging rules: each page starts where the last one ended, and her
+      // entries cannot outnumber the tree.
+      if (all.length > cp.size) throw new JournalRefused("size", "more entries than the tree holds");
+      if (page.next === undefined) break;
+      if (page.next !== all.length) throw new JournalRefused("format", "pages that do not follow each other");
+      from = page.next;
     }
     const entries = await verifyEntries(all, cp.size, cp, s.identity.age);
     if (before && entries.length < before.entries) {
       throw new JournalRefused("rollback", `${entries.length} of her entries instead of ${before.entries}`);
     }
-    seenJournal = { size: cp.size, root: cp.root, entries: entries.length };
+    // Her chain as verified before is still the start of it (not a fork).
+    const headOf = (n: number) => (n === 0 ? "" : hex(leafHash(fromBase64(entries[n - 1]!.leafBytes))));
+    if (before && headOf(before.entries) !== before.head) {
+      throw new JournalRefused("chain", "the history verified before was rewritten");
+    }
+    seenJournal.set(s.user, { size: cp.size, root: cp.root, entries: entries.length, head: headOf(entries.length) });
     return { vkey: s.vkey, checkpoint: note.checkpoint, size: cp.size, entries };
   } catch (e) {
     if (e instanceof JournalRefused) {
@@ -1110,7 +1145,8 @@ export async function sharedWithMe(): Promise<SharedPaper[]> {
         citizenCode: "",
         purpose: view?.grant.purpose ?? "",
         structure: view?.mediator_structure ?? "",
-        expires_ms: d.expires_ms,
+        // The end she signed, not the server's word for it.
+        expires_ms: view ? Math.min(view.grant.expires_ms, d.expires_ms) : d.expires_ms,
         meta: null,
         key: null,
         doc: d,
@@ -1118,7 +1154,20 @@ export async function sharedWithMe(): Promise<SharedPaper[]> {
       if (!view) return base;
       const g = view.grant;
       const citizenKeys = keysOf(view.citizen_keys);
+      const now = Date.now();
+      const hex32 = /^[0-9a-f]{32}$/;
+      const wellFormed =
+        hex32.test(g.id) &&
+        hex32.test(g.nonce) &&
+        g.documents.length > 0 &&
+        g.documents.length === g.digests.length &&
+        g.documents.every((id, i) => hex32.test(id) && (i === 0 || g.documents[i - 1]! < id)) &&
+        purposeAcceptable(g.purpose) &&
+        g.not_before_ms < g.expires_ms &&
+        g.not_before_ms <= now + 60_000 &&
+        now < g.expires_ms;
       const holds =
+        wellFormed &&
         g.origin === s.origin &&
         g.mediator === s.user &&
         g.recipient === s.keys.age_recipient &&

@@ -602,7 +602,7 @@ try {
     await agent.getByRole("link", { name: "Retour aux documents partagés" }).click();
     await agent.getByRole("link", { name: "Quittance de loyer" }).waitFor({ timeout: 60_000 });
     const listing = await agent.locator("main").innerText();
-    check(listing.includes(user) && listing.includes("Aide au logement") && listing.includes("Son code de sécurité"), `the shared paper is not listed with its citizen: ${listing}`);
+    check(listing.includes(user) && listing.includes("Aide au logement") && listing.includes("comparez avec elle son code de sécurité"), `the shared paper is not listed with its citizen: ${listing}`);
     await audit(agent, "mediator-shared", 1280);
     await agent.getByRole("link", { name: "Quittance de loyer" }).click();
     check((await agent.locator("p.warning").innerText()).includes("ne peut pas être reprise"), "the mediator is not told copies cannot be taken back");
@@ -740,6 +740,17 @@ try {
     await desk.getByRole("heading", { level: 1, name: "REÇU DE CONSENTEMENT — coffre" }).waitFor({ timeout: 60_000 });
     await desk.getByRole("button", { name: "Quitter" }).click();
     await desk.getByText("La personne est partie").waitFor({ timeout: 60_000 });
+    // Whoever has the keyboard now does not get the mediator's session by a click:
+    // it takes her passphrase (a wrong one is refused).
+    await desk.getByRole("heading", { level: 1, name: "Reprendre ma session" }).waitFor();
+    check((await desk.getByRole("link", { name: "Carte d'identité (scan)" }).count()) === 0, "the mediator's papers show before her passphrase");
+    await audit(desk, "resume", 1280);
+    await desk.getByLabel("Phrase de passe").fill(`${passphrase} — pas la sienne`);
+    await desk.getByRole("button", { name: "Reprendre ma session" }).click();
+    await desk.getByRole("alert").waitFor({ timeout: 60_000 });
+    check((await desk.getByRole("alert").innerText()).includes("pas la bonne"), "a wrong passphrase resumed the mediator's session");
+    await desk.getByLabel("Phrase de passe").fill(env("COFFRE_MEDIATOR_PASSPHRASE"));
+    await desk.getByRole("button", { name: "Reprendre ma session" }).click();
     check(
       !(await counter.cookies()).some((c) => c.name === "__Host-coffre_accompanied"),
       "the citizen's session cookie outlived her « Quitter »",
@@ -918,7 +929,17 @@ try {
   ]);
   check(exported.suggestedFilename().startsWith(`coffre-${leaving}-`), `export named ${exported.suggestedFilename()}`);
   await exported.saveAs(`${artifacts}/export.zip`);
-  await page.getByRole("link", { name: "Retour à mes papiers" }).click();
+  // Someone else goes to another site in this tab, then presses « Précédent »: the
+  // page comes back empty (never from the back/forward cache), the export gone.
+  await page.goto("about:blank");
+  await page.goBack();
+  await page.getByRole("heading", { level: 1, name: "Votre coffre de papiers" }).waitFor({ timeout: 60_000 });
+  check((await page.getByRole("button", { name: "Enregistrer le fichier" }).count()) === 0, "the export came back with « Précédent »");
+  await page.getByRole("button", { name: "Me connecter" }).click();
+  await page.getByLabel("Identifiant").fill(leaving);
+  await page.getByLabel("Phrase de passe").fill(passphrase);
+  await page.getByRole("button", { name: "Me connecter" }).click();
+  await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
   await page.getByRole("link", { name: "Mon compte" }).click();
   await page.getByRole("button", { name: "Supprimer mon compte" }).click();
   await audit(page, "delete-account", 360);

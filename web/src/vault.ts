@@ -91,38 +91,32 @@ export function current(): Session | null {
   return session;
 }
 
-/** Argon2id in a worker, so the page can say what it is doing meanwhile. */
-function deriveInWorker(passphrase: string, salt: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
+/** One job in the key worker (`kdf.worker.ts`): its answer, or its error. */
+function inKeyWorker<T>(job: KdfJob): Promise<T> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./kdf.worker.ts", import.meta.url), { type: "module" });
-    worker.onmessage = (e: MessageEvent<{ root?: Uint8Array; error?: string }>) => {
+    worker.onmessage = (e: MessageEvent<{ root?: Uint8Array; sealed?: Uint8Array[]; error?: string }>) => {
       worker.terminate();
-      if (e.data.root) resolve(e.data.root);
-      else reject(new Error(e.data.error ?? "kdf"));
+      const answer = e.data.root ?? e.data.sealed;
+      if (answer) resolve(answer as T);
+      else reject(new Error(e.data.error ?? job.kind));
     };
     worker.onerror = (e) => {
       worker.terminate();
       reject(new Error(e.message));
     };
-    worker.postMessage({ kind: "derive", passphrase, salt, kdf } satisfies KdfJob);
+    worker.postMessage(job);
   });
+}
+
+/** Argon2id in a worker, so the page can say what it is doing meanwhile. */
+function deriveInWorker(passphrase: string, salt: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
+  return inKeyWorker<Uint8Array>({ kind: "derive", passphrase, salt, kdf });
 }
 
 /** Seals each item with her passphrase (age scrypt) in a worker: an export's files. */
 function sealInWorker(passphrase: string, items: Uint8Array[]): Promise<Uint8Array[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./kdf.worker.ts", import.meta.url), { type: "module" });
-    worker.onmessage = (e: MessageEvent<{ sealed?: Uint8Array[]; error?: string }>) => {
-      worker.terminate();
-      if (e.data.sealed) resolve(e.data.sealed);
-      else reject(new Error(e.data.error ?? "seal"));
-    };
-    worker.onerror = (e) => {
-      worker.terminate();
-      reject(new Error(e.message));
-    };
-    worker.postMessage({ kind: "seal", passphrase, items } satisfies KdfJob);
-  });
+  return inKeyWorker<Uint8Array[]>({ kind: "seal", passphrase, items });
 }
 
 /** Bounds a server could use to make this device spend all its memory. */

@@ -65,6 +65,14 @@ function check(ok: boolean, what: string): void {
   if (!ok) failures.push(what);
 }
 
+/** Logs in as a citizen from the login screen, and waits for « Mes papiers ». */
+async function logIn(page: Page, who: string, secret: string): Promise<void> {
+  await page.getByLabel("Identifiant").fill(who);
+  await page.getByLabel("Phrase de passe").fill(secret);
+  await page.getByRole("button", { name: "Me connecter" }).click();
+  await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+}
+
 /** Presses Tab until the focus is on `selector` (at most 40 times), and checks that
  *  the focused element shows an outline. */
 async function tabTo(page: Page, selector: string): Promise<void> {
@@ -501,10 +509,7 @@ try {
         (await page.getByRole("heading", { level: 1 }).innerText()) === "Me connecter",
         "an ended session did not lead back to the login screen",
       );
-      await page.getByLabel("Identifiant").fill(user);
-      await page.getByLabel("Phrase de passe").fill(passphrase);
-      await page.getByRole("button", { name: "Me connecter" }).click();
-      await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+      await logIn(page, user, passphrase);
     }
 
     // Arabic: right to left, and still accessible.
@@ -574,10 +579,7 @@ try {
     const citizen = await phone.newPage();
     await citizen.goto(url);
     await citizen.getByRole("button", { name: "Me connecter" }).click();
-    await citizen.getByLabel("Identifiant").fill(user);
-    await citizen.getByLabel("Phrase de passe").fill(passphrase);
-    await citizen.getByRole("button", { name: "Me connecter" }).click();
-    await citizen.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+    await logIn(citizen, user, passphrase);
     // A scan of her identity card (a plain grey image), to be shown watermarked.
     await citizen.getByRole("link", { name: "Ajouter un document" }).click();
     await citizen.getByLabel("Fichier").setInputFiles({ name: "cni.bmp", mimeType: "image/bmp", buffer: greyImage(240, 150) });
@@ -716,10 +718,7 @@ try {
     await desk.getByRole("link", { name: "Session accompagnée" }).click();
     await desk.getByRole("heading", { level: 1, name: "Session accompagnée" }).waitFor();
     await audit(desk, "accompany", 1280);
-    await desk.getByLabel("Identifiant").fill(user);
-    await desk.getByLabel("Phrase de passe").fill(passphrase);
-    await desk.getByRole("button", { name: "Me connecter" }).click();
-    await desk.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+    await logIn(desk, user, passphrase);
     check(
       (await desk.getByRole("note").innerText()).includes(`Session accompagnée par ${mediator}`),
       "the assisted session is not shown as such",
@@ -903,10 +902,7 @@ try {
   // Another citizen leaves: her account deleted from the browser, after her
   // passphrase.
   await page.getByRole("button", { name: "Me connecter" }).click();
-  await page.getByLabel("Identifiant").fill(leaving);
-  await page.getByLabel("Phrase de passe").fill(passphrase);
-  await page.getByRole("button", { name: "Me connecter" }).click();
-  await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+  await logIn(page, leaving, passphrase);
   await page.getByRole("link", { name: "Mon compte" }).click();
   // First she takes everything with her: one ZIP file, checked by the Rust side with
   // sha256sum and the stock age CLI. A wrong passphrase exports nothing.
@@ -936,10 +932,7 @@ try {
   await page.getByRole("heading", { level: 1, name: "Votre coffre de papiers" }).waitFor({ timeout: 60_000 });
   check((await page.getByRole("button", { name: "Enregistrer le fichier" }).count()) === 0, "the export came back with « Précédent »");
   await page.getByRole("button", { name: "Me connecter" }).click();
-  await page.getByLabel("Identifiant").fill(leaving);
-  await page.getByLabel("Phrase de passe").fill(passphrase);
-  await page.getByRole("button", { name: "Me connecter" }).click();
-  await page.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+  await logIn(page, leaving, passphrase);
   await page.getByRole("link", { name: "Mon compte" }).click();
   await page.getByRole("button", { name: "Supprimer mon compte" }).click();
   await audit(page, "delete-account", 360);
@@ -954,10 +947,7 @@ try {
   const lied = await hostile.newPage();
   await lied.goto(hostileUrl);
   await lied.getByRole("button", { name: "Me connecter" }).click();
-  await lied.getByLabel("Identifiant").fill(newUser);
-  await lied.getByLabel("Phrase de passe").fill(changedPassphrase);
-  await lied.getByRole("button", { name: "Me connecter" }).click();
-  await lied.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+  await logIn(lied, newUser, changedPassphrase);
   await lied.getByRole("link", { name: "Mon journal" }).click();
   await lied.getByRole("alert").waitFor({ timeout: 60_000 });
   const alarm = await lied.getByRole("alert").innerText();
@@ -1002,10 +992,7 @@ try {
   const tab = await closing.newPage();
   await tab.goto(url);
   await tab.getByRole("button", { name: "Me connecter" }).click();
-  await tab.getByLabel("Identifiant").fill(user);
-  await tab.getByLabel("Phrase de passe").fill(recoveredPassphrase);
-  await tab.getByRole("button", { name: "Me connecter" }).click();
-  await tab.getByRole("heading", { level: 1, name: "Mes papiers" }).waitFor({ timeout: 60_000 });
+  await logIn(tab, user, recoveredPassphrase);
   const probe = () => closing.request.get(`${url}/v1/documents`, { headers: { "X-Coffre-CSRF": "1" } });
   check((await probe()).status() === 200, "the session does not work before the tab closes");
   await tab.close({ runBeforeUnload: true });

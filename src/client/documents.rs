@@ -11,9 +11,7 @@ use crate::api::{
     DocumentSeal, ErrorCode, GrantView, Role, UploadResponse,
 };
 use crate::crypto::document::{ciphertext_bound, DocumentKey};
-use crate::crypto::{
-    hex, keyfile, sha256, CryptoError, HashingReader, HashingWriter, Sha256Stream,
-};
+use crate::crypto::{hex, keyfile, sha256, CryptoError, HashingWriter, Sha256Stream};
 
 /// What the citizen says about a new document.
 #[derive(Clone, Debug)]
@@ -74,9 +72,11 @@ impl Client {
         }
         let origin = self.origin(session)?;
         let key = DocumentKey::generate();
-        let (pipe_out, pipe_in) = std::io::pipe()?;
+        let (pipe_in, pipe_out) = super::pipe::block_pipe();
         let (sent_tx, sent_rx) = std::sync::mpsc::channel();
         progress.start(size_hint);
+        // Two threads: this one encrypts, the HTTP one hashes and sends what was
+        // encrypted, a block behind.
         let (uploaded, encrypted) = std::thread::scope(|scope| {
             let key = &key;
             let encryptor = scope.spawn(move || {
@@ -84,16 +84,16 @@ impl Client {
                     inner: source,
                     progress,
                 };
-                let hashed = HashingWriter {
-                    inner: pipe_in,
-                    hash: Sha256Stream::default(),
-                    written: 0,
-                    done: Some(sent_tx),
-                };
-                key.encrypt_stream(counted, hashed)
+                key.encrypt_stream(counted, pipe_in)
             });
+            let sending = Sending {
+                inner: pipe_out,
+                hash: Sha256Stream::default(),
+                sent: 0,
+                done: Some(sent_tx),
+            };
             let uploaded: Result<UploadResponse, ClientError> =
-                self.http.upload("/v1/uploads", session.token(), pipe_out);
+                self.http.upload("/v1/uploads", session.token(), sending);
             let encrypted = encryptor
                 .join()
                 .unwrap_or_else(|_| Err(std::io::Error::other("encryption thread failed")));
@@ -163,7 +163,7 @@ impl Client {
     /// The vault's documents, with their metadata opened on this device.
     pub fn list(&self, session: &Session) -> Result<Vec<Listed>, ClientError> {
         let origin = self.origin(session)?;
-        let records: Vec<DocumentRecord> = self.http.get_json("/v1/documents", session.token())?;
+        let records = self.records(session)?;
         Ok(records
             .into_iter()
             .map(|r| Listed {
@@ -175,6 +175,34 @@ impl Client {
             .collect())
     }
 
+    /// The citizen's document records: the copy kept in her home when the server
+    /// says it is current (`If-None-Match`), else the server's, kept for next time.
+    /// The copy is sealed to her own key (an age file, 0600) and its records are
+    /// checked like fresh ones by whoever reads them; a copy that does not open is
+    /// dropped and the server asked in full.
+    pub(crate) fn records(&self, session: &Session) -> Result<Vec<DocumentRecord>, ClientError> {
+        let kept = super::listing_cache::read(&self.home, session);
+        let known = kept.as_ref().map(|k| k.tag.as_str());
+        match self
+            .http
+            .get_tagged("/v1/documents", session.token(), known)?
+        {
+            super::http::Tagged::Current => match kept {
+                Some(k) => Ok(k.records),
+                None => Err(ClientError::Protocol("304 without a copy".into())),
+            },
+            super::http::Tagged::Fresh { tag, body } => {
+                let records: Vec<DocumentRecord> = serde_json::from_slice(&body)
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                match tag {
+                    Some(tag) => super::listing_cache::write(&self.home, session, &tag, &records),
+                    None => super::listing_cache::forget(&self.home),
+                }
+                Ok(records)
+            }
+        }
+    }
+
     /// A full id from a full id or a unique prefix of at least four characters.
     pub fn resolve(&self, session: &Session, id: &str) -> Result<DocumentId, ClientError> {
         let id = id.trim().to_ascii_lowercase();
@@ -184,8 +212,7 @@ impl Client {
         }
         let ids: Vec<DocumentId> = match session.role {
             Role::Citizen => {
-                let records: Vec<DocumentRecord> =
-                    self.http.get_json("/v1/documents", session.token())?;
+                let records = self.records(session)?;
                 records.into_iter().map(|r| r.id).collect()
             }
             Role::Mediator => {
@@ -270,22 +297,46 @@ impl Client {
             .http
             .download(&format!("{}/content", doc_path(id)), session.token())?;
         progress.start(len);
-        let mut hashed = HashingReader {
-            inner: Counting {
-                inner: body,
-                progress,
-            },
-            hash: Sha256Stream::default(),
-        };
-        let summary = opened.key.decrypt_stream(&mut hashed, out);
+        // Two threads: the HTTP one receives and hashes what the server sends, this
+        // one decrypts it, a block behind.
+        let (pipe_in, mut pipe_out) = super::pipe::block_pipe();
+        let (summary, received) = std::thread::scope(|scope| {
+            let receiver = scope.spawn(move || {
+                let mut hashed = HashingWriter::new(pipe_in);
+                let mut body = Counting {
+                    inner: body,
+                    progress,
+                };
+                let mut buf = vec![0u8; super::pipe::BLOCK_BYTES];
+                loop {
+                    let n = body.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    hashed.write_all(&buf[..n])?;
+                }
+                Ok::<_, std::io::Error>(hashed.finish())
+            });
+            let summary = opened.key.decrypt_stream(&mut pipe_out, &mut *out);
+            // Read to the end: the signed digest covers every byte the server sends.
+            // After a failure, the receiver is stopped instead (its next write fails).
+            let rest = match summary {
+                Ok(_) => std::io::copy(&mut pipe_out, &mut std::io::sink()).map(drop),
+                Err(_) => Ok(()),
+            };
+            drop(pipe_out);
+            let received = receiver
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("download thread failed")));
+            (summary, rest.and(received))
+        });
         progress.finish();
         let summary = summary?;
-        // Read to the end: the signed digest covers every byte the server sends.
-        std::io::copy(&mut hashed, &mut std::io::sink())?;
+        let received = received?;
         let meta = opened.meta;
         if summary.bytes != meta.size
             || hex(&summary.sha256) != meta.sha256
-            || hashed.hash.finish_hex() != opened.payload_sha256
+            || hex(&received) != opened.payload_sha256
         {
             return Err(CryptoError::Integrity.into());
         }
@@ -342,6 +393,29 @@ impl Client {
     pub fn export_identity(&self, session: &Session, path: &Path) -> Result<(), ClientError> {
         let bundle = session.identity().to_bundle();
         keyfile::write_private(path, bundle.as_bytes()).map_err(|e| ClientError::file(path, e))
+    }
+}
+
+/// An upload's body as the HTTP thread reads it: hashed and counted there, and the
+/// digest (hex) and count sent on `done` once the end is read.
+struct Sending {
+    inner: super::pipe::BlockReader,
+    hash: Sha256Stream,
+    sent: u64,
+    done: Option<std::sync::mpsc::Sender<(String, u64)>>,
+}
+
+impl Read for Sending {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            if let Some(done) = self.done.take() {
+                let _ = done.send((std::mem::take(&mut self.hash).finish_hex(), self.sent));
+            }
+        }
+        self.hash.update(&buf[..n]);
+        self.sent += n as u64;
+        Ok(n)
     }
 }
 

@@ -25,6 +25,14 @@ pub struct Http {
     lang: &'static str,
 }
 
+/// A tagged answer.
+pub enum Tagged {
+    /// The caller's copy is current.
+    Current,
+    /// The JSON body, and its tag if the server gave one.
+    Fresh { tag: Option<String>, body: Vec<u8> },
+}
+
 /// Which certificates to trust.
 pub enum Trust<'a> {
     /// The operating system's roots.
@@ -113,6 +121,37 @@ impl Http {
             .call()
             .map_err(|e| self.transport(e))?;
         read_json(response)
+    }
+
+    /// GETs JSON the server tags (`ETag`): [`Tagged::Current`] when `known` is the
+    /// tag of the caller's copy and the server says it still is.
+    pub fn get_tagged(
+        &self,
+        path: &str,
+        token: &str,
+        known: Option<&str>,
+    ) -> Result<Tagged, ClientError> {
+        let mut req = with_auth(self.agent.get(self.url(path)), Some(token), self.lang);
+        if let Some(tag) = known {
+            req = req.header("If-None-Match", tag);
+        }
+        let response = req.call().map_err(|e| self.transport(e))?;
+        if response.status() == 304 && known.is_some() {
+            return Ok(Tagged::Current);
+        }
+        let response = check_status(response)?;
+        let tag = response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut body = response.into_body();
+        let body = body
+            .with_config()
+            .limit(MAX_JSON_BYTES)
+            .read_to_vec()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Tagged::Fresh { tag, body })
     }
 
     /// DELETE, expecting no content.

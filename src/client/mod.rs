@@ -13,6 +13,8 @@ pub mod documents;
 pub mod http;
 pub mod journal;
 pub mod leaving;
+mod listing_cache;
+mod pipe;
 pub mod session;
 
 use std::path::{Path, PathBuf};

@@ -134,8 +134,9 @@ impl Session {
         Ok(Sealed { file })
     }
 
-    /// Removes the session file (absent is fine).
+    /// Removes the session file (absent is fine), and what was kept with it.
     pub fn forget(home: &Path) -> Result<(), ClientError> {
+        super::listing_cache::forget(home);
         let p = path(home);
         match std::fs::remove_file(&p) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ClientError::file(&p, e)),

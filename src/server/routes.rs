@@ -35,9 +35,14 @@ use crate::api::{
 };
 use crate::crypto::server::{same_digest, token_digest};
 use crate::messages::Lang;
-use crate::vault::{Issuer, Principal, StoreState, Vault};
+use crate::vault::{Issuer, Listing, Principal, StoreState, Vault};
 
-/// Bytes per chunk when streaming a payload out.
+/// Bytes read from the blob store at once when streaming a payload out (one trip
+/// to the blocking pool each).
+const DOWNLOAD_READ_BYTES: usize = 256 * 1024;
+/// Bytes handed to the connection at once: a read is handed out in pieces (without
+/// copying), so that the last piece leaves only when the connection took the rest
+/// and "downloaded" in the journal means what it says.
 const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
 
 /// What every handler can reach.
@@ -573,12 +578,45 @@ async fn commit(
 #[utoipa::path(
     get,
     path = "/v1/documents",
-    description = "The citizen's documents (sealed metadata).",
-    responses((status = 200, description = "Done", body = Vec<DocumentRecord>), Refusals),
+    description = "The citizen's documents (sealed metadata), tagged: a client that sends the tag of its copy in `If-None-Match` gets 304 while it is current.",
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag of the listing the client holds")),
+    responses(
+        (status = 200, description = "Done", body = Vec<DocumentRecord>, headers(("ETag" = String, description = "The listing's tag"))),
+        (status = 304, description = "The client's copy is current", headers(("ETag" = String, description = "The listing's tag"))),
+        Refusals
+    ),
     security(("session" = [])),
 )]
-async fn list(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(s.vault.list(&who.principal).await?))
+async fn list(
+    State(s): Shared,
+    who: Authed,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    // The tags the client holds a copy for (`If-None-Match`, a list; weak or not).
+    let known: Vec<&str> = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .filter(|t| !t.is_empty())
+        .take(8)
+        .collect();
+    let listing = s.vault.listing(&who.principal, &known).await?;
+    let response = match listing {
+        Listing::Current { tag } => Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, tag)
+            .body(Body::empty()),
+        Listing::Full { tag, body } => Response::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ETAG, tag)
+            .body(Body::from(body)),
+        Listing::Untagged { body } => Response::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body)),
+    };
+    response.map_err(|e| ApiError::from(crate::vault::VaultError::Internal(e.to_string())))
 }
 
 #[utoipa::path(
@@ -615,7 +653,8 @@ async fn content(
     let served = s.vault.content(&who.principal, &id).await?;
     let len = served.len;
     let stream = Delivering {
-        inner: ReaderStream::with_capacity(served.reader, DOWNLOAD_CHUNK_BYTES),
+        inner: ReaderStream::with_capacity(served.reader, DOWNLOAD_READ_BYTES),
+        piece: bytes::Bytes::new(),
         delivery: Some(served.delivery),
         vault: Arc::clone(&s.vault),
         left: len,
@@ -634,6 +673,8 @@ async fn content(
 /// went away), as failed.
 struct Delivering {
     inner: ReaderStream<Box<dyn tokio::io::AsyncRead + Send + Unpin>>,
+    /// What is left of the last read.
+    piece: bytes::Bytes,
     delivery: Option<crate::vault::Delivery>,
     vault: Arc<Vault>,
     left: u64,
@@ -655,7 +696,24 @@ impl futures_util::Stream for Delivering {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_next(cx);
+        if self.piece.is_empty() {
+            match std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+                std::task::Poll::Ready(Some(Ok(read))) => self.piece = read,
+                other => return self.settle_on(other),
+            }
+        }
+        let take = self.piece.len().min(DOWNLOAD_CHUNK_BYTES);
+        let chunk = self.piece.split_to(take);
+        self.settle_on(std::task::Poll::Ready(Some(Ok(chunk))))
+    }
+}
+
+impl Delivering {
+    /// Settles the delivery on what is handed to the connection now.
+    fn settle_on(
+        &mut self,
+        polled: std::task::Poll<Option<std::io::Result<bytes::Bytes>>>,
+    ) -> std::task::Poll<Option<std::io::Result<bytes::Bytes>>> {
         match &polled {
             std::task::Poll::Ready(Some(Ok(chunk))) => {
                 self.left = self.left.saturating_sub(chunk.len() as u64);

@@ -73,22 +73,87 @@ async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     fs::rename(&tmp, path).await
 }
 
+/// How many bytes an upload gathers before one write to its file: a TLS record is
+/// 16 KiB, and one blocking-pool hop per record costs more than the write itself.
+const WRITE_BLOCK: usize = 1024 * 1024;
+
+/// An upload being staged: bytes gather in memory up to [`WRITE_BLOCK`], then go to
+/// the file in one write on the blocking pool while the next block gathers. At
+/// most two blocks are held, whatever the upload's size.
 struct FsStaged {
-    file: fs::File,
+    /// The file, when no write is in flight.
+    file: Option<std::fs::File>,
+    /// The block gathering.
+    block: Vec<u8>,
+    /// The block being written; it gives the file and an empty buffer back.
+    writing: Option<tokio::task::JoinHandle<io::Result<(std::fs::File, Vec<u8>)>>>,
     len: u64,
+}
+
+impl FsStaged {
+    fn new(file: std::fs::File) -> FsStaged {
+        FsStaged {
+            file: Some(file),
+            block: Vec::with_capacity(WRITE_BLOCK),
+            writing: None,
+            len: 0,
+        }
+    }
+
+    /// Waits for the write in flight, if any; the file is back afterwards.
+    async fn settle(&mut self) -> io::Result<Vec<u8>> {
+        match self.writing.take() {
+            Some(handle) => {
+                let (file, spare) = handle.await.map_err(io::Error::other)??;
+                self.file = Some(file);
+                Ok(spare)
+            }
+            None => Ok(Vec::with_capacity(WRITE_BLOCK)),
+        }
+    }
+
+    /// Hands the gathered block to the blocking pool (after the previous one).
+    async fn write_block(&mut self) -> io::Result<()> {
+        let spare = self.settle().await?;
+        let full = std::mem::replace(&mut self.block, spare);
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("staged file lost"))?;
+        self.writing = Some(tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let mut full = full;
+            file.write_all(&full)?;
+            full.clear();
+            Ok((file, full))
+        }));
+        Ok(())
+    }
 }
 
 #[async_trait]
 impl StagedBlob for FsStaged {
     async fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
-        self.file.write_all(chunk).await?;
+        self.block.extend_from_slice(chunk);
         self.len += chunk.len() as u64;
+        if self.block.len() >= WRITE_BLOCK {
+            self.write_block().await?;
+        }
         Ok(())
     }
 
     async fn finish(mut self: Box<Self>) -> io::Result<u64> {
-        self.file.flush().await?;
-        self.file.sync_all().await?;
+        if !self.block.is_empty() {
+            self.write_block().await?;
+        }
+        self.settle().await?;
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("staged file lost"))?;
+        tokio::task::spawn_blocking(move || file.sync_all())
+            .await
+            .map_err(io::Error::other)??;
         Ok(self.len)
     }
 }
@@ -114,8 +179,10 @@ impl BlobStore for FsBlobStore {
             .write(true)
             .create_new(true)
             .open(self.staged_path(upload)?)
-            .await?;
-        Ok(Box::new(FsStaged { file, len: 0 }))
+            .await?
+            .into_std()
+            .await;
+        Ok(Box::new(FsStaged::new(file)))
     }
 
     async fn staged_len(&self, upload: &str) -> io::Result<Option<u64>> {

@@ -161,7 +161,7 @@ pub struct JournalAppend {
 }
 
 /// Why a metadata operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("already exists")]
     Conflict,
@@ -229,6 +229,8 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn insert_document(&self, doc: &DocumentRow, quota: &Quota) -> Result<(), StoreError>;
     fn document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError>;
     fn documents_of(&self, owner: &str) -> Result<Vec<DocumentRow>, StoreError>;
+    /// The ids of an owner's documents (from the owner index alone, no record read).
+    fn document_ids_of(&self, owner: &str) -> Result<Vec<String>, StoreError>;
     /// Removes a document and subtracts it from its owner's usage, atomically.
     fn delete_document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError>;
     /// Every document id (for orphan collection).
@@ -276,9 +278,10 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn journal_size(&self) -> Result<u64, StoreError>;
     fn journal_node(&self, level: u32, index: u64) -> Result<Option<[u8; 32]>, StoreError>;
     fn journal_head(&self, subject: &[u8; 32]) -> Result<Option<SubjectHead>, StoreError>;
-    /// Appends one entry atomically ([`StoreError::Conflict`] if `index` is not the
-    /// current size). Not durable until [`MetadataStore::flush`] returns.
-    fn journal_append(&self, append: &JournalAppend) -> Result<(), StoreError>;
+    /// Appends entries atomically, in order ([`StoreError::Conflict`] unless their
+    /// indices run on from the current size). Not durable until
+    /// [`MetadataStore::flush`] returns.
+    fn journal_append(&self, appends: &[JournalAppend]) -> Result<(), StoreError>;
     fn journal_entry(&self, index: u64) -> Result<Option<JournalRecord>, StoreError>;
     /// Leaf indices of a subject's entries, in sequence order.
     fn journal_entries_of(&self, subject: &[u8; 32]) -> Result<Vec<u64>, StoreError>;

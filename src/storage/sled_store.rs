@@ -48,8 +48,10 @@ pub struct SledStore {
     dir: PathBuf,
     requested: AtomicU64,
     flushed: Mutex<u64>,
-    /// Files under `blobs/` already fsynced.
-    synced_blobs: Mutex<HashSet<PathBuf>>,
+    /// The files sled wrote, as they were when last fsynced.
+    synced: Mutex<std::collections::HashMap<PathBuf, FileStamp>>,
+    /// Whether the directories were fsynced once since opening.
+    dirs_synced: std::sync::atomic::AtomicBool,
 }
 
 /// Where sled 0.34 writes nodes too large for its log.
@@ -120,7 +122,8 @@ impl SledStore {
             dir: dir.to_path_buf(),
             requested: AtomicU64::new(0),
             flushed: Mutex::new(0),
-            synced_blobs: Mutex::new(HashSet::new()),
+            synced: Mutex::new(std::collections::HashMap::new()),
+            dirs_synced: std::sync::atomic::AtomicBool::new(false),
         };
         store.make_durable()?;
         Ok(store)
@@ -140,40 +143,94 @@ impl SledStore {
         Ok(())
     }
 
-    /// fsyncs every file sled writes: the database file, its snapshots and config,
-    /// and the large nodes it writes as separate files under `blobs/` (sled itself
-    /// never fsyncs those, nor that directory: after a power cut they could come back
-    /// truncated and take acknowledged writes with them). Blobs are written once and
-    /// never changed, so each is fsynced once.
+    /// fsyncs what sled changed since the last call: always its log (`db`, rewritten
+    /// in place), and any other file (config, snapshots, and the large nodes it
+    /// writes as separate files under `blobs/`) that is new or whose inode, length or
+    /// modification time changed; a directory when its list of names changed. sled
+    /// itself fsyncs none of these (its flush is `sync_file_range`): after a power
+    /// cut they could come back truncated or unnamed and take acknowledged writes
+    /// with them. Skipping what did not change keeps a durable write to one
+    /// `fdatasync` of the log in the common case.
     fn fsync_files(&self) -> Result<(), StoreError> {
-        for entry in std::fs::read_dir(&self.dir)? {
-            let path = entry?.path();
-            if path.is_file() && path.file_name() != Some(SCRATCH_FILE.as_ref()) {
-                sync_if_present(&path)?;
-            }
-        }
-        let blobs = self.dir.join(BLOB_DIR);
-        if blobs.is_dir() {
-            let mut synced = self.synced_blobs.lock().unwrap_or_else(|p| p.into_inner());
-            let mut present = HashSet::new();
-            let mut new_blob = false;
-            for entry in std::fs::read_dir(&blobs)? {
+        let mut synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = std::collections::HashMap::new();
+        let mut dirs_changed = Vec::new();
+        for dir in [self.dir.clone(), self.dir.join(BLOB_DIR)] {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let mut names_changed = false;
+            for entry in entries {
                 let path = entry?.path();
-                if !synced.contains(&path) {
-                    sync_if_present(&path)?;
-                    new_blob = true;
+                if path.file_name() == Some(SCRATCH_FILE.as_ref()) {
+                    continue;
                 }
-                present.insert(path);
+                let Some(stamp) = FileStamp::of(&path)? else {
+                    continue; // removed meanwhile (sled replaces its snapshots)
+                };
+                if stamp.is_dir {
+                    continue;
+                }
+                let log = path.file_name() == Some(LOG_FILE.as_ref());
+                match synced.get(&path) {
+                    Some(before) if before == &stamp && !log => {}
+                    before => {
+                        names_changed |= before.is_none();
+                        sync_if_present(&path, log)?;
+                    }
+                }
+                seen.insert(path, stamp);
             }
-            if new_blob || present.len() != synced.len() {
-                File::open(&blobs)?.sync_all()?;
+            let removed = synced
+                .keys()
+                .any(|p| p.parent() == Some(dir.as_path()) && !seen.contains_key(p));
+            if names_changed || removed || !self.dirs_synced.load(Ordering::SeqCst) {
+                dirs_changed.push(dir);
             }
-            *synced = present;
         }
-        File::open(&self.dir)?.sync_all()?;
+        for dir in dirs_changed {
+            File::open(&dir)?.sync_all()?;
+        }
+        if !self.dirs_synced.swap(true, Ordering::SeqCst) {
+            // The database's own directory entry, once.
+            if let Some(parent) = self.dir.parent() {
+                File::open(parent)?.sync_all()?;
+            }
+        }
+        *synced = seen;
         Ok(())
     }
 }
+
+/// What tells that a file sled wrote changed since it was last fsynced.
+#[derive(PartialEq, Eq)]
+struct FileStamp {
+    inode: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    is_dir: bool,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Result<Option<FileStamp>, StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::symlink_metadata(path) {
+            Ok(m) => Ok(Some(FileStamp {
+                inode: m.ino(),
+                len: m.len(),
+                modified: m.modified().ok(),
+                is_dir: m.is_dir(),
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// sled 0.34's log, which it rewrites in place.
+const LOG_FILE: &str = "db";
 
 impl MetadataStore for SledStore {
     fn insert_account(&self, account: &AccountRecord) -> Result<(), StoreError> {
@@ -270,6 +327,15 @@ impl MetadataStore for SledStore {
         }
         out.sort_by(|a, b| a.added_ms.cmp(&b.added_ms).then(a.id.cmp(&b.id)));
         Ok(out)
+    }
+
+    fn document_ids_of(&self, owner: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = owner_key(owner, "");
+        self.owner_index
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|key| Ok(String::from_utf8_lossy(&key?[prefix.len()..]).into_owned()))
+            .collect()
     }
 
     fn delete_document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError> {
@@ -432,9 +498,14 @@ impl MetadataStore for SledStore {
         get(&self.jheads, subject)
     }
 
-    fn journal_append(&self, a: &JournalAppend) -> Result<(), StoreError> {
-        let record = encode(&a.record)?;
-        let head = encode(&a.head)?;
+    fn journal_append(&self, appends: &[JournalAppend]) -> Result<(), StoreError> {
+        let encoded = appends
+            .iter()
+            .map(|a| Ok((encode(&a.record)?, encode(&a.head)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let Some(first) = appends.first() else {
+            return Ok(());
+        };
         (
             &self.jleaves,
             &self.jnodes,
@@ -447,19 +518,25 @@ impl MetadataStore for SledStore {
                     Some(v) => be_u64(&v).or_else(abort)?,
                     None => 0,
                 };
-                if size != a.index {
+                if size != first.index {
                     return abort(StoreError::Conflict);
                 }
-                leaves.insert(&a.index.to_be_bytes(), record.clone())?;
-                for (level, index, hash) in &a.nodes {
-                    nodes.insert(&node_key(*level, *index)[..], &hash[..])?;
+                for (k, (a, (record, head))) in appends.iter().zip(&encoded).enumerate() {
+                    if a.index != first.index + k as u64 {
+                        return abort(StoreError::Conflict);
+                    }
+                    leaves.insert(&a.index.to_be_bytes(), record.clone())?;
+                    for (level, index, hash) in &a.nodes {
+                        nodes.insert(&node_key(*level, *index)[..], &hash[..])?;
+                    }
+                    heads.insert(&a.subject, head.clone())?;
+                    subjects.insert(
+                        &subject_key(&a.subject, a.head.seq)[..],
+                        &a.index.to_be_bytes(),
+                    )?;
                 }
-                heads.insert(&a.subject, head.clone())?;
-                subjects.insert(
-                    &subject_key(&a.subject, a.head.seq)[..],
-                    &a.index.to_be_bytes(),
-                )?;
-                meta.insert(SIZE_KEY, &(a.index + 1).to_be_bytes())?;
+                let next = first.index + appends.len() as u64;
+                meta.insert(SIZE_KEY, &next.to_be_bytes())?;
                 Ok(())
             })
             .map_err(tx_error)
@@ -550,9 +627,11 @@ impl MetadataStore for SledStore {
     }
 }
 
-/// fsyncs a file; one removed meanwhile (sled replaces its snapshots) needs none.
-fn sync_if_present(path: &Path) -> Result<(), StoreError> {
+/// fsyncs a file (only its data and size when `data_only`); one removed meanwhile
+/// (sled replaces its snapshots) needs none.
+fn sync_if_present(path: &Path, data_only: bool) -> Result<(), StoreError> {
     match File::open(path) {
+        Ok(f) if data_only => Ok(f.sync_data()?),
         Ok(f) => Ok(f.sync_all()?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e.into()),

@@ -71,6 +71,98 @@ const MAX_SEALED_BYTES: usize = 64 * 1024;
 /// client can read the refusal; past this the connection is simply closed.
 const MAX_DRAIN_BYTES: u64 = 256 * 1024 * 1024;
 
+/// A listing's entity tag: a digest of the owner's name and her document ids, in
+/// the index's order, quoted as HTTP wants it.
+fn listing_tag(owner: &str, ids: &[String]) -> String {
+    let mut h = Sha256Stream::default();
+    h.update(owner.as_bytes());
+    for id in ids {
+        h.update(b"\n");
+        h.update(id.as_bytes());
+    }
+    format!("\"{}\"", &h.finish_hex()[..32])
+}
+
+/// What [`Vault::listing`] answers.
+pub enum Listing {
+    /// The client's copy is current.
+    Current { tag: String },
+    /// The records as JSON, with their tag.
+    Full { tag: String, body: Chunk },
+    /// The records as JSON, changed while they were read: no tag to keep.
+    Untagged { body: Chunk },
+}
+
+/// Bytes of listing JSON kept in memory, all vaults together.
+pub const LISTING_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The JSON of recent listings, by owner, with its tag; the least recently used
+/// go first when the total passes [`LISTING_CACHE_BYTES`].
+#[derive(Default)]
+pub(super) struct ListingCache {
+    inner: std::sync::Mutex<ListingCacheInner>,
+}
+
+#[derive(Default)]
+struct ListingCacheInner {
+    entries: std::collections::HashMap<String, (String, Chunk, u64)>,
+    bytes: usize,
+    tick: u64,
+}
+
+impl ListingCache {
+    fn get(&self, owner: &str, tag: &str) -> Option<Chunk> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.tick += 1;
+        let tick = inner.tick;
+        match inner.entries.get_mut(owner) {
+            Some((t, body, used)) if t == tag => {
+                *used = tick;
+                Some(body.clone())
+            }
+            _ => None,
+        }
+    }
+
+    fn put(&self, owner: &str, tag: &str, body: Chunk) {
+        if body.len() > LISTING_CACHE_BYTES / 4 {
+            return;
+        }
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.tick += 1;
+        let tick = inner.tick;
+        let size = body.len();
+        if let Some((_, old, _)) = inner
+            .entries
+            .insert(owner.to_owned(), (tag.to_owned(), body, tick))
+        {
+            inner.bytes -= old.len();
+        }
+        inner.bytes += size;
+        while inner.bytes > LISTING_CACHE_BYTES {
+            let Some(oldest) = inner
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, _, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some((_, gone, _)) = inner.entries.remove(&oldest) {
+                inner.bytes -= gone.len();
+            }
+        }
+    }
+
+    /// Forgets an owner's listing (her account is going).
+    pub(super) fn forget(&self, owner: &str) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, gone, _)) = inner.entries.remove(owner) {
+            inner.bytes -= gone.len();
+        }
+    }
+}
+
 fn row_to_record(row: DocumentRow) -> DocumentRecord {
     DocumentRecord {
         envelope_sha256: hex(&sha256(row.owner_envelope.as_slice())),
@@ -446,16 +538,56 @@ impl Vault {
         who.require(Role::Citizen)?;
         let owner = who.user.clone();
         let rows = self.store(move |m| m.documents_of(&owner)).await?;
-        // Her own listings, like a mediator's, at most once a minute: every command
-        // lists, and a journal of nothing but listings would hide what matters.
+        self.journal_listing(who, rows.len()).await;
+        Ok(rows.into_iter().map(row_to_record).collect())
+    }
+
+    /// The citizen's listing as JSON ready to send, with its tag; only the tag when
+    /// `known` (a client's `If-None-Match`) names it already. A document's record
+    /// never changes once committed, so the list of her document ids decides the
+    /// whole answer: reading it is a scan of one index, and the JSON built for a tag
+    /// is kept (within [`LISTING_CACHE_BYTES`]) for the next client that needs it.
+    pub async fn listing(&self, who: &Principal, known: &[&str]) -> Result<Listing, VaultError> {
+        who.require(Role::Citizen)?;
+        let owner = who.user.clone();
+        let ids = self.store(move |m| m.document_ids_of(&owner)).await?;
+        let tag = listing_tag(&who.user, &ids);
+        self.journal_listing(who, ids.len()).await;
+        if known.contains(&tag.as_str()) {
+            return Ok(Listing::Current { tag });
+        }
+        if let Some(body) = self.listings.get(&who.user, &tag) {
+            return Ok(Listing::Full { tag, body });
+        }
+        let owner = who.user.clone();
+        let rows = self.store(move |m| m.documents_of(&owner)).await?;
+        let records: Vec<DocumentRecord> = rows.into_iter().map(row_to_record).collect();
+        let body = Chunk::from(
+            serde_json::to_vec(&records).map_err(|e| VaultError::Internal(e.to_string()))?,
+        );
+        // Built from rows read after the tag: if a document came or went between the
+        // two reads, this body belongs to another tag, so it is sent untagged.
+        let now: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+        let mut sorted = now.clone();
+        sorted.sort();
+        if listing_tag(&who.user, &sorted) != tag {
+            return Ok(Listing::Untagged { body });
+        }
+        self.listings.put(&who.user, &tag, body.clone());
+        Ok(Listing::Full { tag, body })
+    }
+
+    /// Her own listings, like a mediator's, are journaled at most once a minute:
+    /// every command lists, and a journal of nothing but listings would hide what
+    /// matters.
+    async fn journal_listing(&self, who: &Principal, count: usize) {
         if self.may_journal(&format!("own-list/{}", who.user)) {
             let entry = Entry::new(&who.user, JAction::List, Phase::Done).with(Details {
-                count: Some(rows.len() as u64),
+                count: Some(count as u64),
                 ..Details::default()
             });
             self.record_after(entry).await;
         }
-        Ok(rows.into_iter().map(row_to_record).collect())
     }
 
     /// A document's record with the caller's envelope, if `who` may read it. A

@@ -44,6 +44,7 @@ impl Vault {
             self.store(move |m| m.delete_document(&id)).await?;
             self.blobs.delete(&doc.id).await?;
         }
+        self.listings.forget(&who.user);
         let report = DeletionReport {
             documents: documents.len() as u64,
             grants_ended,

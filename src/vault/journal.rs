@@ -124,6 +124,152 @@ pub(super) fn subject_tag(
     }
 }
 
+/// An entry sealed and ready, before it has a place in the log.
+pub(super) struct Unplaced {
+    time_ms: i64,
+    subject: [u8; 32],
+    action: Action,
+    phase: Phase,
+    actor_kind: ActorKind,
+    actor: [u8; 32],
+    object: [u8; 32],
+    request: [u8; 16],
+    commitment: [u8; 32],
+    sealed: Vec<u8>,
+}
+
+type Appended = tokio::sync::oneshot::Sender<Result<(), StoreError>>;
+
+/// Most entries one flush covers.
+const MAX_BATCH: usize = 512;
+
+/// The journal's single writer: a thread that takes every entry waiting, appends
+/// them in order (each in its own store transaction), makes them all durable with
+/// one flush, and only then answers each caller. Entries arriving during a flush
+/// wait for the next one: group commit without timers, so a lone writer waits for
+/// nobody and a busy counter shares its flushes.
+pub(super) struct JournalWriter {
+    queue: Mutex<std::sync::mpsc::Sender<(Unplaced, Appended)>>,
+}
+
+impl JournalWriter {
+    pub(super) fn start(
+        meta: std::sync::Arc<dyn MetadataStore>,
+        keys: std::sync::Arc<JournalKeys>,
+    ) -> JournalWriter {
+        let (tx, rx) = std::sync::mpsc::channel::<(Unplaced, Appended)>();
+        std::thread::Builder::new()
+            .name("coffre-journal".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(next) => batch.push(next),
+                            Err(_) => break,
+                        }
+                    }
+                    let appended = {
+                        let _writer = keys.append.lock().unwrap_or_else(|p| p.into_inner());
+                        place(meta.as_ref(), batch.iter().map(|(entry, _)| entry))
+                            .and_then(|appends| meta.journal_append(&appends))
+                    };
+                    let result = appended.and_then(|()| meta.flush());
+                    for (_, done) in batch {
+                        let _ = done.send(result.clone());
+                    }
+                }
+            })
+            .expect("cannot start the journal writer thread");
+        JournalWriter {
+            queue: Mutex::new(tx),
+        }
+    }
+
+    fn send(&self, entry: Unplaced, done: Appended) -> Result<(), ()> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send((entry, done))
+            .map_err(drop)
+    }
+}
+
+/// Gives entries their places, in order: next in the log, next in their subject's
+/// chain, with the tree nodes each completes. Places given earlier in the same
+/// batch are not in the store yet, so they are kept here and read first.
+fn place<'a>(
+    m: &dyn MetadataStore,
+    entries: impl Iterator<Item = &'a Unplaced>,
+) -> Result<Vec<JournalAppend>, StoreError> {
+    let mut batch = Batch {
+        store: m,
+        nodes: std::collections::HashMap::new(),
+    };
+    let mut heads: std::collections::HashMap<[u8; 32], SubjectHead> =
+        std::collections::HashMap::new();
+    let mut index = m.journal_size()?;
+    let mut out = Vec::new();
+    for e in entries {
+        let head = match heads.get(&e.subject) {
+            Some(h) => Some(*h),
+            None => m.journal_head(&e.subject)?,
+        };
+        let leaf = Leaf {
+            time_ms: e.time_ms,
+            subject: e.subject,
+            seq: head.map(|h| h.seq + 1).unwrap_or(0),
+            prev: head.map(|h| h.leaf_hash).unwrap_or([0; 32]),
+            action: e.action,
+            phase: e.phase,
+            actor_kind: e.actor_kind,
+            actor: e.actor,
+            object: e.object,
+            request: e.request,
+            commitment: e.commitment,
+        };
+        let bytes = leaf.encode();
+        let leaf_hash = merkle::leaf_hash(&bytes);
+        let nodes = merkle::completed_by(&batch, index, leaf_hash)?;
+        for (level, at, hash) in &nodes {
+            batch.nodes.insert((*level, *at), *hash);
+        }
+        let head = SubjectHead {
+            seq: leaf.seq,
+            leaf_hash,
+        };
+        heads.insert(e.subject, head);
+        out.push(JournalAppend {
+            index,
+            record: JournalRecord {
+                leaf: bytes.into(),
+                details: e.sealed.clone().into(),
+            },
+            nodes,
+            subject: e.subject,
+            head,
+        });
+        index += 1;
+    }
+    Ok(out)
+}
+
+/// The tree's nodes as the store has them, with those of the batch being placed.
+struct Batch<'a> {
+    store: &'a dyn MetadataStore,
+    nodes: std::collections::HashMap<(u32, u64), Hash>,
+}
+
+impl Nodes for Batch<'_> {
+    type Error = StoreError;
+    fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
+        match self.nodes.get(&(level, index)) {
+            Some(hash) => Ok(*hash),
+            None => StoreNodes(self.store).node(level, index),
+        }
+    }
+}
+
 /// Complete-subtree hashes read from the metadata store.
 pub struct StoreNodes<'a>(pub &'a dyn MetadataStore);
 
@@ -140,10 +286,8 @@ impl Vault {
     /// Appends an entry and makes it durable. Fail-closed: any error here must stop
     /// the operation (callers map it to 503).
     pub async fn record(&self, entry: Entry<'_>) -> Result<Receipt, VaultError> {
-        let secret = &self.secret;
+        let secret = std::sync::Arc::clone(&self.secret);
         let name = entry.subject.to_owned();
-        let account = self.store(move |m| m.account(&name)).await?;
-        let subject = subject_tag(secret, entry.subject, account.as_ref());
         let actor = entry
             .actor
             .map(|a| secret.tag("actor", a))
@@ -162,57 +306,55 @@ impl Vault {
         let mut opened = crate::crypto::random_bytes::<16>().to_vec();
         opened.extend_from_slice(&serde_json::to_vec(&details).unwrap_or_default());
         let commitment = crate::crypto::sha256(&opened);
-        let sealed = match &account {
-            Some(a) => seal_to(&a.keys.age_recipient, &opened)
-                .ok_or_else(|| VaultError::Internal("cannot seal journal details".into()))?,
-            None => opened.clone(),
-        };
         let (action, phase, actor_kind, request) =
             (entry.action, entry.phase, entry.actor_kind, entry.request);
         let now = self.clock.now_ms();
-        let journal = std::sync::Arc::clone(&self.journal);
         let failing = self.journal_fault.load(std::sync::atomic::Ordering::SeqCst);
-        self.store(move |m| {
-            if failing {
-                return Err(StoreError::Backend(
-                    "journal write refused (fault injected)".into(),
-                ));
-            }
-            let _writer = journal.append.lock().unwrap_or_else(|p| p.into_inner());
-            let head = m.journal_head(&subject)?;
-            let leaf = Leaf {
-                time_ms: now,
-                subject,
-                seq: head.map(|h| h.seq + 1).unwrap_or(0),
-                prev: head.map(|h| h.leaf_hash).unwrap_or([0; 32]),
-                action,
-                phase,
-                actor_kind,
-                actor,
-                object,
-                request,
-                commitment,
-            };
-            let bytes = leaf.encode();
-            let leaf_hash = merkle::leaf_hash(&bytes);
-            let index = m.journal_size()?;
-            let nodes = merkle::completed_by(&StoreNodes(m), index, leaf_hash)?;
-            m.journal_append(&JournalAppend {
-                index,
-                record: JournalRecord {
-                    leaf: bytes.into(),
-                    details: sealed.into(),
-                },
-                nodes,
-                subject,
-                head: SubjectHead {
-                    seq: leaf.seq,
-                    leaf_hash,
-                },
+        // One trip to the blocking pool to read the account and seal the details;
+        // the journal's writer thread then appends it with whatever else is waiting
+        // and makes them durable with one flush.
+        let pending = self
+            .store(move |m| {
+                if failing {
+                    return Err(StoreError::Backend(
+                        "journal write refused (fault injected)".into(),
+                    ));
+                }
+                let account = m.account(&name)?;
+                let subject = subject_tag(&secret, &name, account.as_ref());
+                let sealed = match &account {
+                    Some(a) => seal_to(&a.keys.age_recipient, &opened).ok_or_else(|| {
+                        StoreError::Corrupt(
+                            "cannot seal journal details to the stored recipient".into(),
+                        )
+                    })?,
+                    None => opened,
+                };
+                Ok(Unplaced {
+                    time_ms: now,
+                    subject,
+                    action,
+                    phase,
+                    actor_kind,
+                    actor,
+                    object,
+                    request,
+                    commitment,
+                    sealed,
+                })
             })
-        })
-        .await?;
-        self.store(|m| m.flush()).await?;
+            .await?;
+        let (done, appended) = tokio::sync::oneshot::channel();
+        self.journal_writer
+            .send(pending, done)
+            .map_err(|_| VaultError::Internal("the journal writer stopped".into()))?;
+        appended
+            .await
+            .map_err(|_| VaultError::Internal("the journal writer stopped".into()))?
+            .map_err(|e| {
+                self.note_store_error(&e);
+                VaultError::from(e)
+            })?;
         Ok(Receipt { request })
     }
 

@@ -10,7 +10,7 @@ pub mod attempts;
 pub mod clock;
 mod consent;
 mod documents;
-pub use documents::{Delivery, Served};
+pub use documents::{Delivery, Listing, Served, LISTING_CACHE_BYTES};
 mod erasure;
 mod health;
 mod invitations;
@@ -248,6 +248,8 @@ pub struct Vault {
     /// Uploads still arriving, per owner.
     arriving: Mutex<HashMap<String, usize>>,
     journal: Arc<journal::JournalKeys>,
+    journal_writer: journal::JournalWriter,
+    listings: documents::ListingCache,
     journal_fault: std::sync::atomic::AtomicBool,
     /// A store call failed since the stores last proved they work.
     store_failed: std::sync::atomic::AtomicBool,
@@ -266,6 +268,8 @@ impl Vault {
         journal: journal::JournalKeys,
     ) -> Vault {
         let window_ms = limits.login_window.as_millis() as i64;
+        let journal = Arc::new(journal);
+        let journal_writer = journal::JournalWriter::start(Arc::clone(&meta), Arc::clone(&journal));
         Vault {
             account_attempts: Attempts::new(limits.login_failures_per_account, window_ms),
             ip_attempts: Attempts::new(limits.login_failures_per_ip, window_ms),
@@ -285,7 +289,9 @@ impl Vault {
             hashing: HashPool::new(HASHING_THREADS),
             staged: Mutex::new(HashMap::new()),
             arriving: Mutex::new(HashMap::new()),
-            journal: Arc::new(journal),
+            journal,
+            journal_writer,
+            listings: documents::ListingCache::default(),
             journal_fault: std::sync::atomic::AtomicBool::new(false),
             store_failed: std::sync::atomic::AtomicBool::new(false),
             diagnosis: Mutex::new(None),

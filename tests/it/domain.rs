@@ -271,6 +271,7 @@ impl MetadataStore for Flaky {
         purge_sessions(now_ms: i64) -> R<usize>;
         document(id: &str) -> R<Option<coffre::storage::DocumentRow>>;
         documents_of(owner: &str) -> R<Vec<coffre::storage::DocumentRow>>;
+        document_ids_of(owner: &str) -> R<Vec<String>>;
         delete_document(id: &str) -> R<Option<coffre::storage::DocumentRow>>;
         document_ids() -> R<std::collections::HashSet<String>>;
         accounts() -> R<Vec<AccountRecord>>;
@@ -290,7 +291,7 @@ impl MetadataStore for Flaky {
         journal_size() -> R<u64>;
         journal_node(level: u32, index: u64) -> R<Option<[u8; 32]>>;
         journal_head(subject: &[u8; 32]) -> R<Option<SubjectHead>>;
-        journal_append(a: &JournalAppend) -> R<()>;
+        journal_append(a: &[JournalAppend]) -> R<()>;
         journal_entry(index: u64) -> R<Option<JournalRecord>>;
         journal_entries_of(subject: &[u8; 32]) -> R<Vec<u64>>;
         journal_checkpoint() -> R<Option<String>>;

@@ -18,6 +18,7 @@ mod hostile;
 mod journal;
 mod leaving;
 mod limits;
+mod listing;
 mod malformed;
 mod merkle_vectors;
 mod pressure;

@@ -126,7 +126,7 @@ async fn forward(
     let headers = parts.headers.clone();
     let url = format!("{upstream}{path}");
     let m = method.clone();
-    let (status, content_type, cookies, answer) = tokio::task::spawn_blocking(move || {
+    let (status, content_type, cookies, answer, etag) = tokio::task::spawn_blocking(move || {
         let mut builder = ureq::http::Request::builder().method(m.as_str()).uri(&url);
         // What the CLI sends, and what the web client adds (its session cookie and
         // the headers that go with it).
@@ -137,6 +137,7 @@ async fn forward(
             "cookie",
             "x-coffre-client",
             "x-coffre-csrf",
+            "if-none-match",
         ] {
             if let Some(v) = headers.get(name) {
                 builder = builder.header(name, v.clone());
@@ -146,6 +147,7 @@ async fn forward(
         let response = agent.run(request).unwrap();
         let status = response.status().as_u16();
         let content_type = response.headers().get("content-type").cloned();
+        let etag = response.headers().get("etag").cloned();
         let cookies: Vec<HeaderValue> = response
             .headers()
             .get_all("set-cookie")
@@ -158,7 +160,7 @@ async fn forward(
             .limit(u64::MAX)
             .read_to_vec()
             .unwrap_or_default();
-        (status, content_type, cookies, bytes)
+        (status, content_type, cookies, bytes, etag)
     })
     .await
     .unwrap();
@@ -177,6 +179,9 @@ async fn forward(
     response.headers_mut().insert("content-type", content_type);
     for cookie in cookies {
         response.headers_mut().append("set-cookie", cookie);
+    }
+    if let Some(etag) = etag {
+        response.headers_mut().insert("etag", etag);
     }
     response
 }

@@ -67,6 +67,32 @@ export async function call<T>(method: string, path: string, body?: unknown, auth
   return (await response.json()) as T;
 }
 
+/** A GET of JSON the server tags (`ETag`): `null` when `known`, the tag of the copy
+ *  the page holds, is still current (304), else the body and its tag. */
+export async function callTagged<T>(
+  path: string,
+  known: string | null,
+): Promise<{ tag: string | null; body: T } | null> {
+  const headers = base();
+  if (known) headers["If-None-Match"] = known;
+  let response: Response;
+  try {
+    response = await fetch(path, { headers, credentials: "same-origin", cache: "no-store" });
+  } catch {
+    throw new ApiError(0, "server_unreachable", "");
+  }
+  if (response.status === 304 && known) return null;
+  if (!response.ok) {
+    const detail = await response.json().catch(() => null);
+    throw new ApiError(
+      response.status,
+      detail?.error?.code ?? "protocol_error",
+      detail?.error?.message ?? `HTTP ${response.status}`,
+    );
+  }
+  return { tag: response.headers.get("ETag"), body: (await response.json()) as T };
+}
+
 /** Whether this browser can send a request body as a stream (Chromium, over HTTP/2). */
 export const streamsRequests = (() => {
   let duplexAccessed = false;

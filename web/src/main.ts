@@ -1670,7 +1670,32 @@ function papersScreen(error?: string): HTMLElement {
   if (broken.length > 0) {
     main.append(h("ul", { class: "papers" }, ...broken.map((p) => h("li", {}, `${t("papers-unreadable")} (${p.id.slice(0, 8)})`))));
   }
+  void refreshPapers();
   return main;
+}
+
+/** Asks the server, each time « Mes papiers » is shown, whether her list changed
+ *  (a paper added from her phone, one deleted elsewhere): with the tag of what the
+ *  page holds, an unchanged list costs one short answer (304) and nothing is
+ *  decrypted again. The list is redrawn only if it changed, and only for the same
+ *  session; offline, the list shown stays. */
+let refreshing = false;
+async function refreshPapers(): Promise<void> {
+  if (refreshing) return;
+  refreshing = true;
+  const generation = vault.currentGeneration();
+  try {
+    const fresh = await vault.papers();
+    if (vault.currentGeneration() !== generation) return;
+    const before = new Set(papers.map((p) => p.id));
+    const changed = fresh.length !== papers.length || fresh.some((p) => !before.has(p.id));
+    papers = fresh;
+    if (changed && screen.name === "papers") render();
+  } catch {
+    // Offline or refused: what she sees stays; the next action says why.
+  } finally {
+    refreshing = false;
+  }
 }
 
 const MIME_OF_EXTENSION: Record<string, string> = {

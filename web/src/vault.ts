@@ -5,7 +5,7 @@
 
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { ApiError, base, call, setSlot, streamsRequests } from "./api";
+import { ApiError, base, call, callTagged, setSlot, streamsRequests } from "./api";
 import type { Job } from "./payload.worker";
 import { base64, fromBase64, fromUtf8, hex, utf8, wipe } from "./crypto/bytes";
 import * as identity from "./crypto/identity";
@@ -363,6 +363,7 @@ export async function login(user: string, passphrase: string): Promise<Session> 
 export function forget(): void {
   if (session) wipe(session.identity.signingSeed);
   session = null;
+  listing = null;
   seenJournal = new Map();
   generation += 1;
 }
@@ -470,8 +471,11 @@ async function openAge(secret: string, bytes: Uint8Array): Promise<Uint8Array> {
 export async function papers(): Promise<Paper[]> {
   const s = session;
   if (!s) return [];
-  const records = await call<DocumentRecord[]>("GET", "/v1/documents");
-  return Promise.all(
+  const kept = listing?.owner === s ? listing : null;
+  const fresh = await callTagged<DocumentRecord[]>("/v1/documents", kept?.tag ?? null);
+  if (fresh === null && kept) return kept.papers.slice();
+  const records = fresh?.body ?? [];
+  const opened = await Promise.all(
     records.map(async (record): Promise<Paper> => {
       try {
         const meta = await openMeta(s, record);
@@ -481,7 +485,14 @@ export async function papers(): Promise<Paper[]> {
       }
     }),
   );
+  // Kept for this session only, in memory: the next listing whose tag the server
+  // says is current costs neither the records nor their decryption.
+  if (session === s) listing = fresh?.tag ? { owner: s, tag: fresh.tag, papers: opened } : null;
+  return opened.slice();
 }
+
+/** Her papers as last listed and opened, with the server's tag for them. */
+let listing: { owner: Session; tag: string; papers: Paper[] } | null = null;
 
 async function documentKey(s: Session, record: DocumentRecord): Promise<string> {
   const envelope = fromBase64(record.envelope);

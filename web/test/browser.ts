@@ -197,6 +197,14 @@ try {
     page.on("pageerror", (e) => failures.push(`page error at ${width} px: ${e.message}`));
     const requests: string[] = [];
     page.on("request", (r) => requests.push(r.url()));
+    // Her listing's answers: the page keeps what it opened and asks only whether it
+    // changed (304), so some must be 304 and none an error.
+    const listings: number[] = [];
+    page.on("response", (r) => {
+      if (r.request().method() === "GET" && new URL(r.url()).pathname === "/v1/documents") {
+        listings.push(r.status());
+      }
+    });
 
     await page.goto(url);
     await page.getByRole("heading", { level: 1 }).waitFor();
@@ -546,6 +554,10 @@ try {
         !r.startsWith("chrome-extension://"),
     );
     check(elsewhere.length === 0, `requests to third parties: ${elsewhere.join(", ")}`);
+    check(
+      listings.includes(200) && listings.includes(304) && listings.every((s) => s === 200 || s === 304),
+      `her listing was answered ${listings.join(", ")} at ${width} px: a current copy is not sent again`,
+    );
     await context.close();
   }
   // The mediator's side, in the browser: she activates her account with the

@@ -96,8 +96,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Prepares the data directory, opens the stores, collects orphans left by a
-    /// crash, loads TLS material and binds the listening socket.
+    /// Prepares the data directory, opens the stores, collects uploads left by a
+    /// crash (the background sweep collects published orphans), loads TLS material and binds the listening socket.
     pub async fn bind(config: Config) -> Result<Server, ServerError> {
         let dir = DataDir::prepare(&config.data)?;
         let secret = Arc::new(dir.server_secret()?);
@@ -125,11 +125,11 @@ impl Server {
             Err(e) => return Err(ServerError::Init(e.to_string())),
         }
         let removed = vault
-            .collect_orphans(Duration::ZERO)
+            .collect_staged(Duration::ZERO)
             .await
             .map_err(|e| ServerError::Init(e.to_string()))?;
         if removed > 0 {
-            tracing::info!(removed, "collected orphan blobs left by an interrupted run");
+            tracing::info!(removed, "collected uploads left by an interrupted run");
         }
         let tls = match (&config.tls.cert, &config.tls.key) {
             (Some(cert), Some(key)) => tls::server_config(cert, key, false)?,

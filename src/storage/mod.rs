@@ -149,7 +149,7 @@ pub struct SubjectHead {
 }
 
 /// Everything one journal append writes, in one transaction.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JournalAppend {
     /// Must equal the current tree size.
     pub index: u64,
@@ -233,8 +233,9 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn document_ids_of(&self, owner: &str) -> Result<Vec<String>, StoreError>;
     /// Removes a document and subtracts it from its owner's usage, atomically.
     fn delete_document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError>;
-    /// Every document id (for orphan collection).
-    fn document_ids(&self) -> Result<std::collections::HashSet<String>, StoreError>;
+    /// Whether a document's record exists (for orphan collection, one blob at a
+    /// time: never every id in memory at once).
+    fn has_document(&self, id: &str) -> Result<bool, StoreError>;
 
     /// Every account (operator views; counts).
     fn accounts(&self) -> Result<Vec<AccountRecord>, StoreError>;
@@ -297,6 +298,24 @@ pub trait MetadataStore: Send + Sync + 'static {
 
     /// Makes every write so far durable (shared by concurrent callers).
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// Makes the journal appends so far durable: where the store keeps a log of its
+    /// own for them, one `fdatasync` of it, cheaper than [`MetadataStore::flush`].
+    fn journal_sync(&self) -> Result<(), StoreError> {
+        self.flush()
+    }
+
+    /// Makes everything durable in the store's own files and empties its journal
+    /// log, if it keeps one. The caller keeps journal appends out meanwhile (it holds
+    /// the journal writer's lock).
+    fn journal_settle(&self) -> Result<(), StoreError> {
+        self.flush()
+    }
+
+    /// Bytes in the journal log since it was last emptied.
+    fn journal_log_bytes(&self) -> u64 {
+        0
+    }
 
     /// Writes a small value durably: whether the store can take writes now
     /// ([`StoreError::Stuck`] if not, although its file system can).

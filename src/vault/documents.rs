@@ -808,22 +808,37 @@ impl Vault {
     }
 
     /// Removes blobs that no record points to and staged uploads nobody will commit,
-    /// when older than `grace` (zero at start-up, when nothing is in flight). Also
-    /// forgets expired sessions. Returns how many blobs were removed.
+    /// when older than `grace` (the background sweep's hour: a publish may be in
+    /// flight). Also forgets expired sessions. Returns how many blobs were removed.
     pub async fn collect_orphans(&self, grace: Duration) -> Result<usize, VaultError> {
+        let horizon = SystemTime::now()
+            .checked_sub(grace)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let mut removed = self.collect_staged(grace).await?;
+        for (doc, modified) in self.blobs.documents().await? {
+            if modified > horizon {
+                continue;
+            }
+            let id = doc.clone();
+            if !self.store(move |m| m.has_document(&id)).await? {
+                self.blobs.delete(&doc).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Ends expired sessions and removes uploads staged before `grace` ago and
+    /// never committed: what start-up collects (the staging area is small whatever
+    /// the number of documents; published blobs without a record are left to the
+    /// background sweep, so start-up never walks every document).
+    pub async fn collect_staged(&self, grace: Duration) -> Result<usize, VaultError> {
         let horizon = SystemTime::now()
             .checked_sub(grace)
             .unwrap_or(SystemTime::UNIX_EPOCH);
         let now = self.clock.now_ms();
         self.store(move |m| m.purge_sessions(now)).await?;
-        let known = self.store(|m| m.document_ids()).await?;
         let mut removed = 0;
-        for (doc, modified) in self.blobs.documents().await? {
-            if modified <= horizon && !known.contains(&doc) {
-                self.blobs.delete(&doc).await?;
-                removed += 1;
-            }
-        }
         for (upload, modified) in self.blobs.staged().await? {
             if modified <= horizon {
                 self.staged

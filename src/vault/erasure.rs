@@ -66,6 +66,8 @@ impl Vault {
         self.store(move |m| m.delete_account(&user)).await?;
         self.store(move |m| m.journal_forget_details(&subject))
             .await?;
+        // Her erased details must not stay in the journal's log either.
+        self.settle_journal().await?;
         Ok(report)
     }
 

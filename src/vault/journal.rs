@@ -142,10 +142,14 @@ type Appended = tokio::sync::oneshot::Sender<Result<(), StoreError>>;
 
 /// Most entries one flush covers.
 const MAX_BATCH: usize = 512;
+/// The store's journal log is emptied (the store made durable in its own files)
+/// after this long without appends, or once it holds this many bytes.
+const SETTLE_WHEN_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
+const SETTLE_AT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The journal's single writer: a thread that takes every entry waiting, appends
-/// them in order (each in its own store transaction), makes them all durable with
-/// one flush, and only then answers each caller. Entries arriving during a flush
+/// them in order in one store transaction, makes them all durable with one sync of
+/// the store's journal log, and only then answers each caller. Entries arriving during a flush
 /// wait for the next one: group commit without timers, so a lone writer waits for
 /// nobody and a busy counter shares its flushes.
 pub(super) struct JournalWriter {
@@ -161,7 +165,32 @@ impl JournalWriter {
         std::thread::Builder::new()
             .name("coffre-journal".into())
             .spawn(move || {
-                while let Ok(first) = rx.recv() {
+                // Whether entries went into the store's journal log since it was
+                // last emptied.
+                let mut unsettled = false;
+                let settle = |why: &str| {
+                    let _writer = keys.append.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Err(e) = meta.journal_settle() {
+                        tracing::error!(error = %e, why, "journal log could not be settled");
+                    }
+                };
+                loop {
+                    let first = if unsettled {
+                        match rx.recv_timeout(SETTLE_WHEN_IDLE) {
+                            Ok(first) => first,
+                            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                                settle("idle");
+                                unsettled = false;
+                                continue;
+                            }
+                            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                        }
+                    } else {
+                        match rx.recv() {
+                            Ok(first) => first,
+                            Err(_) => break,
+                        }
+                    };
                     let mut batch = vec![first];
                     while batch.len() < MAX_BATCH {
                         match rx.try_recv() {
@@ -174,10 +203,18 @@ impl JournalWriter {
                         place(meta.as_ref(), batch.iter().map(|(entry, _)| entry))
                             .and_then(|appends| meta.journal_append(&appends))
                     };
-                    let result = appended.and_then(|()| meta.flush());
+                    let result = appended.and_then(|()| meta.journal_sync());
                     for (_, done) in batch {
                         let _ = done.send(result.clone());
                     }
+                    unsettled = true;
+                    if meta.journal_log_bytes() > SETTLE_AT_BYTES {
+                        settle("size");
+                        unsettled = false;
+                    }
+                }
+                if unsettled {
+                    settle("stop");
                 }
             })
             .expect("cannot start the journal writer thread");
@@ -356,6 +393,17 @@ impl Vault {
                 VaultError::from(e)
             })?;
         Ok(Receipt { request })
+    }
+
+    /// Makes the store durable in its own files and empties its journal log (which
+    /// may still hold details just erased), appends kept out meanwhile.
+    pub(super) async fn settle_journal(&self) -> Result<(), VaultError> {
+        let journal = std::sync::Arc::clone(&self.journal);
+        self.store(move |m| {
+            let _writer = journal.append.lock().unwrap_or_else(|p| p.into_inner());
+            m.journal_settle()
+        })
+        .await
     }
 
     /// Records an entry where failing must not undo what already happened (an

@@ -255,6 +255,9 @@ impl MetadataStore for Flaky {
     fn update_account(&self, user: &str, change: &(dyn Fn(&mut AccountRecord) + Sync)) -> R<()> {
         self.inner.update_account(user, change)
     }
+    fn journal_log_bytes(&self) -> u64 {
+        self.inner.journal_log_bytes()
+    }
     fn update_grant(&self, id: &str, change: &(dyn Fn(&mut GrantRecord) + Sync)) -> R<()> {
         self.inner.update_grant(id, change)
     }
@@ -273,7 +276,7 @@ impl MetadataStore for Flaky {
         documents_of(owner: &str) -> R<Vec<coffre::storage::DocumentRow>>;
         document_ids_of(owner: &str) -> R<Vec<String>>;
         delete_document(id: &str) -> R<Option<coffre::storage::DocumentRow>>;
-        document_ids() -> R<std::collections::HashSet<String>>;
+        has_document(id: &str) -> R<bool>;
         accounts() -> R<Vec<AccountRecord>>;
         put_enrolment(d: &[u8; 32], e: &EnrolmentRecord) -> R<()>;
         take_enrolment(d: &[u8; 32]) -> R<Option<EnrolmentRecord>>;
@@ -292,6 +295,8 @@ impl MetadataStore for Flaky {
         journal_node(level: u32, index: u64) -> R<Option<[u8; 32]>>;
         journal_head(subject: &[u8; 32]) -> R<Option<SubjectHead>>;
         journal_append(a: &[JournalAppend]) -> R<()>;
+        journal_sync() -> R<()>;
+        journal_settle() -> R<()>;
         journal_entry(index: u64) -> R<Option<JournalRecord>>;
         journal_entries_of(subject: &[u8; 32]) -> R<Vec<u64>>;
         journal_checkpoint() -> R<Option<String>>;

@@ -149,9 +149,9 @@ const SETTLE_AT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The journal's single writer: a thread that takes every entry waiting, appends
 /// them in order in one store transaction, makes them all durable with one sync of
-/// the store's journal log, and only then answers each caller. Entries arriving during a flush
-/// wait for the next one: group commit without timers, so a lone writer waits for
-/// nobody and a busy counter shares its flushes.
+/// the store's journal log, and only then answers each caller. Entries arriving
+/// during a sync wait for the next one: group commit without timers, so a lone
+/// writer waits for nobody and a busy counter shares its syncs.
 pub(super) struct JournalWriter {
     queue: Mutex<std::sync::mpsc::Sender<(Unplaced, Appended)>>,
 }
@@ -162,7 +162,7 @@ impl JournalWriter {
         keys: std::sync::Arc<JournalKeys>,
     ) -> JournalWriter {
         let (tx, rx) = std::sync::mpsc::channel::<(Unplaced, Appended)>();
-        std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("coffre-journal".into())
             .spawn(move || {
                 // Whether entries went into the store's journal log since it was
@@ -208,16 +208,26 @@ impl JournalWriter {
                         let _ = done.send(result.clone());
                     }
                     unsettled = true;
-                    if meta.journal_log_bytes() > SETTLE_AT_BYTES {
-                        settle("size");
+                    // After a failed write or sync the log's pages may be lost: start
+                    // it again from a durable store rather than append after a hole.
+                    if result.is_err() || meta.journal_log_bytes() > SETTLE_AT_BYTES {
+                        settle(if result.is_err() {
+                            "failed write"
+                        } else {
+                            "size"
+                        });
                         unsettled = false;
                     }
                 }
                 if unsettled {
                     settle("stop");
                 }
-            })
-            .expect("cannot start the journal writer thread");
+            });
+        if let Err(e) = spawned {
+            // Without its writer the journal refuses every entry (the channel is
+            // closed), so every operation that must be journaled is refused: 503.
+            tracing::error!(error = %e, "cannot start the journal writer thread");
+        }
         JournalWriter {
             queue: Mutex::new(tx),
         }

@@ -178,8 +178,8 @@ fn main() {
         "coffre serving benchmark: wrk over TLS, {seconds} s per point; listing {listing_bytes} bytes of JSON, her journal {entries} entries"
     );
     println!(
-        "  {:<32} {:>5} {:>10} {:>9} {:>9} {:>9} {:>9}",
-        "request", "conns", "req/s", "p50 ms", "p99 ms", "x health", "non-2xx"
+        "  {:<32} {:>5} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8}",
+        "request", "conns", "req/s", "p50 ms", "p99 ms", "x health", "non-2xx", "RSS MiB"
     );
     let mut health = [0.0f64; 3];
     let mut peak_busy = 0.0f64;
@@ -192,14 +192,15 @@ fn main() {
             let (rss, _) = rss_mib(d.pid());
             peak_busy = peak_busy.max(rss);
             println!(
-                "  {:<32} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>9}",
+                "  {:<32} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>9} {:>8.1}",
                 name,
                 conns,
                 p.rps,
                 p.p50_ms,
                 p.p99_ms,
                 p.rps / health[k],
-                p.non_2xx
+                p.non_2xx,
+                rss
             );
         }
     }

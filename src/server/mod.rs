@@ -199,6 +199,12 @@ impl Server {
                 self.refuse(tcp, &refusals);
                 continue;
             };
+            // Answers go out as soon as they are written: with Nagle's algorithm the
+            // last segment of an answer waited for the client's delayed ACK (40 ms
+            // at the 99th percentile of a listing on one connection).
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY refused");
+            }
             let permit = match Arc::clone(&slots).try_acquire_owned() {
                 Ok(p) => Some(p),
                 // Full: the connection idle the longest gives its place.

@@ -465,39 +465,54 @@ impl Vault {
         let user = who.user.clone();
         let records = self.store(move |m| m.grants_of(&user)).await?;
         let now = self.clock.now_ms();
-        let mut best: HashMap<DocumentId, SharedDocument> = HashMap::new();
+        // For each document, the active grant that lasts longest; then every record
+        // in one trip to the store (one trip per document made a 100-document
+        // answer cost 100 hops to the blocking pool).
+        let mut chosen: HashMap<&DocumentId, (&crate::storage::GrantRecord, &crate::api::Bytes)> =
+            HashMap::new();
         for r in records
             .iter()
             .filter(|r| r.grant.mediator == who.user && grant_state(r, now) == GrantState::Active)
         {
             for e in &r.envelopes {
-                if best
+                if chosen
                     .get(&e.document)
-                    .is_some_and(|s| s.expires_ms >= r.grant.expires_ms)
+                    .is_some_and(|(g, _)| g.grant.expires_ms >= r.grant.expires_ms)
                 {
                     continue;
                 }
-                let key = e.document.clone();
-                let Some(row) = self.store(move |m| m.document(&key)).await? else {
-                    continue;
-                };
-                best.insert(
-                    row.id.clone(),
-                    SharedDocument {
-                        envelope_sha256: hex(&sha256(row.owner_envelope.as_slice())),
-                        payload_sha256: row.payload_sha256,
-                        signature: row.signature,
-                        id: row.id,
-                        size: row.size,
-                        added_ms: row.added_ms,
-                        meta: row.meta,
-                        envelope: e.envelope.clone(),
-                        grant: r.grant.id.clone(),
-                        citizen: r.grant.citizen.clone(),
-                        expires_ms: r.grant.expires_ms,
-                    },
-                );
+                chosen.insert(&e.document, (r, &e.envelope));
             }
+        }
+        let ids: Vec<DocumentId> = chosen.keys().map(|id| (*id).clone()).collect();
+        let rows = self
+            .store(move |m| {
+                ids.iter()
+                    .map(|id| m.document(id))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        let mut best: HashMap<DocumentId, SharedDocument> = HashMap::new();
+        for row in rows.into_iter().flatten() {
+            let Some((r, envelope)) = chosen.get(&row.id) else {
+                continue;
+            };
+            best.insert(
+                row.id.clone(),
+                SharedDocument {
+                    envelope_sha256: hex(&sha256(row.owner_envelope.as_slice())),
+                    payload_sha256: row.payload_sha256,
+                    signature: row.signature,
+                    id: row.id,
+                    size: row.size,
+                    added_ms: row.added_ms,
+                    meta: row.meta,
+                    envelope: (*envelope).clone(),
+                    grant: r.grant.id.clone(),
+                    citizen: r.grant.citizen.clone(),
+                    expires_ms: r.grant.expires_ms,
+                },
+            );
         }
         self.destroy_ended_envelopes(&records).await?;
         let mut citizens: Vec<(&str, usize)> = Vec::new();

@@ -857,8 +857,17 @@ async fn revoke(
     responses((status = 200, description = "Done", body = Vec<SharedDocument>), Refusals),
     security(("session" = [])),
 )]
-async fn shared(State(s): Shared, who: Authed) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(s.vault.shared(&who.principal).await?))
+async fn shared(State(s): Shared, who: Authed) -> Result<Response, ApiError> {
+    // Built and encoded under one of the few permits for large answers, so that 200
+    // mediators at once do not hold 200 answers' worth of records in memory.
+    let _permit = s.vault.large_answer().await;
+    let shared = s.vault.shared(&who.principal).await?;
+    let body = serde_json::to_vec(&shared)
+        .map_err(|e| ApiError::from(crate::vault::VaultError::Internal(e.to_string())))?;
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .map_err(|e| ApiError::from(crate::vault::VaultError::Internal(e.to_string())))
 }
 
 #[utoipa::path(

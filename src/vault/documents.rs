@@ -559,6 +559,7 @@ impl Vault {
         if let Some(body) = self.listings.get(&who.user, &tag) {
             return Ok(Listing::Full { tag, body });
         }
+        let _permit = self.large_answer().await;
         let owner = who.user.clone();
         let rows = self.store(move |m| m.documents_of(&owner)).await?;
         let records: Vec<DocumentRecord> = rows.into_iter().map(row_to_record).collect();

@@ -244,6 +244,9 @@ pub struct Vault {
     registrations: Attempts,
     /// Bounds concurrent Argon2id runs (19 MiB each).
     hashing: HashPool,
+    /// Permits to build a large answer (a listing not in the cache, « shared with
+    /// me »): memory stays bounded whatever the number of connections.
+    large_answers: tokio::sync::Semaphore,
     staged: Mutex<HashMap<String, Staged>>,
     /// Uploads still arriving, per owner.
     arriving: Mutex<HashMap<String, usize>>,
@@ -258,7 +261,17 @@ pub struct Vault {
     probing: tokio::sync::Mutex<()>,
 }
 
+/// Large answers built at once (see [`Vault::large_answer`]).
+const LARGE_ANSWERS: usize = 8;
+
 impl Vault {
+    /// Waits for one of the few permits to build a large answer (several hundred
+    /// KiB of records decoded and encoded): held while it is built, so that memory
+    /// is bounded by construction, not by the number of connections.
+    pub async fn large_answer(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.large_answers.acquire().await.ok()
+    }
+
     pub fn new(
         meta: Arc<dyn MetadataStore>,
         blobs: Arc<dyn BlobStore>,
@@ -287,6 +300,7 @@ impl Vault {
             clock,
             limits,
             hashing: HashPool::new(HASHING_THREADS),
+            large_answers: tokio::sync::Semaphore::new(LARGE_ANSWERS),
             staged: Mutex::new(HashMap::new()),
             arriving: Mutex::new(HashMap::new()),
             journal,

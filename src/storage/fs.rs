@@ -77,6 +77,9 @@ async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// 16 KiB, and one blocking-pool hop per record costs more than the write itself.
 const WRITE_BLOCK: usize = 1024 * 1024;
 
+/// What a block's write gives back: the file, and the block emptied for reuse.
+type Written = (std::fs::File, Vec<u8>);
+
 /// An upload being staged: bytes gather in memory up to [`WRITE_BLOCK`], then go to
 /// the file in one write on the blocking pool while the next block gathers. At
 /// most two blocks are held, whatever the upload's size.
@@ -86,7 +89,7 @@ struct FsStaged {
     /// The block gathering.
     block: Vec<u8>,
     /// The block being written; it gives the file and an empty buffer back.
-    writing: Option<tokio::task::JoinHandle<io::Result<(std::fs::File, Vec<u8>)>>>,
+    writing: Option<tokio::task::JoinHandle<io::Result<Written>>>,
     len: u64,
 }
 

@@ -1073,7 +1073,12 @@ mod tests {
             .is_none());
         let usage = s.account("alice").unwrap().unwrap().usage;
         assert_eq!((usage.bytes, usage.documents), (40, 1));
-        assert_eq!(s.document_ids().unwrap().len(), 2);
+        assert!(!s.has_document(&format!("{:0>32}", "d1")).unwrap());
+        assert!(s.has_document(&format!("{:0>32}", "d2")).unwrap());
+        assert_eq!(
+            s.document_ids_of("alice").unwrap(),
+            vec![format!("{:0>32}", "d2")]
+        );
         s.update_account("alice", &|a| a.salt = Bytes(vec![9]))
             .unwrap();
         assert_eq!(s.account("alice").unwrap().unwrap().salt, Bytes(vec![9]));

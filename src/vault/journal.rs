@@ -255,9 +255,8 @@ fn place<'a>(
     };
     let mut heads: std::collections::HashMap<[u8; 32], SubjectHead> =
         std::collections::HashMap::new();
-    let mut index = m.journal_size()?;
     let mut out = Vec::new();
-    for e in entries {
+    for (index, e) in (m.journal_size()?..).zip(entries) {
         let head = match heads.get(&e.subject) {
             Some(h) => Some(*h),
             None => m.journal_head(&e.subject)?,
@@ -296,7 +295,6 @@ fn place<'a>(
             subject: e.subject,
             head,
         });
-        index += 1;
     }
     Ok(out)
 }

@@ -12,9 +12,10 @@
 //! `COFFRE_BENCH_SCALE=0.01` a quick one).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use coffre::api::{DocumentId, KdfParams, Quota, Role, Usage, WrappedIdentity};
@@ -55,25 +56,11 @@ fn du(path: &Path) -> u64 {
     total
 }
 
-/// Starts coffred on `data` and returns how long it took to listen; stops it.
-fn start_up(data: &Path) -> Duration {
+/// Starts coffred on `<dir>/data` and returns how long it took to listen; stops it.
+fn start_up(dir: &Path) -> Duration {
     let start = Instant::now();
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_coffred"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .env("COFFRE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(daemon.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (mut daemon, _, _) = common::start_daemon(dir, "");
     let took = start.elapsed();
-    assert!(
-        line.contains("listening on"),
-        "coffred did not start: {line}"
-    );
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(daemon.id().to_string())
@@ -97,7 +84,7 @@ fn main() {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let data = dir.path().join("data");
     // A real data directory first (keys, certificate), then its store filled.
-    start_up(&data);
+    start_up(dir.path());
     let meta = data.join("meta");
     let generated = Instant::now();
     let store = SledStore::open_for_bulk_load(&meta).unwrap();
@@ -200,8 +187,8 @@ fn main() {
     let t = Instant::now();
     drop(SledStore::open(&meta).unwrap());
     let reopened = t.elapsed();
-    let started = start_up(&data);
-    let restarted = start_up(&data);
+    let started = start_up(dir.path());
+    let restarted = start_up(dir.path());
 
     // Listing and proofs, read from the store as coffred reads them.
     let store = SledStore::open(&meta).unwrap();

@@ -39,6 +39,16 @@ export interface Bearer {
   bearer: string;
 }
 
+/** The server's refusal as an error: its stable code and its sentence. */
+async function refusal(response: Response): Promise<ApiError> {
+  const detail = await response.json().catch(() => null);
+  return new ApiError(
+    response.status,
+    detail?.error?.code ?? "protocol_error",
+    detail?.error?.message ?? `HTTP ${response.status}`,
+  );
+}
+
 export async function call<T>(method: string, path: string, body?: unknown, auth?: Bearer): Promise<T> {
   const headers = base();
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -55,14 +65,7 @@ export async function call<T>(method: string, path: string, body?: unknown, auth
   } catch {
     throw new ApiError(0, "server_unreachable", "");
   }
-  if (!response.ok) {
-    const detail = await response.json().catch(() => null);
-    throw new ApiError(
-      response.status,
-      detail?.error?.code ?? "protocol_error",
-      detail?.error?.message ?? `HTTP ${response.status}`,
-    );
-  }
+  if (!response.ok) throw await refusal(response);
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
@@ -82,14 +85,7 @@ export async function callTagged<T>(
     throw new ApiError(0, "server_unreachable", "");
   }
   if (response.status === 304 && known) return null;
-  if (!response.ok) {
-    const detail = await response.json().catch(() => null);
-    throw new ApiError(
-      response.status,
-      detail?.error?.code ?? "protocol_error",
-      detail?.error?.message ?? `HTTP ${response.status}`,
-    );
-  }
+  if (!response.ok) throw await refusal(response);
   return { tag: response.headers.get("ETag"), body: (await response.json()) as T };
 }
 

@@ -75,14 +75,14 @@ async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// How many bytes an upload gathers before one write to its file: a TLS record is
 /// 16 KiB, and one blocking-pool hop per record costs more than the write itself.
-const WRITE_BLOCK: usize = 1024 * 1024;
+const WRITE_BLOCK: usize = 256 * 1024;
 
 /// What a block's write gives back: the file, and the block emptied for reuse.
 type Written = (std::fs::File, Vec<u8>);
 
 /// An upload being staged: bytes gather in memory up to [`WRITE_BLOCK`], then go to
 /// the file in one write on the blocking pool while the next block gathers. At
-/// most two blocks are held, whatever the upload's size.
+/// most two blocks are held, whatever the upload's size (512 KiB per upload).
 struct FsStaged {
     /// The file, when no write is in flight.
     file: Option<std::fs::File>,
@@ -137,10 +137,16 @@ impl FsStaged {
 #[async_trait]
 impl StagedBlob for FsStaged {
     async fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
-        self.block.extend_from_slice(chunk);
         self.len += chunk.len() as u64;
-        if self.block.len() >= WRITE_BLOCK {
-            self.write_block().await?;
+        let mut rest = chunk;
+        // Split at the block's end: a block never grows past its size.
+        while !rest.is_empty() {
+            let take = rest.len().min(WRITE_BLOCK - self.block.len());
+            self.block.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.block.len() == WRITE_BLOCK {
+                self.write_block().await?;
+            }
         }
         Ok(())
     }

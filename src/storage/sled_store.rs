@@ -155,33 +155,35 @@ impl SledStore {
     /// after it was acknowledged.
     fn replay_wal(&self) -> Result<(), StoreError> {
         let bytes = std::fs::read(self.dir.join(WAL_FILE))?;
-        let mut rest = bytes.as_slice();
-        loop {
-            let Some((append, after)) = next_frame(rest) else {
-                // The end, or a last frame torn by a crash (never acknowledged).
-                // A frame that does not check with more after it is damage.
-                if let Some(len) = rest.get(..4) {
-                    let len = u32::from_le_bytes(len.try_into().unwrap_or_default()) as usize;
-                    if rest.len() > 8 + len {
-                        return Err(StoreError::Corrupt(
-                            "the journal's log is damaged before its end".into(),
-                        ));
-                    }
+        let mut at = 0;
+        let mut next_index = None;
+        while at < bytes.len() {
+            let Some((appends, len)) = read_frame(&bytes[at..]) else {
+                // A batch torn by a crash (never acknowledged: the writer writes the
+                // next batch only after this one's sync) ends the log. A frame that
+                // checks further on, continuing the log, means damage in the middle.
+                if later_frame(&bytes[at + 1..], next_index.unwrap_or(0)) {
+                    return Err(StoreError::Corrupt(
+                        "the journal's log is damaged before its end".into(),
+                    ));
                 }
                 break;
             };
-            rest = after;
-            let size = self.journal_size()?;
-            if append.index < size {
-                continue; // sled had it already
+            at += len;
+            for append in appends {
+                next_index = Some(append.index + 1);
+                let size = self.journal_size()?;
+                if append.index < size {
+                    continue; // sled had it already
+                }
+                if append.index > size {
+                    return Err(StoreError::Corrupt(format!(
+                        "journal log starts at entry {} but the journal holds {size}",
+                        append.index
+                    )));
+                }
+                self.apply_journal(std::slice::from_ref(&append))?;
             }
-            if append.index > size {
-                return Err(StoreError::Corrupt(format!(
-                    "journal log starts at entry {} but the journal holds {size}",
-                    append.index
-                )));
-            }
-            self.apply_journal(std::slice::from_ref(&append))?;
         }
         Ok(())
     }
@@ -350,24 +352,51 @@ fn open_wal(dir: &Path) -> Result<File, StoreError> {
         .open(dir.join(WAL_FILE))?)
 }
 
-/// Appends one frame to `out`: length (u32, little-endian), the first 4 bytes of
-/// the payload's SHA-256, the payload.
-fn frame(out: &mut Vec<u8>, payload: &[u8]) {
+/// Appends one frame to `out`: payload length (u32, little-endian), the index of its
+/// first entry (u64, little-endian), the first 4 bytes of the SHA-256 of those 8
+/// bytes and the payload, the payload (a batch of appends, JSON).
+fn frame(out: &mut Vec<u8>, first: u64, payload: &[u8]) {
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crate::crypto::sha256(payload)[..4]);
+    out.extend_from_slice(&first.to_le_bytes());
+    out.extend_from_slice(&frame_check(&first.to_le_bytes(), payload));
     out.extend_from_slice(payload);
 }
 
-/// The first frame of `bytes` and what follows it, if it is whole and checks.
-fn next_frame(bytes: &[u8]) -> Option<(JournalAppend, &[u8])> {
+const FRAME_HEADER: usize = 16;
+
+fn frame_check(first: &[u8], payload: &[u8]) -> [u8; 4] {
+    let mut h = crate::crypto::Sha256Stream::default();
+    h.update(first);
+    h.update(payload);
+    let digest = h.finish();
+    [digest[0], digest[1], digest[2], digest[3]]
+}
+
+/// The frame at the start of `bytes` and its length, if it is whole and checks.
+fn read_frame(bytes: &[u8]) -> Option<(Vec<JournalAppend>, usize)> {
     let len = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
-    let check = bytes.get(4..8)?;
-    let payload = bytes.get(8..8usize.checked_add(len)?)?;
-    if crate::crypto::sha256(payload)[..4] != *check {
+    let first = bytes.get(4..12)?;
+    let check = bytes.get(12..FRAME_HEADER)?;
+    let end = FRAME_HEADER.checked_add(len)?;
+    let payload = bytes.get(FRAME_HEADER..end)?;
+    if frame_check(first, payload) != *check {
         return None;
     }
-    let append = decode(payload).ok()?;
-    Some((append, &bytes[8 + len..]))
+    let appends: Vec<JournalAppend> = decode(payload).ok()?;
+    let first = u64::from_le_bytes(first.try_into().ok()?);
+    if appends.first().map(|a| a.index) != Some(first) {
+        return None;
+    }
+    Some((appends, end))
+}
+
+/// Whether a whole frame that checks, for entries from `from` on, starts anywhere
+/// in `bytes` (only offsets whose index field is plausible are checked).
+fn later_frame(bytes: &[u8], from: u64) -> bool {
+    (0..bytes.len().saturating_sub(FRAME_HEADER)).any(|at| {
+        let index = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap_or_default());
+        index >= from && index < from.saturating_add(1 << 32) && read_frame(&bytes[at..]).is_some()
+    })
 }
 
 /// What tells that a file sled wrote changed since it was last fsynced.
@@ -665,14 +694,20 @@ impl MetadataStore for SledStore {
         if self.bulk.load(Ordering::SeqCst) {
             return Ok(());
         }
-        let mut frames = Vec::new();
-        for a in appends {
-            frame(&mut frames, &encode(a)?);
-        }
+        let Some(first) = appends.first() else {
+            return Ok(());
+        };
+        // One frame per batch: a crash can tear only the last one.
+        let mut framed = Vec::new();
+        frame(&mut framed, first.index, &encode(&appends)?);
         let mut wal = self.wal.lock().unwrap_or_else(|p| p.into_inner());
-        wal.write_all(&frames)?;
+        if let Err(e) = wal.write_all(&framed) {
+            // Never leave part of a frame for the next one to follow.
+            let _ = wal.set_len(self.wal_bytes.load(Ordering::SeqCst));
+            return Err(e.into());
+        }
         self.wal_bytes
-            .fetch_add(frames.len() as u64, Ordering::SeqCst);
+            .fetch_add(framed.len() as u64, Ordering::SeqCst);
         Ok(())
     }
 
@@ -968,6 +1003,25 @@ mod tests {
         crash_copy(&live, &torn);
         std::fs::write(torn.join(WAL_FILE), &wal[..wal.len() - 10]).unwrap();
         let reopened = SledStore::open(&torn).unwrap();
+        assert!(reopened.journal_size().unwrap() >= 21);
+        drop(reopened);
+        // A power cut that kept the end of the last batch's frame but not its header
+        // (pages written out of order): still the torn tail, not damage.
+        let last = wal.len() - {
+            let mut at = 0;
+            let mut last = 0;
+            while let Some((_, len)) = read_frame(&wal[at..]) {
+                last = len;
+                at += len;
+            }
+            last
+        };
+        let mut headless = wal.clone();
+        headless[last..last + FRAME_HEADER].fill(0);
+        let reordered = dir.path().join("reordered");
+        crash_copy(&live, &reordered);
+        std::fs::write(reordered.join(WAL_FILE), &headless).unwrap();
+        let reopened = SledStore::open(&reordered).unwrap();
         assert!(reopened.journal_size().unwrap() >= 21);
         drop(reopened);
         let damaged = dir.path().join("damaged");

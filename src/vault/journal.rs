@@ -168,10 +168,18 @@ impl JournalWriter {
                 // Whether entries went into the store's journal log since it was
                 // last emptied.
                 let mut unsettled = false;
-                let settle = |why: &str| {
+                // A failed write or sync left the log in doubt and settling it
+                // failed too: no entry is appended (after a possible hole) until a
+                // settle succeeds.
+                let mut broken = false;
+                let settle = |why: &str| -> bool {
                     let _writer = keys.append.lock().unwrap_or_else(|p| p.into_inner());
-                    if let Err(e) = meta.journal_settle() {
-                        tracing::error!(error = %e, why, "journal log could not be settled");
+                    match meta.journal_settle() {
+                        Ok(()) => true,
+                        Err(e) => {
+                            tracing::error!(error = %e, why, "journal log could not be settled");
+                            false
+                        }
                     }
                 };
                 loop {
@@ -179,8 +187,7 @@ impl JournalWriter {
                         match rx.recv_timeout(SETTLE_WHEN_IDLE) {
                             Ok(first) => first,
                             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                                settle("idle");
-                                unsettled = false;
+                                unsettled = !settle("idle");
                                 continue;
                             }
                             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
@@ -198,6 +205,17 @@ impl JournalWriter {
                             Err(_) => break,
                         }
                     }
+                    if broken {
+                        broken = !settle("after a failure");
+                        if broken {
+                            for (_, done) in batch {
+                                let _ = done.send(Err(StoreError::Backend(
+                                    "the journal's log is in doubt".into(),
+                                )));
+                            }
+                            continue;
+                        }
+                    }
                     let appended = {
                         let _writer = keys.append.lock().unwrap_or_else(|p| p.into_inner());
                         place(meta.as_ref(), batch.iter().map(|(entry, _)| entry))
@@ -210,13 +228,11 @@ impl JournalWriter {
                     unsettled = true;
                     // After a failed write or sync the log's pages may be lost: start
                     // it again from a durable store rather than append after a hole.
-                    if result.is_err() || meta.journal_log_bytes() > SETTLE_AT_BYTES {
-                        settle(if result.is_err() {
-                            "failed write"
-                        } else {
-                            "size"
-                        });
-                        unsettled = false;
+                    if result.is_err() {
+                        broken = !settle("failed write");
+                        unsettled = broken;
+                    } else if meta.journal_log_bytes() > SETTLE_AT_BYTES {
+                        unsettled = !settle("size");
                     }
                 }
                 if unsettled {
@@ -390,16 +406,14 @@ impl Vault {
             })
             .await?;
         let (done, appended) = tokio::sync::oneshot::channel();
+        let stopped = || VaultError::from(StoreError::Backend("the journal writer stopped".into()));
         self.journal_writer
             .send(pending, done)
-            .map_err(|_| VaultError::Internal("the journal writer stopped".into()))?;
-        appended
-            .await
-            .map_err(|_| VaultError::Internal("the journal writer stopped".into()))?
-            .map_err(|e| {
-                self.note_store_error(&e);
-                VaultError::from(e)
-            })?;
+            .map_err(|_| stopped())?;
+        appended.await.map_err(|_| stopped())?.map_err(|e| {
+            self.note_store_error(&e);
+            VaultError::from(e)
+        })?;
         Ok(Receipt { request })
     }
 

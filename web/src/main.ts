@@ -1684,11 +1684,14 @@ async function refreshPapers(): Promise<void> {
   if (refreshing) return;
   refreshing = true;
   const generation = vault.currentGeneration();
+  const before = papers;
   try {
     const fresh = await vault.papers();
-    if (vault.currentGeneration() !== generation) return;
-    const before = new Set(papers.map((p) => p.id));
-    const changed = fresh.length !== papers.length || fresh.some((p) => !before.has(p.id));
+    // Another session since, or the list replaced meanwhile (a paper added or
+    // deleted here): this older answer must not put the old list back.
+    if (vault.currentGeneration() !== generation || papers !== before) return;
+    const ids = new Set(papers.map((p) => p.id));
+    const changed = fresh.length !== papers.length || fresh.some((p) => !ids.has(p.id));
     papers = fresh;
     if (changed && screen.name === "papers") render();
   } catch {

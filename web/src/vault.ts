@@ -471,6 +471,9 @@ async function openAge(secret: string, bytes: Uint8Array): Promise<Uint8Array> {
 export async function papers(): Promise<Paper[]> {
   const s = session;
   if (!s) return [];
+  // Listings answered out of order (a refresh begun before an upload and ended
+  // after it) must not put an older list back: only the latest one is kept.
+  const asked = ++listingsAsked;
   const kept = listing?.owner === s ? listing : null;
   const fresh = await callTagged<DocumentRecord[]>("/v1/documents", kept?.tag ?? null);
   if (fresh === null && kept) return kept.papers.slice();
@@ -487,9 +490,14 @@ export async function papers(): Promise<Paper[]> {
   );
   // Kept for this session only, in memory: the next listing whose tag the server
   // says is current costs neither the records nor their decryption.
-  if (session === s) listing = fresh?.tag ? { owner: s, tag: fresh.tag, papers: opened } : null;
+  if (session === s && asked === listingsAsked) {
+    listing = fresh?.tag ? { owner: s, tag: fresh.tag, papers: opened } : null;
+  }
   return opened.slice();
 }
+
+/** Listings asked so far in this tab (see [`papers`]). */
+let listingsAsked = 0;
 
 /** Her papers as last listed and opened, with the server's tag for them. */
 let listing: { owner: Session; tag: string; papers: Paper[] } | null = null;

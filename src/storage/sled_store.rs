@@ -158,6 +158,9 @@ impl SledStore {
     /// after it was acknowledged.
     fn replay_wal(&self) -> Result<(), StoreError> {
         let bytes = std::fs::read(self.dir.join(WAL_FILE))?;
+        // Emptying zeroes only what holds something.
+        let used = bytes.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1);
+        self.wal_high.store(used as u64, Ordering::SeqCst);
         let floor = self.journal_size()?;
         let mut at = 0;
         let mut next_index = None;

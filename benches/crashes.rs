@@ -15,6 +15,8 @@
     clippy::panic
 )]
 
+mod common;
+
 #[path = "../tests/it/harness.rs"]
 mod harness;
 
@@ -50,26 +52,11 @@ fn sha(bytes: &[u8]) -> String {
     coffre::crypto::hex(&coffre::crypto::sha256(bytes))
 }
 
-/// Small xorshift: the campaign needs variety, not cryptography.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// One operation by the citizen; returns whether it was acknowledged.
 fn operate(
     alice: &User,
     code: &str,
-    rng: &mut Rng,
+    rng: &mut common::Xorshift,
     model: &Mutex<Model>,
     counts: &Mutex<Counts>,
     dir: &std::path::Path,
@@ -216,7 +203,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let model = Arc::new(Mutex::new(Model::default()));
     let counts = Arc::new(Mutex::new(Counts::default()));
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ std::process::id() as u64);
+    let mut rng = common::Xorshift(0x9e37_79b9_7f4a_7c15 ^ std::process::id() as u64);
     let mut n = 0usize;
     for round in 0..rounds {
         let stop = Arc::new(AtomicBool::new(false));
@@ -229,7 +216,7 @@ fn main() {
             let seed = rng.next();
             let first = n;
             std::thread::spawn(move || {
-                let mut rng = Rng(seed | 1);
+                let mut rng = common::Xorshift(seed | 1);
                 let mut i = first;
                 while !stop.load(Ordering::SeqCst) {
                     i += 1;

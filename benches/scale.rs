@@ -27,21 +27,6 @@ use coffre::storage::{
 };
 use coffre::vault::journal::StoreNodes;
 
-/// Pseudo-random bytes (xorshift), reproducible.
-struct Noise(u64);
-
-impl Noise {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -90,8 +75,8 @@ fn main() {
     let store = SledStore::open_for_bulk_load(&meta).unwrap();
     let keys = Identity::generate().public_keys();
     let recovery = Identity::generate().public_keys().age_recipient;
-    let mut noise = Noise(0x2545_f491_4f6c_dd1d);
-    let phc = |n: &mut Noise| {
+    let mut noise = common::Xorshift(0x2545_f491_4f6c_dd1d);
+    let phc = |n: &mut common::Xorshift| {
         format!(
             "$argon2id$v=19$m=19456,t=2,p=1${}${}",
             coffre::crypto::hex(&n.bytes(16)),

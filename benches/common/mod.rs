@@ -34,17 +34,36 @@ pub fn start_daemon(dir: &Path, config: &str) -> (Child, String, PathBuf) {
     (daemon, url, data)
 }
 
+/// Small xorshift: reproducible variety for benchmarks, not cryptography.
+pub struct Xorshift(pub u64);
+
+impl Xorshift {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// `n` bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
 /// Writes `mib` MiB of xorshift bytes to `path`.
 pub fn write_random(path: &Path, mib: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
     let mut block = vec![0u8; 1024 * 1024];
     for _ in 0..mib {
         for chunk in block.chunks_mut(8) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.copy_from_slice(&state.to_le_bytes());
+            chunk.copy_from_slice(&rng.next().to_le_bytes());
         }
         f.write_all(&block).unwrap();
     }

@@ -144,7 +144,7 @@ impl SledStore {
             dirs_synced: std::sync::atomic::AtomicBool::new(false),
             wal: Mutex::new(open_wal(dir)?),
             wal_bytes: AtomicU64::new(0),
-            wal_high: AtomicU64::new(WAL_PREALLOC),
+            wal_high: AtomicU64::new(0),
             bulk: std::sync::atomic::AtomicBool::new(false),
         };
         store.replay_wal()?;

@@ -24,6 +24,7 @@ pub mod config;
 pub mod crypto;
 pub mod journal;
 pub mod messages;
+pub mod ops;
 pub mod server;
 pub mod storage;
 pub mod vault;

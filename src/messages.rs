@@ -263,6 +263,10 @@ texts! {
     ChangeNew,
     ChangeMissing,
     ChangeNoneMissing,
+    ChangeRestored,
+    ChangeLostDocuments,
+    ChangeBackDocuments,
+    ChangeUnreadableTitle,
     ChangeAccepted,
 }
 

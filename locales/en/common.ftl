@@ -46,6 +46,7 @@ error-admin_unauthorized = Operator token refused.
 error-admin_token_required = An operator token is needed: COFFRE_ADMIN_TOKEN or --admin-token-file.
 error-journal_tampered = ALERT: your vault's journal does not verify ({ $detail }). The server may have altered or hidden entries. The evidence is saved in { $path }. Do nothing sensitive and warn the service or your mediator.
 error-journal_rollback = ALERT: the server shows an older journal than the one this device already verified ({ $detail }). Entries may have been erased. The evidence is saved in { $path }.
+error-journal_restored = The service was restored from a backup taken on { $detail }. What you did after that time (papers added or deleted, shares) may no longer be there. To see what is missing and carry on, type: coffre journal accept-change. The evidence is saved in { $path }.
 error-journal_key_changed = ALERT: the server shows another journal than your vault's ({ $detail }). The evidence is saved in { $path }. If the service told you of a change, check it with "coffre journal accept-change".
 error-invalid_signature = The signature does not match: this document or share is not the one the person signed. Do not rely on it and warn the service.
 error-id_too_short = Identifier too short: give at least its first { $min } characters.

@@ -46,6 +46,7 @@ error-admin_unauthorized = Jeton d'administration refusé.
 error-admin_token_required = Un jeton d'administration est nécessaire : COFFRE_ADMIN_TOKEN ou --admin-token-file.
 error-journal_tampered = ALERTE : le journal de votre coffre ne se vérifie pas ({ $detail }). Le serveur a pu modifier ou cacher des entrées. Les preuves sont enregistrées dans { $path }. Ne faites pas d'action sensible et prévenez le service ou votre médiateur.
 error-journal_rollback = ALERTE : le serveur présente un journal plus ancien que celui que cet appareil a déjà vérifié ({ $detail }). Des entrées ont pu être effacées. Les preuves sont enregistrées dans { $path }.
+error-journal_restored = Le service a été restauré à partir d'une sauvegarde du { $detail }. Ce que vous avez fait après cette date (documents ajoutés ou supprimés, partages) n'y figure peut-être plus. Pour voir ce qui manque et continuer, tapez : coffre journal accept-change. Les preuves sont enregistrées dans { $path }.
 error-journal_key_changed = ALERTE : le serveur présente un autre journal que celui de votre coffre ({ $detail }). Les preuves sont enregistrées dans { $path }. Si le service vous a prévenu d'un changement, vérifiez-le avec « coffre journal accept-change ».
 error-invalid_signature = La signature ne correspond pas : ce document ou ce partage n'est pas celui que la personne a signé. Ne vous y fiez pas et prévenez le service.
 error-id_too_short = Identifiant trop court : donnez-en au moins les { $min } premiers caractères.

@@ -90,6 +90,7 @@ codes! {
     // journal
     JournalTampered => "journal_tampered",
     JournalRollback => "journal_rollback",
+    JournalRestored => "journal_restored",
     JournalKeyChanged => "journal_key_changed",
     // server side
     Unavailable => "unavailable",

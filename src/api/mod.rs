@@ -5,6 +5,7 @@
 //! client ever builds or reads (it travels sealed, as [`SealedMeta`] bytes).
 
 mod b64;
+pub mod backup;
 mod consent;
 mod error;
 mod ids;
@@ -396,6 +397,12 @@ pub struct Health {
 }
 
 /// The journal's verifier key, as clients pin it.
+/// The signed restore notices of a deployment (see `journal::notice`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RestoreNotices {
+    pub notices: Vec<String>,
+}
+
 /// A citizen accepting a change of journal (a new log key, or a restore from a
 /// backup) after her client showed her what changed; recorded in her chain.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]

@@ -17,15 +17,41 @@ use tracing_subscriber::EnvFilter;
     about = "The coffre daemon: stores ciphertext, serves it over TLS"
 )]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Configuration file (TOML).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     config: Option<PathBuf>,
     /// Data directory (overrides the configuration).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     data: Option<PathBuf>,
     /// Listening address (overrides the configuration); port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Takes a consistent backup of the running service into DEST, a new
+    /// directory (0700, files 0600, manifest.json last). Run it as the service's
+    /// user (it reads the operator token in the data directory, or
+    /// COFFRE_ADMIN_TOKEN).
+    Backup {
+        dest: PathBuf,
+        /// The service's address (default: the configured listening address, or
+        /// https://<public_host>:<port> with a configured certificate).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// A PEM certificate to trust (default: the self-signed one in the data
+        /// directory, or the system's roots with a configured certificate).
+        #[arg(long, value_name = "PEM")]
+        ca: Option<PathBuf>,
+    },
+    /// Checks a backup whole (every file against its manifest) without restoring it.
+    CheckBackup { src: PathBuf },
+    /// Restores a backup into the data directory, which must be empty or absent
+    /// (coffred stopped). Citizens' clients are told of the rollback.
+    Restore { src: PathBuf },
 }
 
 fn init_logging(config: &Config) {
@@ -67,6 +93,109 @@ fn main() -> anyhow::Result<()> {
         .block_on(run())
 }
 
+/// The operator's commands beside the service; a refusal exits with status 1 and
+/// its message (ending with a stable code in brackets).
+async fn operate(command: Command, config: &Config) -> anyhow::Result<()> {
+    let outcome = match command {
+        Command::Backup { dest, url, ca } => backup_source(config, url, ca).and_then(|source| {
+            coffre::ops::backup::backup(&source, &dest).map(|m| {
+                let bytes: u64 = m.files.iter().map(|f| f.size).sum();
+                format!(
+                    "backup of {} written to {}: {} documents, {} metadata records, {} files, {:.1} MiB; snapshot taken at {}",
+                    m.origin,
+                    dest.display(),
+                    m.documents,
+                    m.records,
+                    m.files.len() + 1,
+                    bytes as f64 / 1048576.0,
+                    when(m.created_ms)
+                )
+            })
+        }),
+        Command::CheckBackup { src } => coffre::ops::manifest::verify(&src).map(|m| {
+            format!(
+                "{}: a whole backup of {} taken at {} ({} documents, {} files, every hash checks)",
+                src.display(),
+                m.origin,
+                when(m.created_ms),
+                m.documents,
+                m.files.len() + 1
+            )
+        }),
+        Command::Restore { src } => {
+            let origin = format!("{}/journal/v1", config.public_host);
+            coffre::ops::restore::restore(&src, &config.data, &origin)
+                .await
+                .map(|r| {
+                    format!(
+                        "restored {} into {}: {} documents; the journal is back to {} entries \
+                         (the backup of {}), and a signed restore notice tells citizens' \
+                         clients so; start coffred",
+                        r.manifest.origin,
+                        config.data.display(),
+                        r.manifest.documents,
+                        r.journal_size,
+                        when(r.manifest.created_ms)
+                    )
+                })
+        }
+    };
+    match outcome {
+        Ok(said) => {
+            println!("{said}");
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("coffred: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Where the running service is, from the configuration unless told.
+fn backup_source(
+    config: &Config,
+    url: Option<String>,
+    ca: Option<PathBuf>,
+) -> Result<coffre::ops::backup::Source, coffre::ops::OpsError> {
+    let token = match std::env::var("COFFRE_ADMIN_TOKEN") {
+        Ok(t) => zeroize::Zeroizing::new(t),
+        Err(_) => {
+            let path = config.data.join("admin-token");
+            let t =
+                std::fs::read_to_string(&path).map_err(|e| coffre::ops::OpsError::io(&path, e))?;
+            zeroize::Zeroizing::new(t.trim().to_owned())
+        }
+    };
+    let own_cert = config.tls.cert.is_none();
+    let url = url.unwrap_or_else(|| {
+        let port = config.listen.port();
+        if own_cert {
+            let ip = match config.listen.ip() {
+                std::net::IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_owned(),
+                std::net::IpAddr::V6(ip) if ip.is_unspecified() => "[::1]".to_owned(),
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                ip => ip.to_string(),
+            };
+            format!("https://{ip}:{port}")
+        } else {
+            format!("https://{}:{port}", config.public_host)
+        }
+    });
+    let ca = ca.or_else(|| own_cert.then(|| config.data.join("tls").join("cert.pem")));
+    Ok(coffre::ops::backup::Source { url, ca, token })
+}
+
+fn when(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| ms.to_string())
+}
+
 async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut config = match &args.config {
@@ -78,6 +207,9 @@ async fn run() -> anyhow::Result<()> {
     }
     if let Some(listen) = args.listen {
         config.listen = listen;
+    }
+    if let Some(command) = args.command {
+        return operate(command, &config).await;
     }
     init_logging(&config);
     let server = Server::bind(config)

@@ -198,9 +198,14 @@ pub(super) fn accept_change(ctx: &Context, yes: bool) -> Result<(), ClientError>
     let kept = ctx.client.accept_journal_change(&session, &change)?;
     let kept = kept.display().to_string();
     if ctx.out.json {
-        ctx.out.json(
-            &json!({"accepted": true, "previous_state": kept, "missing": change.missing.len()}),
-        );
+        ctx.out.json(&json!({
+            "accepted": true,
+            "previous_state": kept,
+            "missing": change.missing.len(),
+            "restore": change.restore,
+            "lost_documents": change.lost_documents,
+            "back_documents": change.back_documents,
+        }));
     } else {
         ctx.out.say(Text::ChangeAccepted, &[("path", &kept)]);
     }
@@ -213,6 +218,31 @@ fn checkpoint_size(note: &str) -> String {
 
 fn show_change(ctx: &Context, c: &JournalChange) {
     ctx.out.say(Text::ChangeIntro, &[]);
+    if let Some(r) = &c.restore {
+        ctx.out.say(
+            Text::ChangeRestored,
+            &[
+                ("date", &ctx.out.instant(r.backup_ms)),
+                ("restored", &ctx.out.instant(r.restored_ms)),
+            ],
+        );
+    }
+    for (docs, heading) in [
+        (&c.lost_documents, Text::ChangeLostDocuments),
+        (&c.back_documents, Text::ChangeBackDocuments),
+    ] {
+        if docs.is_empty() {
+            continue;
+        }
+        ctx.out.say(heading, &[("count", &docs.len().to_string())]);
+        for d in docs {
+            let title = d.title.clone().unwrap_or_else(|| {
+                crate::messages::text(Text::ChangeUnreadableTitle, ctx.out.lang, &[])
+            });
+            ctx.out
+                .raw(&format!("  « {title} » ({})\n", &d.id[..8.min(d.id.len())]));
+        }
+    }
     ctx.out.say(
         Text::ChangeOld,
         &[

@@ -148,6 +148,7 @@ impl Client {
         if done.id != uploaded.document {
             return Err(ClientError::Protocol("document id".into()));
         }
+        self.remember_own(session, "upload", done.id.as_str());
         Ok(done.id)
     }
 
@@ -386,7 +387,9 @@ impl Client {
 
     /// Deletes a document and its keys.
     pub fn remove(&self, session: &Session, id: &str) -> Result<(), ClientError> {
-        self.http.delete(&doc_path(id), session.token())
+        self.http.delete(&doc_path(id), session.token())?;
+        self.remember_own(session, "delete", id);
+        Ok(())
     }
 
     /// Writes the account's identity bundle (an age identity file) to `path`, 0600.
@@ -479,6 +482,21 @@ impl Seal {
     pub(crate) fn verifies(&self, signing_key: &[u8]) -> bool {
         crate::crypto::server::verify_signature(signing_key, &self.canonical, &self.signature)
     }
+}
+
+/// The titles of her own records that open on this device, by document id.
+pub(crate) fn titles_of(
+    session: &Session,
+    origin: &str,
+    records: &[DocumentRecord],
+) -> std::collections::HashMap<String, String> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let opened = open_own(session, origin, r).ok()?;
+            Some((r.id.to_string(), opened.meta.title))
+        })
+        .collect()
 }
 
 /// The owner's own document: signed by her, with her envelope.

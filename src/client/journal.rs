@@ -19,6 +19,7 @@ use crate::crypto::{hex, sha256};
 use crate::journal::checkpoint::{self, Checkpoint};
 use crate::journal::leaf::Leaf;
 use crate::journal::merkle::{leaf_hash, verify_consistency, verify_inclusion, Hash};
+use crate::journal::notice::RestoreNotice;
 
 /// One verified entry and its opened details.
 #[derive(Clone, Debug)]
@@ -49,6 +50,10 @@ struct Pinned {
     /// them are gone.
     #[serde(default)]
     seen: Vec<Seen>,
+    /// Uploads and deletions this device made whose entries it has not verified
+    /// yet: a restore that loses them can still name them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unverified: Vec<Own>,
     /// Set when a check failed: every later check refuses, until a person who
     /// understands the evidence removes this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +73,9 @@ pub struct Seen {
     pub phase: String,
     /// Its leaf hash, hex.
     pub hash: String,
+    /// The document it is about, if any (an id: never a title, this file is not sealed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }
 
 impl Seen {
@@ -78,8 +86,29 @@ impl Seen {
             action: e.leaf.action.as_str().to_owned(),
             phase: e.leaf.phase.as_str().to_owned(),
             hash: hex(&leaf_hash(&e.leaf.encode())),
+            document: e.details.document.as_ref().map(|d| d.to_string()),
         }
     }
+}
+
+/// An upload or deletion this device made (ids only: the file is not sealed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Own {
+    action: String,
+    document: String,
+}
+
+/// What is left of `unverified` once `seen` holds entries for them.
+fn still_unverified(unverified: &[Own], seen: &[Seen]) -> Vec<Own> {
+    unverified
+        .iter()
+        .filter(|o| {
+            !seen
+                .iter()
+                .any(|s| s.action == o.action && s.document.as_deref() == Some(&o.document))
+        })
+        .cloned()
+        .collect()
 }
 
 /// A failed check, remembered.
@@ -138,9 +167,35 @@ struct Failure<'a> {
     checkpoint: Option<&'a str>,
     consistency: Option<&'a [Bytes]>,
     page: Option<&'a JournalPage>,
+    /// Asks the server for a signed restore notice that explains a shorter or
+    /// different journal (only when one is met: it costs a request).
+    restores: Option<&'a dyn Fn() -> Option<RestoreNotice>>,
 }
 
 impl Failure<'_> {
+    /// A journal that no longer extends the pinned one: a restore from a backup
+    /// when the journal's key signed a notice saying so (shown as such, with the
+    /// backup's date), else an alarm with `code`.
+    fn rolled_back(&self, code: ErrorCode, detail: &str) -> ClientError {
+        match self.restores.and_then(|ask| ask()) {
+            Some(n) => {
+                let when = time::OffsetDateTime::from_unix_timestamp_nanos(
+                    i128::from(n.backup_ms) * 1_000_000,
+                )
+                .ok()
+                .and_then(|t| {
+                    t.format(time::macros::format_description!(
+                        "[day]/[month]/[year] [hour]:[minute] UTC"
+                    ))
+                    .ok()
+                })
+                .unwrap_or_else(|| n.backup_ms.to_string());
+                self.fail(ErrorCode::JournalRestored, &when)
+            }
+            None => self.fail(code, detail),
+        }
+    }
+
     fn fail(&self, code: ErrorCode, detail: &str) -> ClientError {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -205,6 +260,10 @@ impl Client {
                 &[("detail", &alarm.detail), ("path", &alarm.evidence)],
             ));
         }
+        let explain = || {
+            let p = pinned.as_ref()?;
+            self.restore_explaining(session, p)
+        };
         let mut f = Failure {
             home: &self.home,
             state: &path,
@@ -212,6 +271,7 @@ impl Client {
             checkpoint: None,
             consistency: None,
             page: None,
+            restores: Some(&explain),
         };
         let (origin, vkey) = match &pinned {
             Some(p) if p.origin != info.origin => {
@@ -254,6 +314,10 @@ impl Client {
             _ => Vec::new(),
         };
         seen.extend(entries.iter().map(Seen::of));
+        let unverified = pinned
+            .as_ref()
+            .map(|p| still_unverified(&p.unverified, &seen))
+            .unwrap_or_default();
         let state = Pinned {
             origin,
             user: session.user.clone(),
@@ -268,6 +332,7 @@ impl Client {
             entries: total,
             head,
             seen,
+            unverified,
             alarm: None,
         };
         save(&self.home, &path, &state)?;
@@ -331,6 +396,7 @@ impl Client {
             checkpoint: Some(&note.checkpoint),
             consistency: None,
             page: None,
+            restores: None,
         };
         let cp = checkpoint::verify(&note.checkpoint, &info.vkey)
             .map_err(|e| f.fail(ErrorCode::JournalTampered, &format!("checkpoint: {e}")))?;
@@ -351,6 +417,21 @@ impl Client {
         if unchanged {
             return Err(ClientError::local(ErrorCode::NothingToAccept, &[]));
         }
+        let restore = self.restore_explaining(session, &old).map(|n| RestoreView {
+            backup_ms: n.backup_ms,
+            restored_ms: n.restored_ms,
+            size: n.size,
+        });
+        let mut gone = missing.clone();
+        gone.extend(old.unverified.iter().map(|o| Seen {
+            seq: 0,
+            time_ms: 0,
+            action: o.action.clone(),
+            phase: "done".into(),
+            hash: String::new(),
+            document: Some(o.document.clone()),
+        }));
+        let (lost_documents, back_documents) = self.documents_changed(session, &origin, &gone)?;
         let verified = Pinned {
             origin: origin.clone(),
             user: session.user.clone(),
@@ -364,6 +445,7 @@ impl Client {
                 .last()
                 .map(|e| leaf_hash(&e.leaf.encode()).to_vec().into()),
             seen: entries.iter().map(Seen::of).collect(),
+            unverified: Vec::new(),
             alarm: None,
         };
         Ok(JournalChange {
@@ -376,7 +458,55 @@ impl Client {
             new_checkpoint: note.checkpoint,
             new_entries: entries.len() as u64,
             missing,
+            restore,
+            lost_documents,
+            back_documents,
         })
+    }
+
+    /// Documents she knew of that the server no longer has (in the listing this
+    /// device kept, sealed, or uploaded in an entry that is gone), and documents
+    /// the server has again although an entry that is gone deleted them.
+    fn documents_changed(
+        &self,
+        session: &Session,
+        origin: &str,
+        missing: &[Seen],
+    ) -> Result<(Vec<ChangedDocument>, Vec<ChangedDocument>), ClientError> {
+        let kept = super::listing_cache::read(&self.home, session)
+            .map(|k| k.records)
+            .unwrap_or_default();
+        let mut titles = super::documents::titles_of(session, origin, &kept);
+        let current = self.records(session)?;
+        titles.extend(super::documents::titles_of(session, origin, &current));
+        let now: std::collections::HashSet<String> =
+            current.iter().map(|r| r.id.to_string()).collect();
+        let of = |action: &'static str| {
+            missing
+                .iter()
+                .filter(move |s| s.action == action && s.phase == "done")
+                .filter_map(|s| s.document.clone())
+        };
+        let mut lost: Vec<String> = kept
+            .iter()
+            .map(|r| r.id.to_string())
+            .chain(of("upload"))
+            .filter(|id| !now.contains(id))
+            .collect();
+        let mut back: Vec<String> = of("delete").filter(|id| now.contains(id)).collect();
+        let named = |mut ids: Vec<String>| {
+            ids.sort();
+            ids.dedup();
+            ids.into_iter()
+                .map(|id| ChangedDocument {
+                    title: titles.get(&id).cloned(),
+                    id,
+                })
+                .collect::<Vec<_>>()
+        };
+        lost.retain(|id| !id.is_empty());
+        back.retain(|id| !id.is_empty());
+        Ok((named(lost), named(back)))
     }
 
     /// Accepts `change` after the citizen confirmed it: the server journals the
@@ -389,8 +519,17 @@ impl Client {
     ) -> Result<PathBuf, ClientError> {
         let path = state_path(&self.home, self.http.base(), &session.user);
         let kept = self.home.join(format!("journal-change-{}.json", now_ms()));
-        let json =
-            serde_json::to_vec_pretty(change).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        // The evidence names documents by id only: titles stay sealed.
+        let mut untitled = change.clone();
+        for d in untitled
+            .lost_documents
+            .iter_mut()
+            .chain(untitled.back_documents.iter_mut())
+        {
+            d.title = None;
+        }
+        let json = serde_json::to_vec_pretty(&untitled)
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
         crate::crypto::keyfile::write_private(&kept, &json)
             .map_err(|e| ClientError::file(&kept, e))?;
         let req = TrustChangeRequest {
@@ -414,6 +553,34 @@ impl Client {
         // checkpoint, her chain's head): the acceptance entry, and nothing removed.
         self.sync_journal(session, true)?;
         Ok(kept)
+    }
+
+    /// Notes an upload or a deletion this device made, until its entry is verified
+    /// (a state file that cannot be written costs only that naming).
+    pub(crate) fn remember_own(&self, session: &Session, action: &str, document: &str) {
+        let path = state_path(&self.home, self.http.base(), &session.user);
+        if let Ok(Some(mut p)) = load(&path) {
+            p.unverified.push(Own {
+                action: action.to_owned(),
+                document: document.to_owned(),
+            });
+            let _ = save(&self.home, &path, &p);
+        }
+    }
+
+    /// The latest restore notice signed by the pinned key that explains why the
+    /// journal no longer holds what this device verified: the backup's tree is
+    /// smaller than the pinned one.
+    fn restore_explaining(&self, session: &Session, p: &Pinned) -> Option<RestoreNotice> {
+        let list: crate::api::RestoreNotices = self
+            .http
+            .get_json("/v1/journal/restore-notices", session.token())
+            .ok()?;
+        list.notices
+            .iter()
+            .filter_map(|n| RestoreNotice::verify(n, &p.vkey).ok())
+            .filter(|n| n.origin == p.origin && n.size < p.size)
+            .max_by_key(|n| n.restored_ms)
     }
 
     /// This account's entries from sequence number `from` in the tree of `size`
@@ -460,7 +627,7 @@ impl Client {
         };
         if cp.size < p.size {
             let detail = format!("{} entrées au lieu de {}", cp.size, p.size);
-            return Err(f.fail(ErrorCode::JournalRollback, &detail));
+            return Err(f.rolled_back(ErrorCode::JournalRollback, &detail));
         }
         if p.size == 0 || cp.size == p.size {
             if cp.size == p.size && cp.root.as_slice() != p.root.as_slice() {
@@ -474,7 +641,7 @@ impl Client {
         )?;
         let hashes: Vec<Vec<u8>> = proof.proof.iter().map(|h| h.0.clone()).collect();
         verify_consistency(p.size, cp.size, p.root.as_slice(), &cp.root, &hashes).map_err(|e| {
-            f.fail(
+            f.rolled_back(
                 ErrorCode::JournalTampered,
                 &format!("cohérence {} → {}: {e}", p.size, cp.size),
             )
@@ -497,11 +664,37 @@ pub struct JournalChange {
     pub new_entries: u64,
     /// Entries this device had verified that the new journal does not hold.
     pub missing: Vec<Seen>,
+    /// The restore that explains it, from a notice signed by the journal's key.
+    pub restore: Option<RestoreView>,
+    /// Documents she knew of that are gone.
+    pub lost_documents: Vec<ChangedDocument>,
+    /// Documents she had deleted that are back.
+    pub back_documents: Vec<ChangedDocument>,
     /// The new journal exactly as it was verified and shown: what gets pinned if
     /// the citizen accepts, so that the server cannot show one journal and have
     /// another accepted.
     #[serde(skip)]
     verified: Option<Pinned>,
+}
+
+/// A restore from a backup, as its signed notice states it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RestoreView {
+    /// When the backup was taken, and the restore made (Unix ms).
+    pub backup_ms: i64,
+    pub restored_ms: i64,
+    /// The journal's size in the backup.
+    pub size: u64,
+}
+
+/// A document a change of journal lost or brought back.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChangedDocument {
+    pub id: String,
+    /// Its title when this device can still open its metadata (shown, never kept
+    /// in the evidence file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 impl Pinned {
@@ -518,6 +711,7 @@ impl Pinned {
             entries: 0,
             head: None,
             seen: Vec::new(),
+            unverified: Vec::new(),
             alarm: None,
         }
     }
@@ -617,12 +811,15 @@ fn verify_page(
         let total = start.seq + out.len() as u64;
         if total < p.entries {
             let detail = format!("{total} entrées au lieu d'au moins {}", p.entries);
-            return Err(f.fail(ErrorCode::JournalRollback, &detail));
+            return Err(f.rolled_back(ErrorCode::JournalRollback, &detail));
         }
         if let (Some(head), true, true) = (&p.head, p.entries > 0, start.seq == 0) {
             let at = &out[(p.entries - 1) as usize];
             if leaf_hash(&at.leaf.encode()).as_slice() != head.as_slice() {
-                return Err(tampered("l'historique déjà vérifié a été réécrit".into()));
+                return Err(f.rolled_back(
+                    ErrorCode::JournalTampered,
+                    "l'historique déjà vérifié a été réécrit",
+                ));
             }
         }
     }

@@ -33,7 +33,15 @@ pub fn read(home: &Path, session: &Session) -> Option<Kept> {
     let opened = session.identity().open(&sealed).ok();
     let kept = opened.and_then(|bytes| serde_json::from_slice::<Kept>(&bytes).ok());
     match kept {
-        Some(k) if k.server == session.server && k.user == session.user => Some(k),
+        // The same deployment (its host: a move to another port, or a restored
+        // server, keeps it) and the same user.
+        Some(k)
+            if super::journal::deployment(&k.server)
+                == super::journal::deployment(&session.server)
+                && k.user == session.user =>
+        {
+            Some(k)
+        }
         _ => {
             forget(home);
             None

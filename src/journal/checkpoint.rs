@@ -131,6 +131,19 @@ pub fn unverified(note_text: &str) -> Result<Checkpoint, NoteError> {
 
 /// Verifies a signed checkpoint note with the pinned verifier key.
 pub fn verify(note_text: &str, vkey: &str) -> Result<Checkpoint, NoteError> {
+    let (name, body) = verify_note(note_text, vkey)?;
+    let checkpoint = Checkpoint::parse_body(&body)?;
+    if checkpoint.origin != name {
+        return Err(NoteError::Format);
+    }
+    Ok(checkpoint)
+}
+
+/// Checks a signed note's signature by the pinned verifier key; returns the key's
+/// name and the signed body (ending with a newline). What the body says is the
+/// caller's to parse: a checkpoint starts with the key's name, other notes signed
+/// by the same key start with a line of their own, so neither passes for the other.
+pub fn verify_note(note_text: &str, vkey: &str) -> Result<(String, String), NoteError> {
     let (name, id, pk) = parse_verifier_key(vkey)?;
     let (body, sigs) = note_text.rsplit_once("\n\n").ok_or(NoteError::Format)?;
     let body = format!("{body}\n");
@@ -149,9 +162,5 @@ pub fn verify(note_text: &str, vkey: &str) -> Result<Checkpoint, NoteError> {
     if !signed {
         return Err(NoteError::Signature);
     }
-    let checkpoint = Checkpoint::parse_body(&body)?;
-    if checkpoint.origin != name {
-        return Err(NoteError::Format);
-    }
-    Ok(checkpoint)
+    Ok((name, body))
 }

@@ -65,6 +65,7 @@ byte_enum! {
         RequestDeclined = 20 => "request_declined",
         JournalChange = 21 => "journal_change",
         InvitationIssued = 22 => "invitation_issued",
+        Backup = 23 => "backup",
     }
 }
 

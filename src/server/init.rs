@@ -70,6 +70,17 @@ impl DataDir {
             keyfile::private_dir(&path).map_err(|e| init_err(&path, e))?;
         }
         refuse_shared(root)?;
+        // Scratch files of backups a stop interrupted.
+        for entry in fs::read_dir(root).map_err(|e| init_err(root, e))? {
+            let entry = entry.map_err(|e| init_err(root, e))?;
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(super::backup::SCRATCH_PREFIX)
+            {
+                fs::remove_file(entry.path()).map_err(|e| init_err(&entry.path(), e))?;
+            }
+        }
         Ok(DataDir {
             root: root.to_path_buf(),
         })

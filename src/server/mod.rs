@@ -3,6 +3,7 @@
 //! Nothing reachable from here decrypts: the server stores and refuses; it handles
 //! ciphertext, hashes and ids only (enforced by the tidy test).
 
+mod backup;
 mod conn;
 mod cookie;
 mod error;
@@ -143,6 +144,7 @@ impl Server {
             body_budget: routes::BodyBudget::new(BODY_BUDGET_BYTES),
             max_json_bytes: config.limits.max_json_kib * 1024,
             web_idle: cookie::Idle::new(Duration::from_secs(config.timeouts.web_session_idle_secs)),
+            data: config.data.clone(),
         });
         let max_json = (config.limits.max_json_kib * 1024) as usize;
         let listener = TcpListener::bind(config.listen).await?;

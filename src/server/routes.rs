@@ -57,6 +57,8 @@ pub struct AppState {
     pub max_json_bytes: u64,
     /// Last use of each browser session (idle ones end).
     pub web_idle: super::cookie::Idle,
+    /// The data directory (a backup reads its key files, and writes its scratch file there).
+    pub data: std::path::PathBuf,
 }
 
 /// Bytes of JSON bodies all requests may hold in memory at once: past it, a new
@@ -242,6 +244,7 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/journal/entries", get(journal_entries))
         .route("/v1/journal/proof", get(journal_proof))
         .route("/v1/journal/accept-change", post(journal_accept_change))
+        .route("/v1/journal/restore-notices", get(journal_restore_notices))
         .route("/v1/admin/journal/verify", post(journal_verify))
         .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(openapi))
@@ -253,6 +256,7 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .layer(middleware::from_fn_with_state(Arc::clone(&state), track));
     let streaming = Router::new()
         .route("/v1/uploads", post(upload))
+        .route("/v1/admin/backup", get(super::backup::backup))
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(Arc::clone(&state), track));
     timed
@@ -1133,6 +1137,18 @@ async fn journal_accept_change(
 }
 
 #[utoipa::path(
+    get,
+    path = "/v1/journal/restore-notices",
+    description = "The signed notices of the restores from a backup this journal went through, oldest first (a client that had seen more learns why the journal is shorter).",
+    responses((status = 200, description = "Done", body = crate::api::RestoreNotices), Refusals),
+)]
+async fn journal_restore_notices(State(s): Shared) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(crate::api::RestoreNotices {
+        notices: s.vault.restore_notices().await?,
+    }))
+}
+
+#[utoipa::path(
     post,
     path = "/v1/admin/journal/verify",
     description = "The operator's audit of the whole journal.",
@@ -1200,7 +1216,7 @@ async fn metrics(State(s): Shared, _: Operator) -> Result<impl IntoResponse, Api
 /// unavailable store (5XX), each a stable code and a sentence.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
-enum Refusals {
+pub(super) enum Refusals {
     #[response(status = "4XX", description = "Refused: a stable code and a sentence")]
     Refused(ErrorBody),
     #[response(status = "5XX", description = "Unavailable, storage full, or in doubt")]
@@ -1221,7 +1237,8 @@ enum Refusals {
         content, delete, enrol, mediator_card, create_grant, grants, revoke, shared,
         request_access, requests, decline, add_mediator, mediators, disable_mediator,
         admin_status, invite, admin_invite, journal_key, journal_checkpoint, journal_consistency, journal_entries,
-        journal_proof, journal_accept_change, journal_verify, metrics
+        journal_proof, journal_accept_change, journal_restore_notices, journal_verify, metrics,
+        super::backup::backup
     ),
     modifiers(&BearerSchemes)
 )]

@@ -299,6 +299,15 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// Makes every write so far durable (shared by concurrent callers).
     fn flush(&self) -> Result<(), StoreError>;
 
+    /// Writes every record to `out` as one consistent snapshot (writes wait
+    /// meanwhile); returns how many records. What a backup holds of the metadata.
+    fn export(&self, out: &mut dyn std::io::Write) -> Result<u64, StoreError>;
+
+    /// The signed notices of the restores this store went through, oldest first.
+    fn restore_notices(&self) -> Result<Vec<String>, StoreError>;
+    /// Records a restore's signed notice, durably.
+    fn add_restore_notice(&self, note: &str) -> Result<(), StoreError>;
+
     /// Makes the journal appends so far durable: where the store keeps a log of its
     /// own for them, one `fdatasync` of it, cheaper than [`MetadataStore::flush`].
     fn journal_sync(&self) -> Result<(), StoreError> {

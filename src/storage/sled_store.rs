@@ -20,7 +20,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -67,6 +67,10 @@ pub struct SledStore {
     wal_high: AtomicU64,
     /// Loading in bulk: nothing is made durable until [`SledStore::finish_bulk_load`].
     bulk: std::sync::atomic::AtomicBool,
+    /// Taken shared by every write for its whole length, and exclusively by an
+    /// export: a backup sees every write whole or not at all. Never taken twice by
+    /// one thread (std's lock lets a waiting export block a second read).
+    gate: RwLock<()>,
 }
 
 /// The journal's log, in sled's directory (sled ignores it).
@@ -146,6 +150,7 @@ impl SledStore {
             wal_bytes: AtomicU64::new(0),
             wal_high: AtomicU64::new(0),
             bulk: std::sync::atomic::AtomicBool::new(false),
+            gate: RwLock::new(()),
         };
         store.replay_wal()?;
         store.make_durable()?;
@@ -225,6 +230,61 @@ impl SledStore {
         self.bulk.store(false, Ordering::SeqCst);
         self.make_durable()?;
         self.empty_wal()
+    }
+
+    /// Builds a new database in `dir` (which must not exist) from an export made
+    /// by [`MetadataStore::export`], durable when this returns. The export is:
+    /// `coffre-metadata-export v1\n`, then per tree `T` and its name, then per
+    /// record `K`, key and value (each field a big-endian u32 length and bytes),
+    /// and last `E` with the number of records as a big-endian u64. A short,
+    /// unknown or miscounted export is refused (and `dir` left for the caller to
+    /// remove).
+    pub fn import(dir: &Path, input: &mut dyn std::io::Read) -> Result<u64, StoreError> {
+        if dir.exists() {
+            return Err(StoreError::Conflict);
+        }
+        let mut magic = vec![0u8; EXPORT_MAGIC.len()];
+        input.read_exact(&mut magic)?;
+        if magic != EXPORT_MAGIC {
+            return Err(StoreError::Corrupt("not a coffre metadata export".into()));
+        }
+        let store = SledStore::open_for_bulk_load(dir)?;
+        let mut tree: Option<sled::Tree> = None;
+        let mut records = 0u64;
+        loop {
+            let mut tag = [0u8; 1];
+            input.read_exact(&mut tag)?;
+            match tag[0] {
+                b'T' => tree = Some(store.db.open_tree(import_field(input)?)?),
+                b'K' => {
+                    let t = tree
+                        .as_ref()
+                        .ok_or_else(|| StoreError::Corrupt("record before its tree".into()))?;
+                    let key = import_field(input)?;
+                    t.insert(key, import_field(input)?)?;
+                    records += 1;
+                }
+                b'E' => {
+                    let mut count = [0u8; 8];
+                    input.read_exact(&mut count)?;
+                    if u64::from_be_bytes(count) != records {
+                        return Err(StoreError::Corrupt("export miscounted".into()));
+                    }
+                    let mut rest = [0u8; 1];
+                    if input.read(&mut rest)? != 0 {
+                        return Err(StoreError::Corrupt("bytes after the export".into()));
+                    }
+                    break;
+                }
+                _ => return Err(StoreError::Corrupt("unknown export record".into())),
+            }
+        }
+        store.finish_bulk_load()?;
+        Ok(records)
+    }
+
+    fn writing(&self) -> RwLockReadGuard<'_, ()> {
+        self.gate.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Flushes sled and fsyncs its files; shared by concurrent writers.
@@ -460,6 +520,7 @@ const LOG_FILE: &str = "db";
 
 impl MetadataStore for SledStore {
     fn insert_account(&self, account: &AccountRecord) -> Result<(), StoreError> {
+        let _w = self.writing();
         let value = encode(account)?;
         let swapped = self.accounts.compare_and_swap(
             account.user.as_bytes(),
@@ -488,6 +549,7 @@ impl MetadataStore for SledStore {
     }
 
     fn put_session(&self, digest: &[u8; 32], session: &SessionRecord) -> Result<(), StoreError> {
+        let _w = self.writing();
         self.sessions.insert(digest, encode(session)?)?;
         self.make_durable()
     }
@@ -497,19 +559,23 @@ impl MetadataStore for SledStore {
     }
 
     fn delete_session(&self, digest: &[u8; 32]) -> Result<(), StoreError> {
+        let _w = self.writing();
         self.sessions.remove(digest)?;
         self.make_durable()
     }
 
     fn delete_sessions_of(&self, user: &str) -> Result<usize, StoreError> {
+        let _w = self.writing();
         self.remove_sessions_where(|s| s.user == user)
     }
 
     fn purge_sessions(&self, now_ms: i64) -> Result<usize, StoreError> {
+        let _w = self.writing();
         self.remove_sessions_where(|s| s.expires_ms <= now_ms)
     }
 
     fn insert_document(&self, doc: &DocumentRow, quota: &Quota) -> Result<(), StoreError> {
+        let _w = self.writing();
         (&self.accounts, &self.documents, &self.owner_index)
             .transaction(|(accounts, documents, index)| {
                 let Some(bytes) = accounts.get(doc.owner.as_bytes())? else {
@@ -565,6 +631,7 @@ impl MetadataStore for SledStore {
     }
 
     fn delete_document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError> {
+        let _w = self.writing();
         let removed = (&self.accounts, &self.documents, &self.owner_index)
             .transaction(|(accounts, documents, index)| {
                 let Some(bytes) = documents.remove(id.as_bytes())? else {
@@ -594,11 +661,13 @@ impl MetadataStore for SledStore {
     }
 
     fn put_enrolment(&self, digest: &[u8; 32], e: &EnrolmentRecord) -> Result<(), StoreError> {
+        let _w = self.writing();
         self.enrolments.insert(digest, encode(e)?)?;
         self.make_durable()
     }
 
     fn take_enrolment(&self, digest: &[u8; 32]) -> Result<Option<EnrolmentRecord>, StoreError> {
+        let _w = self.writing();
         let taken = self.enrolments.remove(digest)?;
         self.make_durable()?;
         taken.map(|v| decode(&v)).transpose()
@@ -609,11 +678,13 @@ impl MetadataStore for SledStore {
     }
 
     fn put_invitation(&self, digest: &[u8; 32], i: &InvitationRecord) -> Result<(), StoreError> {
+        let _w = self.writing();
         self.invitations.insert(digest, encode(i)?)?;
         self.make_durable()
     }
 
     fn take_invitation(&self, digest: &[u8; 32]) -> Result<Option<InvitationRecord>, StoreError> {
+        let _w = self.writing();
         let taken = self.invitations.remove(digest)?;
         self.make_durable()?;
         taken.map(|v| decode(&v)).transpose()
@@ -633,6 +704,7 @@ impl MetadataStore for SledStore {
     }
 
     fn insert_grant(&self, record: &GrantRecord) -> Result<(), StoreError> {
+        let _w = self.writing();
         let g = &record.grant;
         (&self.grants, &self.grant_index)
             .transaction(|(grants, index)| {
@@ -673,6 +745,7 @@ impl MetadataStore for SledStore {
     }
 
     fn insert_request(&self, r: &RequestRecord) -> Result<(), StoreError> {
+        let _w = self.writing();
         (&self.requests, &self.request_index)
             .transaction(|(requests, index)| {
                 requests.insert(r.id.as_bytes(), encode(r).or_else(abort)?)?;
@@ -721,6 +794,7 @@ impl MetadataStore for SledStore {
     }
 
     fn journal_append(&self, appends: &[JournalAppend]) -> Result<(), StoreError> {
+        let _w = self.writing();
         self.apply_journal(appends)?;
         if self.bulk.load(Ordering::SeqCst) {
             return Ok(());
@@ -785,11 +859,13 @@ impl MetadataStore for SledStore {
     }
 
     fn put_journal_checkpoint(&self, note: &str) -> Result<(), StoreError> {
+        let _w = self.writing();
         self.jmeta.insert(CHECKPOINT_KEY, note.as_bytes())?;
         self.make_durable()
     }
 
     fn journal_forget_details(&self, subject: &[u8; 32]) -> Result<usize, StoreError> {
+        let _w = self.writing();
         let mut erased = 0;
         for index in self.journal_entries_of(subject)? {
             let key = index.to_be_bytes();
@@ -804,6 +880,7 @@ impl MetadataStore for SledStore {
     }
 
     fn delete_account(&self, user: &str) -> Result<(), StoreError> {
+        let _w = self.writing();
         for g in self.grants_of(user)? {
             if g.grant.citizen == user {
                 self.grants.remove(g.grant.id.as_bytes())?;
@@ -829,7 +906,44 @@ impl MetadataStore for SledStore {
         self.make_durable()
     }
 
+    fn export(&self, out: &mut dyn Write) -> Result<u64, StoreError> {
+        let _all = self.gate.write().unwrap_or_else(|p| p.into_inner());
+        out.write_all(EXPORT_MAGIC)?;
+        let mut records = 0u64;
+        let mut names = self.db.tree_names();
+        names.sort();
+        for name in names {
+            let tree = self.db.open_tree(&name)?;
+            export_field(out, b'T', &[&name])?;
+            for entry in tree.iter() {
+                let (key, value) = entry?;
+                export_field(out, b'K', &[&key, &value])?;
+                records += 1;
+            }
+        }
+        out.write_all(b"E")?;
+        out.write_all(&records.to_be_bytes())?;
+        out.flush()?;
+        Ok(records)
+    }
+
+    fn restore_notices(&self) -> Result<Vec<String>, StoreError> {
+        match get::<Vec<String>>(&self.jmeta, RESTORES_KEY)? {
+            Some(notes) => Ok(notes),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn add_restore_notice(&self, note: &str) -> Result<(), StoreError> {
+        let _w = self.writing();
+        let mut notes = self.restore_notices()?;
+        notes.push(note.to_owned());
+        self.jmeta.insert(RESTORES_KEY, encode(&notes)?)?;
+        self.make_durable()
+    }
+
     fn probe(&self) -> Result<(), StoreError> {
+        let _w = self.writing();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
@@ -880,6 +994,36 @@ impl SledStore {
 }
 
 const SIZE_KEY: &[u8] = b"size";
+/// The signed notices of the restores this journal went through, oldest first.
+const RESTORES_KEY: &[u8] = b"restore-notices";
+
+/// The first bytes of an export (see [`SledStore::import`] for the format).
+const EXPORT_MAGIC: &[u8] = b"coffre-metadata-export v1\n";
+/// Largest key or value an import accepts (sled's are far smaller here).
+const MAX_EXPORT_FIELD: u32 = 64 * 1024 * 1024;
+
+/// One record of an export: its tag, then each field as a u32 length and bytes.
+fn export_field(out: &mut dyn Write, tag: u8, fields: &[&[u8]]) -> Result<(), StoreError> {
+    out.write_all(&[tag])?;
+    for f in fields {
+        let len = u32::try_from(f.len()).map_err(|_| StoreError::Corrupt("field".into()))?;
+        out.write_all(&len.to_be_bytes())?;
+        out.write_all(f)?;
+    }
+    Ok(())
+}
+
+fn import_field(input: &mut dyn std::io::Read) -> Result<Vec<u8>, StoreError> {
+    let mut len = [0u8; 4];
+    input.read_exact(&mut len)?;
+    let len = u32::from_be_bytes(len);
+    if len > MAX_EXPORT_FIELD {
+        return Err(StoreError::Corrupt("export field too long".into()));
+    }
+    let mut bytes = vec![0u8; len as usize];
+    input.read_exact(&mut bytes)?;
+    Ok(bytes)
+}
 const CHECKPOINT_KEY: &[u8] = b"checkpoint";
 
 fn node_key(level: u32, index: u64) -> [u8; 12] {
@@ -935,6 +1079,7 @@ impl SledStore {
         key: &[u8],
         change: &(dyn Fn(&mut T) + Sync),
     ) -> Result<(), StoreError> {
+        let _w = self.writing();
         tree.transaction(|tx| {
             let Some(bytes) = tx.get(key)? else {
                 return abort(StoreError::NotFound);

@@ -448,7 +448,7 @@ impl Vault {
         if let Err(e) = self.blobs.publish(&req.upload, &id, &parts).await {
             self.note_io_error(&e);
             self.blobs.discard(&req.upload).await.ok();
-            self.blobs.delete(&id).await.ok();
+            self.delete_blob(&id).await.ok();
             return Err(e.into());
         }
         let row = DocumentRow {
@@ -475,7 +475,7 @@ impl Vault {
             let key = id.clone();
             return match self.store(move |m| m.document(&key)).await {
                 Ok(None) => {
-                    self.blobs.delete(&id).await.ok();
+                    self.delete_blob(&id).await.ok();
                     Err(e)
                 }
                 Ok(Some(_)) | Err(_) => Err(VaultError::WriteInDoubt(e.to_string())),
@@ -726,7 +726,10 @@ impl Vault {
             request: attempt.request(),
             details,
         };
-        match self.serve_payload(&attempt, &access.row).await {
+        match self
+            .serve_payload(&attempt, &access.row.id, BlobPart::Payload)
+            .await
+        {
             Ok(blob) => Ok(Served {
                 reader: blob.reader,
                 len: blob.len,
@@ -751,12 +754,13 @@ impl Vault {
     }
 
     /// The only place a payload is opened: it needs a journal receipt.
-    async fn serve_payload(
+    pub(super) async fn serve_payload(
         &self,
         _: &Receipt,
-        row: &DocumentRow,
+        doc: &str,
+        part: BlobPart,
     ) -> Result<BlobReader, VaultError> {
-        Ok(self.blobs.open(&row.id, BlobPart::Payload).await?)
+        Ok(self.blobs.open(doc, part).await?)
     }
 
     /// Who acted, in the words the citizen's journal will show.
@@ -801,7 +805,7 @@ impl Vault {
         let row = access.row.clone();
         let key = row.id.clone();
         self.store(move |m| m.delete_document(&key)).await?;
-        self.blobs.delete(&row.id).await?;
+        self.delete_blob(&row.id).await?;
         self.forget_in_grants(&row.owner, &row.id).await?;
         let done = access_entry(who, &access, JAction::Delete, Phase::Done, details);
         self.record_after(done.outcome(&attempt)).await;
@@ -822,7 +826,7 @@ impl Vault {
             }
             let id = doc.clone();
             if !self.store(move |m| m.has_document(&id)).await? {
-                self.blobs.delete(&doc).await?;
+                self.delete_blob(&doc).await?;
                 removed += 1;
             }
         }

@@ -42,7 +42,7 @@ impl Vault {
         for doc in &documents {
             let id = doc.id.clone();
             self.store(move |m| m.delete_document(&id)).await?;
-            self.blobs.delete(&doc.id).await?;
+            self.delete_blob(&doc.id).await?;
         }
         self.listings.forget(&who.user);
         let report = DeletionReport {

@@ -6,6 +6,8 @@
 
 pub mod access;
 mod accounts;
+mod backup;
+pub use backup::BackupHold;
 pub mod attempts;
 pub mod clock;
 mod consent;
@@ -256,6 +258,8 @@ pub struct Vault {
     journal_fault: std::sync::atomic::AtomicBool,
     /// A store call failed since the stores last proved they work.
     store_failed: std::sync::atomic::AtomicBool,
+    /// Blob deletions waiting for the backups running.
+    deletions: backup::Deletions,
     /// The last readiness diagnosis (when, what), and the lock probes take.
     diagnosis: Mutex<Option<(i64, StoreState)>>,
     probing: tokio::sync::Mutex<()>,
@@ -308,6 +312,7 @@ impl Vault {
             listings: documents::ListingCache::default(),
             journal_fault: std::sync::atomic::AtomicBool::new(false),
             store_failed: std::sync::atomic::AtomicBool::new(false),
+            deletions: backup::Deletions::default(),
             diagnosis: Mutex::new(None),
             probing: tokio::sync::Mutex::new(()),
         }

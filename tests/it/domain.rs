@@ -258,6 +258,9 @@ impl MetadataStore for Flaky {
     fn journal_log_bytes(&self) -> u64 {
         self.inner.journal_log_bytes()
     }
+    fn export(&self, out: &mut dyn std::io::Write) -> R<u64> {
+        self.inner.export(out)
+    }
     fn update_grant(&self, id: &str, change: &(dyn Fn(&mut GrantRecord) + Sync)) -> R<()> {
         self.inner.update_grant(id, change)
     }
@@ -297,6 +300,8 @@ impl MetadataStore for Flaky {
         journal_append(a: &[JournalAppend]) -> R<()>;
         journal_sync() -> R<()>;
         journal_settle() -> R<()>;
+        restore_notices() -> R<Vec<String>>;
+        add_restore_notice(note: &str) -> R<()>;
         journal_entry(index: u64) -> R<Option<JournalRecord>>;
         journal_entries_of(subject: &[u8; 32]) -> R<Vec<u64>>;
         journal_checkpoint() -> R<Option<String>>;

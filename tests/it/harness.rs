@@ -178,6 +178,18 @@ impl Daemon {
         Daemon::launch(dir, self.data.clone(), self.config.clone(), None)
     }
 
+    /// `coffred backup DEST` against this daemon, as its operator would run it.
+    pub fn backup(&self, dest: &Path) -> Output {
+        coffred(&[
+            "backup",
+            dest.to_str().unwrap(),
+            "--data",
+            self.data.to_str().unwrap(),
+            "--url",
+            &self.url,
+        ])
+    }
+
     /// A new person with an empty `COFFRE_HOME`.
     pub fn user(&self, name: &str) -> User {
         User {
@@ -406,6 +418,16 @@ impl User {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         v["token"].as_str().unwrap().to_owned()
     }
+}
+
+/// Runs `coffred` with these arguments (an operator's command beside the service).
+pub fn coffred(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_coffred"))
+        .args(args)
+        .env("COFFRE_LOG", "warn")
+        .env_remove("COFFRE_ADMIN_TOKEN")
+        .output()
+        .unwrap()
 }
 
 /// A raw HTTPS agent trusting the daemon's certificate.

@@ -39,6 +39,7 @@ export const ACTIONS = [
   "request_declined",
   "journal_change",
   "invitation_issued",
+  "backup",
 ] as const;
 export const PHASES = ["attempt", "done", "denied", "failed"] as const;
 export const ACTOR_KINDS = ["citizen", "mediator", "operator", "anonymous", "system"] as const;

@@ -1,0 +1,199 @@
+//! `coffred restore SRC`: checks a backup whole, then rebuilds a data directory
+//! from it beside the target and moves it into place in one rename: the target
+//! (absent or empty) ends up either untouched or restored. The journal is rolled
+//! back to the backup's tree: the restore signs a notice saying so (see
+//! [`crate::journal::notice`]), which the restored service publishes and citizens'
+//! clients show.
+
+use std::path::{Path, PathBuf};
+
+use super::manifest::{self, Manifest};
+use super::OpsError;
+use crate::crypto::server::LogKey;
+use crate::journal::notice::RestoreNotice;
+use crate::storage::fs::FsBlobStore;
+use crate::storage::sled_store::SledStore;
+use crate::storage::{BlobPart, BlobStore, MetadataStore};
+
+/// What a restore did.
+#[derive(Debug)]
+pub struct Restored {
+    pub manifest: Manifest,
+    /// The journal's size after the restore (the backup's).
+    pub journal_size: u64,
+    pub notice: String,
+}
+
+/// Restores the backup in `src` into `data` (absent or empty), for a deployment
+/// whose journal origin is `origin`.
+pub async fn restore(src: &Path, data: &Path, origin: &str) -> Result<Restored, OpsError> {
+    let manifest = manifest::verify(src)?;
+    if manifest.origin != origin {
+        return Err(OpsError::OriginMismatch {
+            backup: manifest.origin.clone(),
+            config: origin.to_owned(),
+        });
+    }
+    match std::fs::read_dir(data) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(OpsError::TargetNotEmpty(data.to_path_buf()));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(OpsError::io(data, e)),
+    }
+    let name = data
+        .file_name()
+        .ok_or_else(|| OpsError::io(data, std::io::ErrorKind::InvalidInput.into()))?;
+    let parent = match data.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let work = parent.join(format!(
+        ".{}.restoring-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&work);
+    let built = build(src, &work, &manifest).await;
+    let done = built.and_then(|restored| {
+        // rename(2) replaces an empty directory, or makes the name.
+        std::fs::rename(&work, data).map_err(|e| OpsError::io(data, e))?;
+        std::fs::File::open(&parent)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| OpsError::io(&parent, e))?;
+        Ok(restored)
+    });
+    if done.is_err() {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    done
+}
+
+async fn build(src: &Path, work: &Path, manifest: &Manifest) -> Result<Restored, OpsError> {
+    let private_dir =
+        |p: &Path| crate::crypto::keyfile::private_dir(p).map_err(|e| OpsError::io(p, e));
+    private_dir(work)?;
+    for sub in ["keys", "tls"] {
+        private_dir(&work.join(sub))?;
+    }
+    // Metadata.
+    let export = src.join("meta.export");
+    let mut input = std::io::BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(&export).map_err(|e| OpsError::io(&export, e))?,
+    );
+    let meta_dir = work.join("meta");
+    let records = SledStore::import(&meta_dir, &mut input)
+        .map_err(|e| OpsError::Corrupt(format!("meta.export: {e}")))?;
+    if records != manifest.records {
+        return Err(OpsError::Corrupt(format!(
+            "meta.export holds {records} records, the manifest {}",
+            manifest.records
+        )));
+    }
+    // Key files, as they were.
+    for f in &manifest.files {
+        if f.path == "meta.export" || f.path.starts_with("blobs/") {
+            continue;
+        }
+        let from = src.join(&f.path);
+        let bytes =
+            zeroize::Zeroizing::new(std::fs::read(&from).map_err(|e| OpsError::io(&from, e))?);
+        let to = work.join(&f.path);
+        crate::crypto::keyfile::write_private(&to, &bytes).map_err(|e| OpsError::io(&to, e))?;
+    }
+    // Blobs, through the blob store's own write path (staged, fsynced, published).
+    let blobs_dir = work.join("blobs");
+    let blobs = FsBlobStore::open(&blobs_dir).map_err(|e| OpsError::io(&blobs_dir, e))?;
+    let mut docs: Vec<&str> = manifest
+        .files
+        .iter()
+        .filter_map(|f| f.path.strip_prefix("blobs/"))
+        .filter_map(|rest| rest.split('/').next())
+        .collect();
+    docs.dedup();
+    for doc in docs {
+        restore_document(&blobs, &src.join("blobs").join(doc), doc).await?;
+    }
+    // The notice of the rollback, signed by the journal's key.
+    let key_path = work.join("keys/journal-ed25519");
+    let seed =
+        zeroize::Zeroizing::new(std::fs::read(&key_path).map_err(|e| OpsError::io(&key_path, e))?);
+    let key = LogKey::from_seed(&seed)
+        .ok_or_else(|| OpsError::Corrupt("keys/journal-ed25519 is not 32 bytes".into()))?;
+    let store = SledStore::open(&meta_dir).map_err(|e| OpsError::Corrupt(e.to_string()))?;
+    if let Some(note) = store
+        .journal_checkpoint()
+        .map_err(|e| OpsError::Corrupt(e.to_string()))?
+    {
+        let cp = crate::journal::checkpoint::unverified(&note)
+            .map_err(|e| OpsError::Corrupt(format!("stored checkpoint: {e}")))?;
+        if cp.origin != manifest.origin {
+            return Err(OpsError::Corrupt(format!(
+                "the journal's checkpoint is of \"{}\", the manifest says \"{}\"",
+                cp.origin, manifest.origin
+            )));
+        }
+    }
+    let size = store
+        .journal_size()
+        .map_err(|e| OpsError::Corrupt(e.to_string()))?;
+    let root = crate::journal::merkle::root(&crate::vault::journal::StoreNodes(&store), size)
+        .map_err(|e| OpsError::Corrupt(format!("journal: {e}")))?;
+    let notice = RestoreNotice {
+        origin: manifest.origin.clone(),
+        backup_ms: manifest.created_ms,
+        size,
+        root,
+        restored_ms: now_ms(),
+    }
+    .sign(&key);
+    store
+        .add_restore_notice(&notice)
+        .map_err(|e| OpsError::Corrupt(e.to_string()))?;
+    drop(store);
+    Ok(Restored {
+        manifest: manifest.clone(),
+        journal_size: size,
+        notice,
+    })
+}
+
+async fn restore_document(blobs: &FsBlobStore, from: &Path, doc: &str) -> Result<(), OpsError> {
+    let read = |part: BlobPart| {
+        let path = from.join(part.file_name());
+        std::fs::read(&path).map_err(|e| OpsError::io(&path, e))
+    };
+    let payload_path = from.join(BlobPart::Payload.file_name());
+    let io = |e| OpsError::io(&payload_path, e);
+    let mut staged = blobs.stage(doc).await.map_err(io)?;
+    let mut file = std::fs::File::open(&payload_path).map_err(io)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let got = std::io::Read::read(&mut file, &mut buf).map_err(io)?;
+        if got == 0 {
+            break;
+        }
+        staged.write(&buf[..got]).await.map_err(io)?;
+    }
+    staged.finish().await.map_err(io)?;
+    let meta = read(BlobPart::Meta)?;
+    let owner = read(BlobPart::OwnerEnvelope)?;
+    blobs
+        .publish(
+            doc,
+            doc,
+            &[
+                (BlobPart::Meta, meta.as_slice()),
+                (BlobPart::OwnerEnvelope, owner.as_slice()),
+            ],
+        )
+        .await
+        .map_err(io)
+}
+
+fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}

@@ -1,0 +1,186 @@
+//! `GET /v1/admin/backup`: a consistent backup of the running service, streamed to
+//! the operator's `coffred backup` (see [`crate::api::backup`] for the frames).
+//!
+//! The answer's head leaves at once; then the metadata snapshot (taken while
+//! writes wait, into a 0600 scratch file in the data directory, removed when sent),
+//! the key files, and every document's blobs (deletions held until the stream
+//! ends), and last a summary. An error ends the stream early: `coffred backup`
+//! then refuses what it received.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::Response;
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::sync::mpsc;
+
+use super::error::ApiError;
+use super::routes::{AppState, Operator};
+use crate::api::backup::{BackupFrame, BackupSummary};
+use crate::storage::BlobPart;
+use crate::vault::VaultError;
+
+/// The files of the data directory a backup carries besides metadata and blobs.
+pub const KEY_FILES: [&str; 5] = [
+    "keys/server-secret",
+    "keys/journal-ed25519",
+    "admin-token",
+    "tls/cert.pem",
+    "tls/key.pem",
+];
+
+/// Name of the metadata snapshot in a backup.
+pub const META_EXPORT: &str = "meta.export";
+
+/// Scratch files of backups in progress start with this (removed at start-up).
+pub const SCRATCH_PREFIX: &str = "backup-scratch-";
+
+const READ_BYTES: usize = 256 * 1024;
+
+type Frames = mpsc::Sender<std::io::Result<Bytes>>;
+
+#[utoipa::path(
+    get,
+    path = "/v1/admin/backup",
+    description = "A consistent backup of the service, streamed to `coffred backup` (frames: a JSON line, then the file's bytes; a summary last). Journaled in the operator's chain.",
+    responses((status = 200, description = "The backup stream", content_type = "application/octet-stream"), super::routes::Refusals),
+    security(("operator" = [])),
+)]
+pub async fn backup(_: Operator, State(s): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let (tx, mut rx) = mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match send_backup(&s, &tx).await {
+            Ok(summary) => {
+                tracing::info!(
+                    records = summary.records,
+                    documents = summary.documents,
+                    secs = started.elapsed().as_secs_f64(),
+                    "backup sent"
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "backup failed");
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+            }
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from_stream(stream))
+        .map_err(|e| ApiError::from(VaultError::Internal(e.to_string())))
+}
+
+/// Removes the scratch file when the backup ends, however it ends.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+async fn send_backup(s: &Arc<AppState>, tx: &Frames) -> Result<BackupSummary, VaultError> {
+    let name = format!(
+        "{SCRATCH_PREFIX}{}",
+        crate::crypto::hex(&crate::crypto::random_bytes::<8>())
+    );
+    let scratch = Scratch(s.data.join(name));
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&scratch.0)?
+    };
+    let created_ms = s.vault.now_ms();
+    let (hold, records) = s.vault.begin_backup(file).await?;
+    let export = tokio::fs::File::open(&scratch.0).await?;
+    let len = export.metadata().await?.len();
+    send_file(tx, META_EXPORT, export, len).await?;
+    drop(scratch);
+    for rel in KEY_FILES {
+        let path = s.data.join(rel);
+        match tokio::fs::File::open(&path).await {
+            Ok(f) => {
+                let len = f.metadata().await?.len();
+                send_file(tx, rel, f, len).await?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let documents = s.vault.stored_documents().await?;
+    for doc in &documents {
+        for part in [BlobPart::Payload, BlobPart::Meta, BlobPart::OwnerEnvelope] {
+            let blob = s.vault.backup_blob(&hold, doc, part).await?;
+            let path = format!("blobs/{doc}/{}", part.file_name());
+            send_file(tx, &path, blob.reader, blob.len).await?;
+        }
+    }
+    let summary = BackupSummary {
+        created_ms,
+        origin: s.vault.journal_keys().origin.clone(),
+        records,
+        documents: documents.len() as u64,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    send_line(tx, &BackupFrame::End(summary.clone())).await?;
+    s.vault.record_backup(&hold, &summary).await?;
+    drop(hold);
+    Ok(summary)
+}
+
+async fn send_line(tx: &Frames, frame: &BackupFrame) -> Result<(), VaultError> {
+    let mut line = serde_json::to_vec(frame).map_err(|e| VaultError::Internal(e.to_string()))?;
+    line.push(b'\n');
+    send(tx, Bytes::from(line)).await
+}
+
+async fn send(tx: &Frames, bytes: Bytes) -> Result<(), VaultError> {
+    tx.send(Ok(bytes))
+        .await
+        .map_err(|_| VaultError::Internal("the backup's reader went away".into()))
+}
+
+/// One file: its header line, then exactly `size` bytes of `reader`.
+async fn send_file(
+    tx: &Frames,
+    path: &str,
+    reader: impl AsyncRead + Unpin,
+    size: u64,
+) -> Result<(), VaultError> {
+    send_line(
+        tx,
+        &BackupFrame::File {
+            path: path.to_owned(),
+            size,
+        },
+    )
+    .await?;
+    let mut reader = reader.take(size);
+    let mut sent = 0u64;
+    loop {
+        let mut buf = vec![0u8; READ_BYTES];
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        buf.truncate(n);
+        sent += n as u64;
+        send(tx, Bytes::from(buf)).await?;
+    }
+    if sent != size {
+        return Err(VaultError::Internal(format!(
+            "{path}: {sent} bytes instead of {size}"
+        )));
+    }
+    Ok(())
+}

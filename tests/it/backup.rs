@@ -1,0 +1,391 @@
+//! Backup and restore as an operator runs them (`coffred backup`, `check-backup`,
+//! `restore`): a consistent backup of a service under load, a restore that rolls
+//! the journal back with a signed notice, citizens' clients that say what was lost
+//! and let her go on once she has read it, and damaged backups or occupied
+//! targets refused with nothing overwritten.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::harness::{coffred, random_file, Daemon, User};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_ok(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", stderr(out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every file and directory under `dir` with its mode.
+fn modes(dir: &Path, out: &mut Vec<(PathBuf, u32, bool)>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let meta = e.metadata().unwrap();
+        out.push((e.path(), meta.permissions().mode() & 0o777, meta.is_dir()));
+        if meta.is_dir() {
+            modes(&e.path(), out);
+        }
+    }
+}
+
+fn get(u: &User, id: &str) -> Vec<u8> {
+    u.bytes(&["get", id, "-o", "-"])
+}
+
+#[test]
+fn restore_drill_under_load_every_acknowledged_paper_comes_back_and_clients_say_what_was_lost() {
+    let d = Daemon::start();
+    let files = tempfile::tempdir().unwrap();
+    let alice = d.user("alice");
+    alice.register();
+    let avis_file = random_file(files.path(), "avis.pdf", 200_000);
+    let avis = alice.add(&avis_file, &["--title", "Avis d'imposition 2025"]);
+    let bob = d.user("bob");
+    bob.register();
+    let caf_file = random_file(files.path(), "caf.pdf", 50_000);
+    let caf = bob.add(&caf_file, &["--title", "Attestation CAF"]);
+    let carol = d.user("carol");
+    carol.register();
+
+    // Carol keeps adding papers while the backup runs; each acknowledgement is
+    // timed.
+    let stop = Arc::new(AtomicBool::new(false));
+    let loader = {
+        let stop = Arc::clone(&stop);
+        let dir = files.path().to_path_buf();
+        std::thread::spawn(move || {
+            let mut acked = Vec::new();
+            let mut i = 0;
+            while !stop.load(Ordering::SeqCst) || i < 3 {
+                let path = random_file(&dir, &format!("c{i}.pdf"), 20_000 + i * 1000);
+                let id = carol.add(&path, &["--title", &format!("Papier {i}")]);
+                acked.push((id, path, Instant::now()));
+                i += 1;
+            }
+            (carol, acked)
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let base = tempfile::tempdir().unwrap();
+    let dest = base.path().join("sauvegarde-1");
+    let began = Instant::now();
+    let said = assert_ok(&d.backup(&dest));
+    let ended = Instant::now();
+    assert!(said.contains("documents"), "{said}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    stop.store(true, Ordering::SeqCst);
+    let (carol, acked) = loader.join().unwrap();
+    assert!(
+        acked.iter().any(|(_, _, t)| *t < began),
+        "no upload before the backup"
+    );
+    assert!(
+        acked.iter().any(|(_, _, t)| *t > ended),
+        "no upload after the backup"
+    );
+
+    // The backup is private and whole.
+    let mut seen = Vec::new();
+    modes(&dest, &mut seen);
+    assert!(seen.iter().any(|(p, _, _)| p.ends_with("manifest.json")));
+    for (path, mode, is_dir) in &seen {
+        let want = if *is_dir { 0o700 } else { 0o600 };
+        assert_eq!(*mode, want, "{} is {mode:o}", path.display());
+    }
+    assert_eq!(
+        std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let checked = assert_ok(&coffred(&["check-backup", dest.to_str().unwrap()]));
+    assert!(checked.contains("every hash checks"), "{checked}");
+
+    // After the backup: Alice adds a paper, lists (her device keeps the list,
+    // sealed) and deletes her tax notice.
+    let apres = alice.add(
+        &random_file(files.path(), "apres.pdf", 3000),
+        &["--title", "Après la sauvegarde"],
+    );
+    alice.list();
+    alice.ok(&["rm", &avis]);
+    alice.list();
+
+    // Disaster: the service is restored from the backup into a new directory.
+    let mut d = d;
+    d.stop();
+    let restored = base.path().join("restauré");
+    let said = assert_ok(&coffred(&[
+        "restore",
+        dest.to_str().unwrap(),
+        "--data",
+        restored.to_str().unwrap(),
+    ]));
+    assert!(said.contains("restore notice"), "{said}");
+    let d = Daemon::start_in(restored);
+    let (mut alice, mut bob, mut carol) = (alice, bob, carol);
+    for u in [&mut alice, &mut bob, &mut carol] {
+        u.follow(&d);
+    }
+
+    // Bob did nothing since: his paper is there.
+    assert_eq!(get(&bob, &caf), std::fs::read(&caf_file).unwrap());
+
+    // Alice's client says it was a restore, with the backup's date, and keeps
+    // saying it until she has read what changed and accepted it.
+    for _ in 0..2 {
+        let err = alice.fails(&["list"], 1);
+        assert!(
+            err.contains("restauré à partir d'une sauvegarde du"),
+            "{err}"
+        );
+        assert!(err.contains("coffre journal accept-change"), "{err}");
+        assert!(err.trim_end().ends_with("[journal_restored]"), "{err}");
+    }
+    let shown = alice.ok(&["journal", "accept-change", "--yes"]);
+    assert!(shown.contains("restauré le"), "{shown}");
+    let lost_at = shown.find("ne sont plus dans votre coffre").expect(&shown);
+    let back_at = shown
+        .find("sont de nouveau dans votre coffre")
+        .expect(&shown);
+    let lost_part = &shown[lost_at..back_at.max(lost_at)];
+    assert!(lost_part.contains("« Après la sauvegarde »"), "{shown}");
+    assert!(
+        shown[back_at..].contains("« Avis d'imposition 2025 »"),
+        "{shown}"
+    );
+    // What she accepted is in her journal; her vault works again, as restored.
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_str(&alice.ok(&["--json", "journal"])).unwrap();
+    assert_eq!(entries.last().unwrap()["action"], "journal_change");
+    let ids: Vec<String> = alice
+        .list()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.contains(&avis) && !ids.contains(&apres), "{ids:?}");
+    assert_eq!(get(&alice, &avis), std::fs::read(&avis_file).unwrap());
+    // The evidence kept on her device names documents by id, never by title.
+    let kept: Vec<PathBuf> = std::fs::read_dir(alice.home.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("journal-change-"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    let evidence = std::fs::read_to_string(&kept[0]).unwrap();
+    assert!(evidence.contains(&apres[..16]) && !evidence.contains("Après la sauvegarde"));
+
+    // Carol: everything acknowledged before the backup began decrypts; what she
+    // added after it ended is named as lost.
+    let err = carol.fails(&["list"], 1);
+    assert!(err.trim_end().ends_with("[journal_restored]"), "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(&carol.ok(&["--json", "journal", "accept-change", "--yes"])).unwrap();
+    assert!(v["restore"]["backup_ms"].as_i64().unwrap() > 0, "{v}");
+    let lost: Vec<String> = v["lost_documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    for (id, path, at) in &acked {
+        if *at < began {
+            assert_eq!(&get(&carol, id), &std::fs::read(path).unwrap(), "{id}");
+            assert!(!lost.contains(id));
+        } else if *at > ended {
+            assert!(lost.contains(id), "{id} not reported lost: {v}");
+        }
+    }
+    for id in &lost {
+        let at = acked.iter().find(|(i, _, _)| i == id).map(|(_, _, t)| *t);
+        assert!(at.is_some_and(|t| t > began), "{id} reported lost: {v}");
+    }
+    carol.ok(&["list"]);
+}
+
+#[test]
+fn a_backup_goes_only_into_a_new_directory_and_only_for_the_operator() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    let base = tempfile::tempdir().unwrap();
+    // An existing directory (even empty) is refused and left as it was.
+    let existing = base.path().join("existe");
+    std::fs::create_dir(&existing).unwrap();
+    std::fs::write(existing.join("autre.txt"), "à garder").unwrap();
+    let out = d.backup(&existing);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("[backup_destination_exists]"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(existing.join("autre.txt")).unwrap(),
+        "à garder"
+    );
+    assert_eq!(std::fs::read_dir(&existing).unwrap().count(), 1);
+    // A wrong token: refused by the service, nothing left behind.
+    let dest = base.path().join("neuf");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffred"))
+        .args(["backup", dest.to_str().unwrap(), "--url", &d.url, "--ca"])
+        .arg(d.ca())
+        .env("COFFRE_ADMIN_TOKEN", "pas-le-bon-jeton")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("[backup_unavailable]"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dest.exists());
+    // A service that does not answer: nothing left behind either.
+    let mut d = d;
+    let data = d.data.clone();
+    let url = d.url.clone();
+    d.stop();
+    let out = coffred(&[
+        "backup",
+        dest.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--url",
+        &url,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("[backup_unavailable]"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dest.exists());
+}
+
+/// Copies a backup (as `cp -a` would).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn restore_into(src: &Path, data: &Path) -> std::process::Output {
+    coffred(&[
+        "restore",
+        src.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ])
+}
+
+fn refused(out: &std::process::Output, code: &str) {
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(out));
+    assert!(
+        stderr(out).contains(&format!("[{code}]")),
+        "{}",
+        stderr(out)
+    );
+}
+
+#[test]
+fn damaged_backups_and_occupied_targets_are_refused_with_nothing_written() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    let files = tempfile::tempdir().unwrap();
+    let doc = alice.add(&random_file(files.path(), "a.pdf", 30_000), &[]);
+    let base = tempfile::tempdir().unwrap();
+    let good = base.path().join("bonne");
+    assert_ok(&d.backup(&good));
+    let target = base.path().join("cible");
+
+    let damaged = |name: &str, harm: &dyn Fn(&Path)| {
+        let copy = base.path().join(name);
+        copy_tree(&good, &copy);
+        harm(&copy);
+        copy
+    };
+    // One flipped byte in a payload, in the metadata, in a key.
+    for rel in [
+        format!("blobs/{doc}/payload.age"),
+        "meta.export".to_owned(),
+        "keys/journal-ed25519".to_owned(),
+    ] {
+        let copy = damaged(&format!("flip-{}", rel.replace('/', "_")), &|p: &Path| {
+            let path = p.join(&rel);
+            let mut bytes = std::fs::read(&path).unwrap();
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0x01;
+            std::fs::write(&path, bytes).unwrap();
+        });
+        refused(
+            &coffred(&["check-backup", copy.to_str().unwrap()]),
+            "backup_corrupt",
+        );
+        refused(&restore_into(&copy, &target), "backup_corrupt");
+        assert!(!target.exists());
+    }
+    // A missing file, an extra one, no manifest (an interrupted backup).
+    let copy = damaged("manque", &|p: &Path| {
+        std::fs::remove_file(p.join(format!("blobs/{doc}/owner.age"))).unwrap()
+    });
+    refused(&restore_into(&copy, &target), "backup_missing_file");
+    let copy = damaged("en-trop", &|p: &Path| {
+        std::fs::write(p.join("keys/intrus"), "x").unwrap()
+    });
+    refused(&restore_into(&copy, &target), "backup_unexpected_file");
+    let copy = damaged("sans-manifeste", &|p: &Path| {
+        std::fs::remove_file(p.join("manifest.json")).unwrap()
+    });
+    refused(&restore_into(&copy, &target), "backup_no_manifest");
+    assert!(!target.exists());
+    // A data directory that holds anything is never written over.
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("ancien"), "reste").unwrap();
+    refused(&restore_into(&good, &target), "restore_target_not_empty");
+    assert_eq!(
+        std::fs::read_to_string(target.join("ancien")).unwrap(),
+        "reste"
+    );
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 1);
+    // A configuration for another deployment (its journal's name differs).
+    let other = base.path().join("autre.toml");
+    std::fs::write(&other, "public_host = \"coffre.ailleurs.fr\"\n").unwrap();
+    let empty = base.path().join("vide");
+    let out = coffred(&[
+        "restore",
+        good.to_str().unwrap(),
+        "--data",
+        empty.to_str().unwrap(),
+        "--config",
+        other.to_str().unwrap(),
+    ]);
+    refused(&out, "backup_origin_mismatch");
+    assert!(!empty.exists());
+    // The good backup restores into an empty directory, and serves.
+    std::fs::create_dir(&empty).unwrap();
+    assert_ok(&restore_into(&good, &empty));
+    let mut d = d;
+    d.stop();
+    let r = Daemon::start_in(empty);
+    let mut alice = alice;
+    alice.follow(&r);
+    alice.ok(&["list"]);
+    // The operator's audit finds the restored journal sound (the backup's own
+    // attempt entry included).
+    let audit = r.admin(&["journal", "verify"]);
+    assert!(audit.contains("aucune anomalie"), "{audit}");
+    // No entry of hers was lost, so her client has nothing to accept.
+    let bytes = alice.bytes(&["get", &doc, "-o", "-"]);
+    assert_eq!(bytes.len(), 30_000);
+}

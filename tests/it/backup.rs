@@ -103,6 +103,26 @@ fn restore_drill_under_load_every_acknowledged_paper_comes_back_and_clients_say_
     );
     let checked = assert_ok(&coffred(&["check-backup", dest.to_str().unwrap()]));
     assert!(checked.contains("every hash checks"), "{checked}");
+    // Nothing readable in it: no title, no piece of a paper's plaintext.
+    let plain = std::fs::read(&avis_file).unwrap();
+    let needle = &plain[1000..1064];
+    for (path, _, is_dir) in &seen {
+        if *is_dir {
+            continue;
+        }
+        let bytes = std::fs::read(path).unwrap();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "plaintext in {}",
+            path.display()
+        );
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("Avis d'imposition"),
+            "title in {}",
+            path.display()
+        );
+    }
 
     // After the backup: Alice adds a paper, lists (her device keeps the list,
     // sealed) and deletes her tax notice.

@@ -21,6 +21,9 @@ pub struct Config {
     /// The deployment's public host name; the journal's origin is
     /// `<public_host>/journal/v1`.
     pub public_host: String,
+    /// Reverse proxies (addresses or networks, e.g. `127.0.0.1`, `10.0.0.0/8`)
+    /// whose `X-Forwarded-For` names the client; from anyone else it is ignored.
+    pub trusted_proxies: Vec<String>,
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
     pub registration: RegistrationConfig,
@@ -101,6 +104,10 @@ pub struct LogConfig {
     pub format: String,
     /// A tracing filter, e.g. `info` or `coffre=debug`.
     pub level: String,
+    /// How much of a client's address the access log keeps: the first bits of an
+    /// IPv4 and of an IPv6 address (0: none).
+    pub address_bits_v4: u8,
+    pub address_bits_v6: u8,
 }
 
 impl Default for Config {
@@ -109,6 +116,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             data: PathBuf::from("./coffre-data"),
             public_host: "localhost".into(),
+            trusted_proxies: Vec::new(),
             tls: TlsConfig::default(),
             limits: LimitsConfig::default(),
             registration: RegistrationConfig::default(),
@@ -155,6 +163,8 @@ impl Default for LogConfig {
         LogConfig {
             format: "text".into(),
             level: "info".into(),
+            address_bits_v4: 24,
+            address_bits_v6: 48,
         }
     }
 }
@@ -207,6 +217,12 @@ impl Config {
                 "public_host must be a host name".into(),
             ));
         }
+        self.trusted_proxies()?;
+        if self.log.address_bits_v4 > 32 || self.log.address_bits_v6 > 128 {
+            return Err(ConfigError::Invalid(
+                "log.address_bits_v4 is at most 32, log.address_bits_v6 at most 128".into(),
+            ));
+        }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(ConfigError::Invalid("log.format is text or json".into()));
         }
@@ -220,6 +236,22 @@ impl Config {
             return Err(ConfigError::Invalid("limits must be positive".into()));
         }
         Ok(())
+    }
+
+    /// The trusted proxies as networks (an address alone is a network of one).
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|text| {
+                text.parse::<ipnet::IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError::Invalid(format!(
+                            "trusted_proxies: \"{text}\" is neither an address nor a network"
+                        ))
+                    })
+            })
+            .collect()
     }
 
     /// The vault's limits.

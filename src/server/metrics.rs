@@ -24,6 +24,7 @@ pub struct Metrics {
     stored_bytes: Gauge,
     active_grants: Gauge,
     journal_entries: Gauge,
+    login_failures: Family<Labels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -51,7 +52,14 @@ impl Metrics {
             registry.register(name, help, g.clone());
             g
         };
+        let login_failures = Family::<Labels, Counter>::default();
+        registry.register(
+            "login_failures",
+            "Refused logins: wrong passphrase, or too many attempts",
+            login_failures.clone(),
+        );
         Metrics {
+            login_failures,
             citizens: gauge(&mut registry, "citizens", "Citizen accounts"),
             mediators: gauge(&mut registry, "mediators", "Mediator accounts"),
             documents: gauge(&mut registry, "documents", "Documents stored"),
@@ -74,6 +82,12 @@ impl Metrics {
         self.requests.get_or_create(&labels).inc();
         let route_only = vec![("route".to_owned(), route.to_owned())];
         self.durations.get_or_create(&route_only).observe(seconds);
+    }
+
+    /// Counts a refused login (`bad_credentials` or `too_many_attempts`).
+    pub fn login_failed(&self, reason: &'static str) {
+        let labels = vec![("reason".to_owned(), reason.to_owned())];
+        self.login_failures.get_or_create(&labels).inc();
     }
 
     /// The text exposition, with gauges refreshed from `status`.

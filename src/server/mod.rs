@@ -7,6 +7,7 @@ mod backup;
 mod conn;
 mod cookie;
 mod error;
+mod forwarded;
 mod init;
 mod metrics;
 mod routes;
@@ -90,6 +91,8 @@ impl ServerError {
 /// A daemon bound to its address, ready to serve.
 pub struct Server {
     listener: TcpListener,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    trusted: Arc<forwarded::TrustedProxies>,
     acceptor: TlsAcceptor,
     app: axum::Router,
     vault: Arc<Vault>,
@@ -145,11 +148,18 @@ impl Server {
             max_json_bytes: config.limits.max_json_kib * 1024,
             web_idle: cookie::Idle::new(Duration::from_secs(config.timeouts.web_session_idle_secs)),
             data: config.data.clone(),
+            log_address_bits: (config.log.address_bits_v4, config.log.address_bits_v6),
         });
+        let trusted = forwarded::TrustedProxies::new(
+            config
+                .trusted_proxies()
+                .map_err(|e| ServerError::Init(e.to_string()))?,
+        );
         let max_json = (config.limits.max_json_kib * 1024) as usize;
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Server {
             listener,
+            trusted: Arc::new(trusted),
             acceptor: TlsAcceptor::from(Arc::new(tls)),
             app: routes::router(state, max_json),
             vault,
@@ -197,9 +207,18 @@ impl Server {
                     break;
                 }
             };
-            let Some(place) = per_address.enter(peer.ip()) else {
-                self.refuse(tcp, &refusals);
-                continue;
+            // A trusted proxy carries many clients: its connections count in the
+            // total only (the per-address limits apply to the forwarded address).
+            let place = if self.trusted.contains(peer.ip()) {
+                None
+            } else {
+                match per_address.enter(peer.ip()) {
+                    Some(place) => Some(place),
+                    None => {
+                        self.refuse(tcp, &refusals);
+                        continue;
+                    }
+                }
             };
             // Answers go out as soon as they are written: with Nagle's algorithm the
             // last segment of an answer waited for the client's delayed ACK (40 ms
@@ -252,6 +271,7 @@ impl Server {
         let registry = Arc::clone(registry);
         let acceptor = self.acceptor.clone();
         let app = self.app.clone();
+        let trusted = Arc::clone(&self.trusted);
         let handshake = Duration::from_secs(self.config.timeouts.handshake_secs);
         let header_read = Duration::from_secs(self.config.timeouts.header_read_secs);
         let idle = Duration::from_secs(self.config.timeouts.idle_secs);
@@ -270,7 +290,8 @@ impl Server {
             let counting = Arc::clone(&activity);
             let app = app
                 .map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(ClientAddr(peer));
+                    let client = trusted.client(peer, req.headers());
+                    req.extensions_mut().insert(ClientAddr(client));
                     req
                 })
                 .map_future(move |answer| {

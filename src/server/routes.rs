@@ -59,6 +59,8 @@ pub struct AppState {
     pub web_idle: super::cookie::Idle,
     /// The data directory (a backup reads its key files, and writes its scratch file there).
     pub data: std::path::PathBuf,
+    /// Bits of a client's IPv4 and IPv6 address the access log keeps.
+    pub log_address_bits: (u8, u8),
 }
 
 /// Bytes of JSON bodies all requests may hold in memory at once: past it, a new
@@ -271,6 +273,10 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed) })
         .layer(middleware::from_fn(language))
         .layer(middleware::from_fn(harden))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            access_log,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -306,6 +312,60 @@ pub fn set_security_headers(headers: &mut HeaderMap) {
 async fn harden(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     set_security_headers(response.headers_mut());
+    response
+}
+
+/// A request's id: the one a (trusted or not) proxy sent if it is a plain token,
+/// else a fresh random one; returned as `x-request-id` and in every log line of
+/// the request (the span's field).
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| crate::crypto::hex(&crate::crypto::random_bytes::<12>()))
+}
+
+/// One line per request at `info` (target `coffre::access`): method, route
+/// template (never the concrete path: ids stay out of logs), status, time to the
+/// answer's head, request id and the client's address cut to the configured
+/// precision. Never a token, a name or a title.
+async fn access_log(State(state): Shared, req: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let id = request_id(req.headers());
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "/*web".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let client = req.extensions().get::<ClientAddr>().and_then(|a| {
+        let (v4, v6) = state.log_address_bits;
+        super::forwarded::truncated(a.0.ip(), v4, v6)
+    });
+    let start = std::time::Instant::now();
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = next.run(req).instrument(span).await;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let status = response.status().as_u16();
+    tracing::info!(
+        target: "coffre::access",
+        method = %method,
+        route = %route,
+        status,
+        ms = format_args!("{ms:.1}"),
+        request_id = %id,
+        client = %client.as_deref().unwrap_or("-"),
+        "request"
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
     response
 }
 
@@ -436,7 +496,21 @@ async fn login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let session = s.vault.login(req, &addr.ip()).await?;
+    let session = match s.vault.login(req, &addr.ip()).await {
+        Ok(session) => session,
+        Err(e) => {
+            match &e {
+                crate::vault::VaultError::BadCredentials => {
+                    s.metrics.login_failed("bad_credentials")
+                }
+                crate::vault::VaultError::TooManyAttempts { .. } => {
+                    s.metrics.login_failed("too_many_attempts")
+                }
+                _ => {}
+            }
+            return Err(e.into());
+        }
+    };
     Ok(opened(&headers, StatusCode::OK, session))
 }
 

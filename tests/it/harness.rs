@@ -37,6 +37,19 @@ impl Daemon {
         Daemon::launch(dir, data, config_path, None)
     }
 
+    /// Starts with an extra configuration and the log filter `filter`, its log
+    /// (stderr) written to `log`.
+    pub fn start_logging(config: Option<&str>, filter: &str, log: &Path) -> Daemon {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let data = dir.path().join("data");
+        let config_path = config.map(|text| {
+            let p = dir.path().join("coffred.toml");
+            std::fs::write(&p, text).unwrap();
+            p
+        });
+        Daemon::launch_with(dir, data, config_path, None, Some((filter, log)))
+    }
+
     /// Starts with its data directory at `data` (on a file system of the test's
     /// choosing).
     pub fn start_in(data: PathBuf) -> Daemon {
@@ -72,6 +85,16 @@ impl Daemon {
         config: Option<PathBuf>,
         trace: Option<PathBuf>,
     ) -> Daemon {
+        Daemon::launch_with(dir, data, config, trace, None)
+    }
+
+    fn launch_with(
+        dir: std::sync::Arc<TempDir>,
+        data: PathBuf,
+        config: Option<PathBuf>,
+        trace: Option<PathBuf>,
+        log: Option<(&str, &Path)>,
+    ) -> Daemon {
         let mut cmd = match &trace {
             None => Command::new(env!("CARGO_BIN_EXE_coffred")),
             Some(t) => {
@@ -94,12 +117,13 @@ impl Daemon {
         if let Some(c) = &config {
             cmd.arg("--config").arg(c);
         }
-        let mut child = cmd
-            .env("COFFRE_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+        match log {
+            Some((filter, path)) => cmd
+                .env("COFFRE_LOG", filter)
+                .stderr(std::fs::File::create(path).unwrap()),
+            None => cmd.env("COFFRE_LOG", "warn").stderr(Stdio::inherit()),
+        };
+        let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

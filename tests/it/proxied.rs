@@ -1,0 +1,56 @@
+//! Behind a reverse proxy: the per-address limits apply to the address the
+//! configured trusted proxy forwards (`X-Forwarded-For`), never to the proxy's own
+//! (which would make one budget for the whole town), and a forwarded address from
+//! anyone else is ignored (it would let anyone pick a fresh budget per request).
+
+use crate::harness::{agent, status_json, Daemon};
+
+/// Fails one login for an unknown user as if from `client` (through the proxy);
+/// returns the error code.
+fn fail_login(d: &Daemon, client: &str, i: usize) -> String {
+    let body = serde_json::json!({
+        "user": format!("personne{i}"),
+        "auth_key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    });
+    let answer = agent(d)
+        .post(format!("{}/v1/sessions", d.url))
+        .header("X-Forwarded-For", client)
+        .send_json(&body)
+        .unwrap();
+    let (_, v) = status_json(answer);
+    v["error"]["code"].as_str().unwrap_or("").to_owned()
+}
+
+const LIMITS: &str = "[limits]\nlogin_failures_per_ip = 3\nlogin_failures_per_account = 50\n";
+
+#[test]
+fn behind_a_trusted_proxy_each_citizen_has_her_own_attempt_budget() {
+    let d = Daemon::start_with(Some(&format!(
+        "trusted_proxies = [\"127.0.0.1\"]\n{LIMITS}"
+    )));
+    for i in 0..3 {
+        assert_eq!(fail_login(&d, "198.51.100.7", i), "bad_credentials");
+    }
+    // The fourth from that address is held back...
+    assert_eq!(fail_login(&d, "198.51.100.7", 3), "too_many_attempts");
+    // ...but not another citizen behind the same proxy, nor one whose client
+    // put a made-up address before the one the proxy appended.
+    assert_eq!(fail_login(&d, "198.51.100.8", 4), "bad_credentials");
+    assert_eq!(
+        fail_login(&d, "203.0.113.1, 198.51.100.7", 5),
+        "too_many_attempts"
+    );
+}
+
+#[test]
+fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
+    let d = Daemon::start_with(Some(LIMITS));
+    for i in 0..3 {
+        assert_eq!(
+            fail_login(&d, &format!("198.51.100.{i}"), i),
+            "bad_credentials"
+        );
+    }
+    // Every "address" was the peer's own: its budget is spent.
+    assert_eq!(fail_login(&d, "198.51.100.99", 3), "too_many_attempts");
+}

@@ -238,6 +238,27 @@ impl Config {
         Ok(())
     }
 
+    /// A configured path, where `credential:NAME` names a file systemd passed with
+    /// `LoadCredential=NAME:…` (in `$CREDENTIALS_DIRECTORY`).
+    pub fn resolve(&self, path: &Path) -> Result<PathBuf, ConfigError> {
+        let Some(name) = path.to_str().and_then(|p| p.strip_prefix("credential:")) else {
+            return Ok(path.to_path_buf());
+        };
+        if name.is_empty() || name.contains('/') {
+            return Err(ConfigError::Invalid(format!(
+                "{}: a credential's name",
+                path.display()
+            )));
+        }
+        match std::env::var_os("CREDENTIALS_DIRECTORY") {
+            Some(dir) => Ok(PathBuf::from(dir).join(name)),
+            None => Err(ConfigError::Invalid(format!(
+                "{} needs systemd's LoadCredential={name}:… (CREDENTIALS_DIRECTORY is not set)",
+                path.display()
+            ))),
+        }
+    }
+
     /// The trusted proxies as networks (an address alone is a network of one).
     pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
         self.trusted_proxies

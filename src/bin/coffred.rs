@@ -226,6 +226,11 @@ async fn run() -> anyhow::Result<()> {
         addr.port()
     );
     std::io::stdout().flush()?;
+    let status = format!("listening on https://{host}:{}", addr.port());
+    coffre::server::notify(&[
+        sd_notify::NotifyState::Ready,
+        sd_notify::NotifyState::Status(&status),
+    ]);
     if let Err(e) = server.serve(stop_signal()).await {
         tracing::error!(error = %e, "coffred stopped");
         eprintln!("coffred: {e}");

@@ -25,7 +25,6 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 pub use error::{set_display_offset, status_of};
@@ -88,12 +87,19 @@ impl ServerError {
     }
 }
 
+/// Tells systemd (`Type=notify`) how the service is; nothing without `NOTIFY_SOCKET`.
+pub fn notify(states: &[sd_notify::NotifyState<'_>]) {
+    if let Err(e) = sd_notify::notify(false, states) {
+        tracing::warn!(error = %e, "could not notify the service manager");
+    }
+}
+
 /// A daemon bound to its address, ready to serve.
 pub struct Server {
     listener: TcpListener,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     trusted: Arc<forwarded::TrustedProxies>,
-    acceptor: TlsAcceptor,
+    certificates: Arc<tls::Certificates>,
     app: axum::Router,
     vault: Arc<Vault>,
     config: Config,
@@ -135,9 +141,17 @@ impl Server {
         if removed > 0 {
             tracing::info!(removed, "collected uploads left by an interrupted run");
         }
-        let tls = match (&config.tls.cert, &config.tls.key) {
-            (Some(cert), Some(key)) => tls::server_config(cert, key, false)?,
-            _ => tls::server_config(&dir.tls_cert(), &dir.tls_key(), true)?,
+        let certificates = match (&config.tls.cert, &config.tls.key) {
+            (Some(cert), Some(key)) => tls::Certificates::load(
+                config
+                    .resolve(cert)
+                    .map_err(|e| ServerError::Init(e.to_string()))?,
+                config
+                    .resolve(key)
+                    .map_err(|e| ServerError::Init(e.to_string()))?,
+                false,
+            )?,
+            _ => tls::Certificates::load(dir.tls_cert(), dir.tls_key(), true)?,
         };
         let state = Arc::new(AppState {
             vault: Arc::clone(&vault),
@@ -160,7 +174,7 @@ impl Server {
         Ok(Server {
             listener,
             trusted: Arc::new(trusted),
-            acceptor: TlsAcceptor::from(Arc::new(tls)),
+            certificates: Arc::new(certificates),
             app: routes::router(state, max_json),
             vault,
             config,
@@ -184,6 +198,7 @@ impl Server {
         let stuck = watch_storage(Arc::clone(&self.vault));
         tokio::pin!(shutdown);
         tokio::pin!(stuck);
+        let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
         let mut outcome = Ok(());
         loop {
             // Accept whatever comes: a full server answers "unavailable" at once
@@ -198,6 +213,18 @@ impl Server {
                     }
                 },
                 _ = &mut shutdown => break,
+                Some(()) = hangups.recv() => {
+                    notify(&[sd_notify::NotifyState::Reloading]);
+                    match self.certificates.reload() {
+                        Ok(()) => tracing::info!("TLS certificate reloaded; new connections use it"),
+                        Err(e) => tracing::error!(
+                            error = %e,
+                            "TLS certificate not reloaded: the one in use stays"
+                        ),
+                    }
+                    notify(&[sd_notify::NotifyState::Ready]);
+                    continue;
+                }
                 _ = &mut stuck => {
                     tracing::error!(
                         "the metadata store takes no write since an I/O error although \
@@ -247,6 +274,7 @@ impl Server {
                 drop((permit, place));
             });
         }
+        notify(&[sd_notify::NotifyState::Stopping]);
         sweeper.abort();
         expirer.abort();
         drop(self.listener);
@@ -269,7 +297,7 @@ impl Server {
         registry: &Arc<conn::Registry>,
     ) -> impl Future<Output = ()> + Send + 'static {
         let registry = Arc::clone(registry);
-        let acceptor = self.acceptor.clone();
+        let acceptor = self.certificates.acceptor();
         let app = self.app.clone();
         let trusted = Arc::clone(&self.trusted);
         let handshake = Duration::from_secs(self.config.timeouts.handshake_secs);
@@ -345,7 +373,7 @@ impl Server {
     /// A connection the server has no room for: after the TLS handshake, every
     /// request on it gets 503 `unavailable` with `Retry-After`, then it is closed.
     fn refusal(&self, tcp: TcpStream) -> impl Future<Output = ()> + Send + 'static {
-        let acceptor = self.acceptor.clone();
+        let acceptor = self.certificates.acceptor();
         async move {
             let refuse = async move {
                 let tls = acceptor.accept(tcp).await.ok()?;

@@ -2,8 +2,8 @@
 //! certificate for `localhost` and `127.0.0.1` made on first start when the
 //! configuration names none.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -36,6 +36,42 @@ pub fn server_config(cert: &Path, key: &Path, generate: bool) -> Result<ServerCo
         .map_err(|e| ServerError::Init(format!("TLS certificate: {e}")))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// The certificate in use and where it comes from: read again on SIGHUP (a
+/// renewal), for new connections only; those open keep theirs.
+pub struct Certificates {
+    cert: PathBuf,
+    key: PathBuf,
+    current: RwLock<tokio_rustls::TlsAcceptor>,
+}
+
+impl Certificates {
+    /// Loads the pair (making a self-signed one first if `generate` and absent).
+    pub fn load(cert: PathBuf, key: PathBuf, generate: bool) -> Result<Certificates, ServerError> {
+        let config = server_config(&cert, &key, generate)?;
+        Ok(Certificates {
+            cert,
+            key,
+            current: RwLock::new(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+        })
+    }
+
+    /// The acceptor for a new connection.
+    pub fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reads the files again; on any error the certificate in use stays.
+    pub fn reload(&self) -> Result<(), ServerError> {
+        let config = server_config(&self.cert, &self.key, false)?;
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) =
+            tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        Ok(())
+    }
 }
 
 fn write_self_signed(cert: &Path, key: &Path) -> Result<(), ServerError> {

@@ -456,8 +456,12 @@ pub fn coffred(args: &[&str]) -> Output {
 
 /// A raw HTTPS agent trusting the daemon's certificate.
 pub fn agent(daemon: &Daemon) -> ureq::Agent {
-    let pem = std::fs::read(daemon.ca()).unwrap();
-    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+    agent_trusting(&std::fs::read(daemon.ca()).unwrap())
+}
+
+/// A raw HTTPS agent trusting only the certificates in `pem`.
+pub fn agent_trusting(pem: &[u8]) -> ureq::Agent {
+    let certs: Vec<_> = ureq::tls::parse_pem(pem)
         .filter_map(|i| match i {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
             _ => None,

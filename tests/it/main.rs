@@ -27,6 +27,7 @@ mod pressure;
 mod properties;
 mod proxied;
 mod proxy;
+mod service;
 mod tidy;
 mod web_parity;
 mod web_session;

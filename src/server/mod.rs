@@ -109,6 +109,13 @@ impl Server {
     /// Prepares the data directory, opens the stores, collects uploads left by a
     /// crash (the background sweep collects published orphans), loads TLS material and binds the listening socket.
     pub async fn bind(config: Config) -> Result<Server, ServerError> {
+        if config.public_host.ends_with(".invalid") {
+            return Err(ServerError::Init(format!(
+                "public_host is still \"{}\", a placeholder: set the service's public name \
+                 in the configuration before the first start (it names the journal for good)",
+                config.public_host
+            )));
+        }
         let dir = DataDir::prepare(&config.data)?;
         let secret = Arc::new(dir.server_secret()?);
         let admin_digest = dir.admin_token_digest()?;

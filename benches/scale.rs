@@ -110,6 +110,7 @@ fn main() {
                 usage: Usage::default(),
                 mediator: None,
                 disabled: false,
+                quota: None,
             })
             .unwrap();
         for d in 0..per_vault {

@@ -59,7 +59,8 @@ pub struct LimitsConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegistrationConfig {
-    /// `open` (anyone, rate-limited per address) or `closed`.
+    /// `open` (anyone, rate-limited per address), `invitation` (with a one-time
+    /// code from the operator or a mediator) or `closed`.
     pub policy: crate::vault::Registration,
     /// Accounts one address may create in an hour.
     pub per_ip_per_hour: usize,

@@ -268,6 +268,7 @@ texts! {
     ChangeBackDocuments,
     ChangeUnreadableTitle,
     ChangeAccepted,
+    QuotaSet,
 }
 
 impl Text {

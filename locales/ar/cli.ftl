@@ -82,3 +82,4 @@ cli-change-lost-documents = وثائق كانت لديكم لم تعد في خز
 cli-change-back-documents = وثائق كنتم قد حذفتموها عادت إلى خزانتكم (عددها: { $count }). احذفوها من جديد إن شئتم:
 cli-change-unreadable-title = (عنوان غير معروف على هذا الجهاز)
 cli-change-accepted = قُبل التغيير وسُجّل في سجلك. الحالة السابقة محفوظة في: { $path }
+cli-quota-set = سعة خزانة { $user }: { $size }، { $count } وثيقة.

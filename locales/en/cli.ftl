@@ -82,3 +82,4 @@ cli-change-lost-documents = { $count } paper(s) you had are no longer in your va
 cli-change-back-documents = { $count } paper(s) you had deleted are back in your vault. Delete them again if you wish:
 cli-change-unreadable-title = (title unknown on this device)
 cli-change-accepted = Change accepted and written in your journal. The previous state is kept in: { $path }
+cli-quota-set = Room of { $user }'s vault: { $size }, { $count } papers.

@@ -82,3 +82,4 @@ cli-change-lost-documents = { $count } document(s) que vous aviez ne sont plus d
 cli-change-back-documents = { $count } document(s) que vous aviez supprimé(s) sont de nouveau dans votre coffre. Supprimez-les à nouveau si vous le souhaitez :
 cli-change-unreadable-title = (titre inconnu sur cet appareil)
 cli-change-accepted = Changement accepté et inscrit dans votre journal. L'ancien état est gardé dans : { $path }
+cli-quota-set = Place du coffre de { $user } : { $size }, { $count } documents.

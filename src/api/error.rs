@@ -73,6 +73,7 @@ codes! {
     // consent
     SafetyCodeMismatch => "safety_code_mismatch",
     MediatorNotFound => "mediator_not_found",
+    AccountNotFound => "account_not_found",
     GrantNotFound => "grant_not_found",
     GrantExpired => "grant_expired",
     GrantRevoked => "grant_revoked",

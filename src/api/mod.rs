@@ -203,6 +203,17 @@ pub struct Usage {
     pub documents: u64,
 }
 
+/// The operator sets a vault's quota: each part left out keeps the deployment's;
+/// both left out give the vault the deployment's quota again.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetQuotaRequest {
+    #[serde(default)]
+    pub bytes: Option<u64>,
+    #[serde(default)]
+    pub documents: Option<u64>,
+}
+
 /// What a vault may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Quota {

@@ -548,6 +548,37 @@ pub(super) fn admin_disable(ctx: &Context, token: &str, user: &str) -> Result<()
     Ok(())
 }
 
+pub(super) fn admin_quota(
+    ctx: &Context,
+    token: &str,
+    user: &str,
+    mib: Option<u64>,
+    documents: Option<u64>,
+    default: bool,
+) -> Result<(), ClientError> {
+    if !default && mib.is_none() && documents.is_none() {
+        return Err(ClientError::local(crate::api::ErrorCode::UsageError, &[]));
+    }
+    let req = crate::api::SetQuotaRequest {
+        bytes: mib.map(|m| m.saturating_mul(1024 * 1024)),
+        documents,
+    };
+    let quota = ctx.client.admin_set_quota(token, user, &req)?;
+    if ctx.out.json {
+        ctx.out.json(&quota);
+    } else {
+        ctx.out.say(
+            Text::QuotaSet,
+            &[
+                ("user", user),
+                ("size", &ctx.out.size(quota.bytes)),
+                ("count", &quota.documents.to_string()),
+            ],
+        );
+    }
+    Ok(())
+}
+
 pub(super) fn admin_status(ctx: &Context, token: &str) -> Result<(), ClientError> {
     let status = ctx.client.admin_status(token)?;
     if ctx.out.json {

@@ -83,6 +83,7 @@ fn sentence(
             ("count", &count),
             ("until", &until),
             ("category", &category),
+            ("size", &d.size.map(|b| ctx.out.size(b)).unwrap_or_default()),
         ],
     )?;
     Some(format!("{text} {when}."))

@@ -217,6 +217,20 @@ enum AdminAction {
     Invitation,
     /// Compteurs du service (sans données personnelles).
     Status,
+    /// Fixe la place d'un coffre (la part omise reste celle du service) ; avec
+    /// --defaut, le coffre revient à la place du service.
+    Quota {
+        user: String,
+        /// Place totale, en Mio.
+        #[arg(long, value_name = "MIO")]
+        mib: Option<u64>,
+        /// Nombre de documents.
+        #[arg(long, value_name = "N")]
+        documents: Option<u64>,
+        /// Revient à la place du service.
+        #[arg(long = "defaut", alias = "default", conflicts_with_all = ["mib", "documents"])]
+        default: bool,
+    },
     /// Le journal de tout le service.
     Journal {
         #[command(subcommand)]
@@ -456,6 +470,12 @@ fn dispatch(ctx: &Context, command: Command) -> Result<(), ClientError> {
             let token = consent::admin_token(admin_token_file.as_deref())?;
             match action {
                 AdminAction::Status => consent::admin_status(ctx, &token),
+                AdminAction::Quota {
+                    user,
+                    mib,
+                    documents,
+                    default,
+                } => consent::admin_quota(ctx, &token, &normalise(&user), mib, documents, default),
                 AdminAction::Invitation => consent::admin_invite(ctx, &token),
                 AdminAction::Journal {
                     action: JournalAdminAction::Verify,

@@ -442,6 +442,28 @@ impl Client {
         )
     }
 
+    /// Sets a citizen's vault quota; returns the quota in force.
+    pub fn admin_set_quota(
+        &self,
+        token: &str,
+        user: &str,
+        req: &crate::api::SetQuotaRequest,
+    ) -> Result<crate::api::Quota, ClientError> {
+        self.http
+            .send_json(
+                "PUT",
+                &format!("/v1/admin/accounts/{user}/quota"),
+                Some(token),
+                req,
+            )
+            .map_err(|e| match e.code() {
+                ErrorCode::AccountNotFound => {
+                    ClientError::local(ErrorCode::AccountNotFound, &[("value", user)])
+                }
+                _ => e,
+            })
+    }
+
     pub fn admin_status(&self, token: &str) -> Result<AdminStatus, ClientError> {
         self.http.get_json("/v1/admin/status", token)
     }

@@ -66,6 +66,7 @@ byte_enum! {
         JournalChange = 21 => "journal_change",
         InvitationIssued = 22 => "invitation_issued",
         Backup = 23 => "backup",
+        QuotaChanged = 24 => "quota_changed",
     }
 }
 

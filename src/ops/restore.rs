@@ -1,6 +1,9 @@
 //! `coffred restore SRC`: checks a backup whole, then rebuilds a data directory
-//! from it beside the target and moves it into place in one rename: the target
-//! (absent or empty) ends up either untouched or restored. The journal is rolled
+//! from it and moves it into place: beside an absent target, renamed in at once;
+//! inside an existing empty one (a packaged install, whose parent the service's
+//! user cannot write), under `.restoring`, which coffred refuses to start with,
+//! entries moved up and `.restoring` removed last. The target ends up either
+//! empty or restored. The journal is rolled
 //! back to the backup's tree: the restore signs a notice saying so (see
 //! [`crate::journal::notice`]), which the restored service publishes and citizens'
 //! clients show.
@@ -43,6 +46,63 @@ pub async fn restore(src: &Path, data: &Path, origin: &str) -> Result<Restored, 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(OpsError::io(data, e)),
     }
+    if data.exists() {
+        restore_inside(src, data, &manifest).await
+    } else {
+        restore_beside(src, data, &manifest).await
+    }
+}
+
+/// Where the restore builds when the target exists (empty, e.g. a packaged
+/// install's `/var/lib/coffre`, whose parent the service's user cannot write):
+/// inside it, then each entry is moved up. coffred refuses to start while this
+/// directory exists, so a restore cut short never passes for a data directory.
+pub const RESTORING: &str = ".restoring";
+
+async fn restore_inside(
+    src: &Path,
+    data: &Path,
+    manifest: &Manifest,
+) -> Result<Restored, OpsError> {
+    let work = data.join(RESTORING);
+    // It is going to hold the deployment's secrets: private first.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| OpsError::io(data, e))?;
+    }
+    let done = async {
+        let restored = build(src, &work, manifest).await?;
+        let entries = std::fs::read_dir(&work).map_err(|e| OpsError::io(&work, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| OpsError::io(&work, e))?;
+            let to = data.join(entry.file_name());
+            std::fs::rename(entry.path(), &to).map_err(|e| OpsError::io(&to, e))?;
+        }
+        sync_dir(data)?;
+        std::fs::remove_dir(&work).map_err(|e| OpsError::io(&work, e))?;
+        sync_dir(data)?;
+        Ok(restored)
+    }
+    .await;
+    if done.is_err() {
+        // Back to empty: everything here is the restore's own.
+        if let Ok(entries) = std::fs::read_dir(data) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+            }
+        }
+    }
+    done
+}
+
+/// When the target does not exist: built beside it and renamed into place at once.
+async fn restore_beside(
+    src: &Path,
+    data: &Path,
+    manifest: &Manifest,
+) -> Result<Restored, OpsError> {
     let name = data
         .file_name()
         .ok_or_else(|| OpsError::io(data, std::io::ErrorKind::InvalidInput.into()))?;
@@ -56,19 +116,22 @@ pub async fn restore(src: &Path, data: &Path, origin: &str) -> Result<Restored, 
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&work);
-    let built = build(src, &work, &manifest).await;
+    let built = build(src, &work, manifest).await;
     let done = built.and_then(|restored| {
-        // rename(2) replaces an empty directory, or makes the name.
         std::fs::rename(&work, data).map_err(|e| OpsError::io(data, e))?;
-        std::fs::File::open(&parent)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| OpsError::io(&parent, e))?;
+        sync_dir(&parent)?;
         Ok(restored)
     });
     if done.is_err() {
         let _ = std::fs::remove_dir_all(&work);
     }
     done
+}
+
+fn sync_dir(dir: &Path) -> Result<(), OpsError> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| OpsError::io(dir, e))
 }
 
 async fn build(src: &Path, work: &Path, manifest: &Manifest) -> Result<Restored, OpsError> {

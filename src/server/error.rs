@@ -61,8 +61,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         BadCredentials | Unauthenticated | SessionExpired | BadRecoveryKit => {
             StatusCode::UNAUTHORIZED
         }
-        NotFound | DocumentNotFound | UploadNotFound | MediatorNotFound | GrantNotFound
-        | RequestNotFound => StatusCode::NOT_FOUND,
+        NotFound | DocumentNotFound | UploadNotFound | MediatorNotFound | AccountNotFound
+        | GrantNotFound | RequestNotFound => StatusCode::NOT_FOUND,
         GrantExpired | GrantRevoked | GrantNotYetValid | AccountDisabled | NotACitizen
         | NotAMediator | RegistrationClosed | InvitationRequired | CsrfRequired => {
             StatusCode::FORBIDDEN
@@ -140,6 +140,7 @@ impl From<VaultError> for ApiError {
                 crate::api::Role::Mediator => C::NotAMediator,
             }),
             VaultError::MediatorNotFound => ApiError::new(C::MediatorNotFound),
+            VaultError::AccountNotFound => ApiError::new(C::AccountNotFound),
             VaultError::GrantNotFound => ApiError::new(C::GrantNotFound),
             VaultError::GrantExpired { at_ms } => ApiError::new(C::GrantExpired).at("when", at_ms),
             VaultError::GrantRevoked { at_ms } => ApiError::new(C::GrantRevoked).at("when", at_ms),

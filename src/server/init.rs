@@ -65,6 +65,14 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), ServerError> 
 impl DataDir {
     /// Creates the directory tree if needed.
     pub fn prepare(root: &Path) -> Result<DataDir, ServerError> {
+        if root.join(crate::ops::restore::RESTORING).exists() {
+            return Err(ServerError::Init(format!(
+                "{} holds a restore that did not finish ({}): empty it and run \
+                 `coffred restore` again",
+                root.display(),
+                crate::ops::restore::RESTORING
+            )));
+        }
         for sub in ["", "meta", "blobs", "keys", "tls"] {
             let path = root.join(sub);
             keyfile::private_dir(&path).map_err(|e| init_err(&path, e))?;

@@ -457,5 +457,12 @@ async fn sweep_grants(vault: Arc<Vault>) {
             Ok(ended) => tracing::info!(ended, "destroyed the envelopes of ended grants"),
             Err(e) => tracing::warn!(error = %e, "grant sweep failed"),
         }
+        match vault.purge_expired_codes().await {
+            Ok(0) => {}
+            Ok(removed) => {
+                tracing::info!(removed, "removed expired enrolment and invitation codes")
+            }
+            Err(e) => tracing::warn!(error = %e, "code sweep failed"),
+        }
     }
 }

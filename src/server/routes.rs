@@ -238,6 +238,7 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .route("/v1/admin/mediators", post(add_mediator).get(mediators))
         .route("/v1/admin/mediators/{user}/disable", post(disable_mediator))
         .route("/v1/admin/status", get(admin_status))
+        .route("/v1/admin/accounts/{user}/quota", put(set_quota))
         .route("/v1/invitations", post(invite))
         .route("/v1/admin/invitations", post(admin_invite))
         .route("/v1/journal/key", get(journal_key))
@@ -1068,6 +1069,26 @@ async fn admin_invite(State(s): Shared, _: Operator) -> Result<impl IntoResponse
 }
 
 #[utoipa::path(
+    put,
+    path = "/v1/admin/accounts/{user}/quota",
+    description = "Sets a citizen's vault quota (journaled in the operator's chain and in hers); returns the quota in force.",
+    params(("user" = String, Path, description = "A user name")),
+    request_body = crate::api::SetQuotaRequest,
+    responses((status = 200, description = "Done", body = crate::api::Quota), Refusals),
+    security(("operator" = [])),
+)]
+async fn set_quota(
+    State(s): Shared,
+    _: Operator,
+    Path(user): Path<String>,
+    ApiJson(req): ApiJson<crate::api::SetQuotaRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        s.vault.set_quota(&user, req.bytes, req.documents).await?,
+    ))
+}
+
+#[utoipa::path(
     get,
     path = "/v1/admin/status",
     description = "Counts for the operator.",
@@ -1311,7 +1332,7 @@ pub(super) enum Refusals {
         content, delete, enrol, mediator_card, create_grant, grants, revoke, shared,
         request_access, requests, decline, add_mediator, mediators, disable_mediator,
         admin_status, invite, admin_invite, journal_key, journal_checkpoint, journal_consistency, journal_entries,
-        journal_proof, journal_accept_change, journal_restore_notices, journal_verify, metrics,
+        journal_proof, journal_accept_change, journal_restore_notices, journal_verify, metrics, set_quota,
         super::backup::backup
     ),
     modifiers(&BearerSchemes)

@@ -47,6 +47,16 @@ pub struct AccountRecord {
     /// A disabled account cannot log in, and its grants are ended.
     #[serde(default)]
     pub disabled: bool,
+    /// What the operator set for this vault instead of the deployment's quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<VaultQuota>,
+}
+
+/// A vault's own quota, set by the operator (`coffre admin quota`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultQuota {
+    pub bytes: u64,
+    pub documents: u64,
 }
 
 /// A mediator's public description.
@@ -225,7 +235,8 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn purge_sessions(&self, now_ms: i64) -> Result<usize, StoreError>;
 
     /// Inserts a document and adds it to its owner's usage, atomically, refusing with
-    /// [`StoreError::QuotaExceeded`] if the vault would exceed `quota`.
+    /// [`StoreError::QuotaExceeded`] if the vault would exceed its own quota (the
+    /// account's, set by the operator) or else `quota`.
     fn insert_document(&self, doc: &DocumentRow, quota: &Quota) -> Result<(), StoreError>;
     fn document(&self, id: &str) -> Result<Option<DocumentRow>, StoreError>;
     fn documents_of(&self, owner: &str) -> Result<Vec<DocumentRow>, StoreError>;
@@ -250,6 +261,9 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn take_invitation(&self, digest: &[u8; 32]) -> Result<Option<InvitationRecord>, StoreError>;
     /// Every invitation not taken yet, with its digest.
     fn invitations(&self) -> Result<Vec<([u8; 32], InvitationRecord)>, StoreError>;
+    /// Removes enrolment and invitation codes that expired before `now_ms` (a code
+    /// nobody used must not keep a name, or a user name, for ever); returns how many.
+    fn purge_expired_codes(&self, now_ms: i64) -> Result<usize, StoreError>;
 
     /// Stores a new grant; [`StoreError::Conflict`] if its id exists.
     fn insert_grant(&self, grant: &GrantRecord) -> Result<(), StoreError>;

@@ -582,8 +582,12 @@ impl MetadataStore for SledStore {
                     return abort(StoreError::NotFound);
                 };
                 let mut account: AccountRecord = decode(&bytes).or_else(abort)?;
+                let (max_documents, max_bytes) = match account.quota {
+                    Some(own) => (own.documents, own.bytes),
+                    None => (quota.documents, quota.bytes),
+                };
                 let usage = &mut account.usage;
-                if usage.documents + 1 > quota.documents || usage.bytes + doc.size > quota.bytes {
+                if usage.documents + 1 > max_documents || usage.bytes + doc.size > max_bytes {
                     return abort(StoreError::QuotaExceeded);
                 }
                 if documents.get(doc.id.as_bytes())?.is_some() {
@@ -701,6 +705,29 @@ impl MetadataStore for SledStore {
             out.push((digest, decode(&v)?));
         }
         Ok(out)
+    }
+
+    fn purge_expired_codes(&self, now_ms: i64) -> Result<usize, StoreError> {
+        let _w = self.writing();
+        let mut removed = 0;
+        for entry in self.enrolments.iter() {
+            let (key, value) = entry?;
+            if decode::<EnrolmentRecord>(&value)?.expires_ms <= now_ms {
+                self.enrolments.remove(key)?;
+                removed += 1;
+            }
+        }
+        for entry in self.invitations.iter() {
+            let (key, value) = entry?;
+            if decode::<InvitationRecord>(&value)?.expires_ms <= now_ms {
+                self.invitations.remove(key)?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            self.make_durable()?;
+        }
+        Ok(removed)
     }
 
     fn insert_grant(&self, record: &GrantRecord) -> Result<(), StoreError> {
@@ -1257,6 +1284,7 @@ mod tests {
             usage: Usage::default(),
             mediator: None,
             disabled: false,
+            quota: None,
         }
     }
 

@@ -118,6 +118,7 @@ impl Vault {
             usage: Default::default(),
             mediator,
             disabled: false,
+            quota: None,
         };
         let stored = account.clone();
         let created = self
@@ -326,12 +327,13 @@ impl Vault {
         let user = who.user.clone();
         let account = self.store(move |m| m.account(&user)).await?;
         let account = account.ok_or(VaultError::Unauthenticated)?;
+        let quota = self.quota_of(&account);
         Ok(AccountResponse {
             user: account.user,
             role: account.role,
             keys: account.keys,
+            quota,
             usage: account.usage,
-            quota: self.limits.quota(),
         })
     }
 

@@ -67,8 +67,11 @@ impl Vault {
             ));
         }
         let user = draft.user.clone();
+        let now = self.clock.now_ms();
         let taken = self
             .store(move |m| {
+                // An expired code nobody used holds the name no longer.
+                m.purge_expired_codes(now)?;
                 let pending = m.enrolments()?.iter().any(|e| e.user == user);
                 Ok(pending || m.account(&user)?.is_some())
             })
@@ -598,6 +601,12 @@ impl Vault {
     }
 
     /// The expiry sweeper's pass: destroys the envelopes of every ended grant.
+    /// Removes enrolment and invitation codes that expired unused.
+    pub async fn purge_expired_codes(&self) -> Result<usize, VaultError> {
+        let now = self.clock.now_ms();
+        self.store(move |m| m.purge_expired_codes(now)).await
+    }
+
     pub async fn sweep_grants(&self) -> Result<usize, VaultError> {
         let grants = self.store(|m| m.grants_with_envelopes()).await?;
         let now = self.clock.now_ms();

@@ -16,6 +16,7 @@ pub use documents::{Delivery, Listing, Served, LISTING_CACHE_BYTES};
 mod erasure;
 mod health;
 mod invitations;
+mod quotas;
 pub use health::StoreState;
 pub use invitations::Issuer;
 pub mod journal;
@@ -102,6 +103,7 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The deployment's quota for every vault without one of its own.
     pub fn quota(&self) -> Quota {
         Quota {
             bytes: self.vault_quota_bytes,
@@ -151,6 +153,8 @@ pub enum VaultError {
     WrongRole { needed: crate::api::Role },
     #[error("mediator not found")]
     MediatorNotFound,
+    #[error("no such account")]
+    AccountNotFound,
     #[error("grant not found")]
     GrantNotFound,
     #[error("grant expired")]

@@ -392,7 +392,21 @@ fn damaged_backups_and_occupied_targets_are_refused_with_nothing_written() {
     ]);
     refused(&out, "backup_origin_mismatch");
     assert!(!empty.exists());
-    // The good backup restores into an empty directory, and serves.
+    // A restore cut short (its work directory left inside the target) is never
+    // started as a data directory.
+    let cut = base.path().join("interrompu");
+    std::fs::create_dir_all(cut.join(".restoring/meta")).unwrap();
+    std::fs::set_permissions(&cut, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = coffred(&["--data", cut.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("restore that did not finish"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!cut.join("meta").exists());
+    // The good backup restores into an empty directory (built inside it, as on a
+    // packaged install), and serves.
     std::fs::create_dir(&empty).unwrap();
     assert_ok(&restore_into(&good, &empty));
     let mut d = d;

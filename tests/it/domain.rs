@@ -287,6 +287,7 @@ impl MetadataStore for Flaky {
         put_invitation(d: &[u8; 32], i: &InvitationRecord) -> R<()>;
         take_invitation(d: &[u8; 32]) -> R<Option<InvitationRecord>>;
         invitations() -> R<Vec<([u8; 32], InvitationRecord)>>;
+        purge_expired_codes(now_ms: i64) -> R<usize>;
         insert_grant(g: &GrantRecord) -> R<()>;
         grant(id: &str) -> R<Option<GrantRecord>>;
         grants_of(user: &str) -> R<Vec<GrantRecord>>;
@@ -394,4 +395,28 @@ async fn a_commit_that_failed_keeps_its_payload_unless_its_record_is_certainly_a
     *fault.lock().unwrap() = InsertFault::None;
     add_signed(&w, &alice, &identity).await.unwrap();
     assert_eq!(w.vault.list(&alice).await.unwrap().len(), 2);
+}
+
+/// An enrolment code nobody used expires and is removed: it holds the mediator's
+/// user name (and name and structure) no longer, so the operator can enrol her again.
+#[tokio::test]
+async fn an_expired_enrolment_code_frees_the_name_and_is_forgotten() {
+    let w = world();
+    let draft = || coffre::api::MediatorDraft {
+        user: "f.benali".into(),
+        name: "Fatima Benali".into(),
+        structure: "CCAS d'Albi".into(),
+    };
+    w.vault.add_mediator(draft()).await.unwrap();
+    assert!(matches!(
+        w.vault.add_mediator(draft()).await,
+        Err(VaultError::UserExists)
+    ));
+    w.clock.advance_ms(72 * 3600 * 1000 + 1);
+    w.vault.add_mediator(draft()).await.unwrap();
+    assert_eq!(w.vault.mediators().await.unwrap().len(), 1);
+    // The sweep forgets codes that expired unused.
+    w.clock.advance_ms(72 * 3600 * 1000 + 1);
+    assert_eq!(w.vault.purge_expired_codes().await.unwrap(), 1);
+    assert!(w.vault.mediators().await.unwrap().is_empty());
 }

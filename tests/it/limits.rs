@@ -110,3 +110,74 @@ fn staged_uploads_count_against_the_quota() {
     let err = alice.fails(&["add", f.to_str().unwrap()], 1);
     assert!(err.contains("[quota_exceeded]"), "{err}");
 }
+
+/// The operator gives one vault its own quota (`coffre admin quota`): it holds for
+/// that vault only, the citizen reads in her journal who changed it and when, and
+/// `--defaut` gives it the deployment's quota back.
+#[test]
+fn the_operator_sets_a_vaults_own_quota_and_she_sees_it() {
+    let d = Daemon::start();
+    let alice = d.user("alice");
+    alice.register();
+    let bob = d.user("bob");
+    bob.register();
+    let dir = tempfile::tempdir().unwrap();
+    let said = d.admin(&["quota", "alice", "--documents", "2"]);
+    assert!(
+        said.contains("Place du coffre de alice : 1,0 Gio, 2 documents."),
+        "{said}"
+    );
+    for i in 0..2 {
+        alice.add(&random_file(dir.path(), &format!("a{i}.pdf"), 1000), &[]);
+    }
+    let err = alice.fails(
+        &[
+            "add",
+            random_file(dir.path(), "a2.pdf", 10).to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(err.contains("[quota_exceeded]"), "{err}");
+    for i in 0..3 {
+        bob.add(&random_file(dir.path(), &format!("b{i}.pdf"), 1000), &[]);
+    }
+    let journal = alice.ok(&["journal"]);
+    assert!(
+        journal
+            .contains("L'administrateur a fixé la place de votre coffre à 1,0 Gio et 2 documents"),
+        "{journal}"
+    );
+    // Her account shows the quota in force.
+    let answer = agent(&d)
+        .get(format!("{}/v1/account", d.url))
+        .header("Authorization", format!("Bearer {}", alice.token()))
+        .call()
+        .unwrap();
+    let (_, me) = status_json(answer);
+    assert_eq!(me["quota"]["documents"], 2, "{me}");
+    assert_eq!(me["usage"]["documents"], 2, "{me}");
+    // Room in MiB; then back to the deployment's.
+    let v: serde_json::Value =
+        serde_json::from_str(&d.admin(&["--json", "quota", "alice", "--mib", "5"])).unwrap();
+    assert_eq!(v["bytes"], 5 * 1024 * 1024);
+    assert_eq!(v["documents"], 1000);
+    d.admin(&["quota", "alice", "--defaut"]);
+    alice.add(&random_file(dir.path(), "a3.pdf", 10), &[]);
+    // Refusals: no such account, a mediator, nothing asked.
+    let operator = d.user("operator");
+    let run = |args: &[&str]| {
+        let mut all = vec!["admin", "quota"];
+        all.extend_from_slice(args);
+        let out = operator
+            .command(&all)
+            .env("COFFRE_ADMIN_TOKEN", d.admin_token())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(run(&["personne", "--documents", "3"]).contains("[account_not_found]"));
+    d.mediator("f.benali", "Fatima Benali", "CCAS");
+    assert!(run(&["f.benali", "--documents", "3"]).contains("[not_a_citizen]"));
+    assert!(run(&["alice"]).contains("[usage_error]"));
+}

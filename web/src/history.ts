@@ -6,7 +6,7 @@
 
 import type { VerifiedEntry } from "./crypto/journal";
 import { hex } from "./crypto/bytes";
-import { has, instant, t } from "./i18n";
+import { has, instant, size, t } from "./i18n";
 
 /** Actions whose attempt is journaled before anything is served. */
 const FAIL_CLOSED = new Set(["download", "mediator_fetch", "delete"]);
@@ -25,6 +25,7 @@ interface Details {
   category?: string;
   grant?: string;
   purpose?: string;
+  size?: number;
 }
 
 export interface Line {
@@ -59,6 +60,7 @@ function sentence(e: VerifiedEntry, titles: Map<string, string>, why: Map<string
     count: d.documents?.length ?? d.count ?? 0,
     until: d.expires_ms ? instant(d.expires_ms) : "",
     category: d.category ? t(`cat-${d.category}`) : "",
+    size: d.size !== undefined ? size(d.size) : "",
   });
   // Why: the purpose she gave the share this entry belongs to.
   const purpose = d.purpose || (d.grant ? why.get(d.grant) : undefined);

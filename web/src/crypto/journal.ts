@@ -40,6 +40,7 @@ export const ACTIONS = [
   "journal_change",
   "invitation_issued",
   "backup",
+  "quota_changed",
 ] as const;
 export const PHASES = ["attempt", "done", "denied", "failed"] as const;
 export const ACTOR_KINDS = ["citizen", "mediator", "operator", "anonymous", "system"] as const;

@@ -29,6 +29,16 @@ pub struct Config {
     pub registration: RegistrationConfig,
     pub timeouts: TimeoutsConfig,
     pub log: LogConfig,
+    pub security: SecurityConfig,
+}
+
+/// Where to report a vulnerability in this deployment: served as
+/// `/.well-known/security.txt` (RFC 9116) when a contact is set.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// `mailto:…`, `https://…` or `tel:…`, most preferred first.
+    pub contact: Vec<String>,
 }
 
 /// Certificate and key; both absent means a self-signed certificate in the data dir.
@@ -123,6 +133,7 @@ impl Default for Config {
             registration: RegistrationConfig::default(),
             timeouts: TimeoutsConfig::default(),
             log: LogConfig::default(),
+            security: SecurityConfig::default(),
         }
     }
 }
@@ -219,6 +230,16 @@ impl Config {
             ));
         }
         self.trusted_proxies()?;
+        for c in &self.security.contact {
+            let scheme_ok = ["mailto:", "https://", "tel:"]
+                .iter()
+                .any(|p| c.starts_with(p));
+            if !scheme_ok || c.len() > 200 || c.chars().any(char::is_control) {
+                return Err(ConfigError::Invalid(format!(
+                    "security.contact: \"{c}\" is not a mailto:, https:// or tel: address"
+                )));
+            }
+        }
         if self.log.address_bits_v4 > 32 || self.log.address_bits_v6 > 128 {
             return Err(ConfigError::Invalid(
                 "log.address_bits_v4 is at most 32, log.address_bits_v6 at most 128".into(),

@@ -67,6 +67,7 @@ byte_enum! {
         InvitationIssued = 22 => "invitation_issued",
         Backup = 23 => "backup",
         QuotaChanged = 24 => "quota_changed",
+        ServiceStarted = 25 => "service_started",
     }
 }
 

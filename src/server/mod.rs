@@ -148,6 +148,10 @@ impl Server {
         if removed > 0 {
             tracing::info!(removed, "collected uploads left by an interrupted run");
         }
+        vault
+            .record_start()
+            .await
+            .map_err(|e| ServerError::Init(e.to_string()))?;
         let certificates = match (&config.tls.cert, &config.tls.key) {
             (Some(cert), Some(key)) => tls::Certificates::load(
                 config
@@ -170,6 +174,8 @@ impl Server {
             web_idle: cookie::Idle::new(Duration::from_secs(config.timeouts.web_session_idle_secs)),
             data: config.data.clone(),
             log_address_bits: (config.log.address_bits_v4, config.log.address_bits_v6),
+            security_contact: config.security.contact.clone(),
+            public_host: config.public_host.clone(),
         });
         let trusted = forwarded::TrustedProxies::new(
             config

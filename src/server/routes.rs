@@ -61,6 +61,10 @@ pub struct AppState {
     pub data: std::path::PathBuf,
     /// Bits of a client's IPv4 and IPv6 address the access log keeps.
     pub log_address_bits: (u8, u8),
+    /// Where to report a vulnerability (`/.well-known/security.txt`), and the
+    /// deployment's public name.
+    pub security_contact: Vec<String>,
+    pub public_host: String,
 }
 
 /// Bytes of JSON bodies all requests may hold in memory at once: past it, a new
@@ -213,6 +217,7 @@ impl FromRequestParts<Arc<AppState>> for Operator {
 pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
     let timed = Router::new()
         .route("/v1/health", get(health))
+        .route("/.well-known/security.txt", get(security_txt))
         .route("/v1/ready", get(ready))
         .route("/v1/prelogin", post(prelogin))
         .route("/v1/accounts", post(register))
@@ -416,6 +421,35 @@ async fn health() -> Json<Health> {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
+}
+
+#[utoipa::path(
+    get,
+    path = "/.well-known/security.txt",
+    description = "Where to report a vulnerability in this deployment (RFC 9116), when the operator set `[security] contact`.",
+    responses((status = 200, description = "Done", content_type = "text/plain"), Refusals),
+)]
+async fn security_txt(State(s): Shared) -> Result<Response, ApiError> {
+    if s.security_contact.is_empty() {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::days(180);
+    let expires = expires
+        .replace_nanosecond(0)
+        .unwrap_or(expires)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let mut text = String::new();
+    for c in &s.security_contact {
+        text.push_str(&format!("Contact: {c}\n"));
+    }
+    text.push_str(&format!("Expires: {expires}\n"));
+    text.push_str("Preferred-Languages: fr, en\n");
+    text.push_str(&format!(
+        "Canonical: https://{}/.well-known/security.txt\n",
+        s.public_host
+    ));
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
 
 /// Readiness: 200 when both stores take a durable write, else 503 with the reason
@@ -1332,7 +1366,7 @@ pub(super) enum Refusals {
         content, delete, enrol, mediator_card, create_grant, grants, revoke, shared,
         request_access, requests, decline, add_mediator, mediators, disable_mediator,
         admin_status, invite, admin_invite, journal_key, journal_checkpoint, journal_consistency, journal_entries,
-        journal_proof, journal_accept_change, journal_restore_notices, journal_verify, metrics, set_quota,
+        journal_proof, journal_accept_change, journal_restore_notices, journal_verify, metrics, set_quota, security_txt,
         super::backup::backup
     ),
     modifiers(&BearerSchemes)

@@ -141,6 +141,19 @@ impl Vault {
         self.serve_payload(receipt, doc, part).await
     }
 
+    /// Journals a start of the service (its version) in the operator's chain: the
+    /// trace of restarts and upgrades a municipality owes.
+    pub async fn record_start(&self) -> Result<(), VaultError> {
+        use super::journal::{Entry, OPERATOR_SUBJECT};
+        use crate::journal::leaf::{Action, ActorKind, Phase};
+        let version = concat!("coffred ", env!("CARGO_PKG_VERSION"));
+        let entry = Entry::new(OPERATOR_SUBJECT, Action::ServiceStarted, Phase::Done)
+            .by(ActorKind::System, None)
+            .on(version);
+        self.record(entry).await?;
+        Ok(())
+    }
+
     /// The clock's time (Unix ms).
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()

@@ -549,7 +549,8 @@ fn enrolment_codes_issued_are_journaled() {
             serde_json::from_str(&d.admin(&["--json", "journal", "verify"])).unwrap();
         audit["size"].as_u64().unwrap()
     };
-    assert_eq!(subjects(), 0);
+    // The operator's chain starts with the service's start.
+    assert_eq!((subjects(), size()), (1, 1));
     d.admin(&[
         "mediator",
         "add",
@@ -560,7 +561,7 @@ fn enrolment_codes_issued_are_journaled() {
         "--user",
         "a.med",
     ]);
-    assert_eq!((subjects(), size()), (1, 1));
+    assert_eq!((subjects(), size()), (1, 2));
     d.admin(&[
         "mediator",
         "add",
@@ -571,5 +572,33 @@ fn enrolment_codes_issued_are_journaled() {
         "--user",
         "b.med",
     ]);
-    assert_eq!((subjects(), size()), (1, 2));
+    assert_eq!((subjects(), size()), (1, 3));
+}
+
+/// Every start of the service is journaled (in the operator's chain, with its
+/// version): restarts and upgrades leave a trace.
+#[test]
+fn every_start_of_the_service_is_journaled() {
+    let size = |d: &Daemon| -> u64 {
+        let answer = crate::harness::agent(d)
+            .get(format!("{}/v1/journal/checkpoint", d.url))
+            .call()
+            .unwrap();
+        let (_, v) = crate::harness::status_json(answer);
+        v["checkpoint"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let d = Daemon::start();
+    let first = size(&d);
+    assert!(first >= 1);
+    let d = d.restart();
+    assert_eq!(size(&d), first + 1);
+    let audit = d.admin(&["journal", "verify"]);
+    assert!(audit.contains("aucune anomalie"), "{audit}");
 }

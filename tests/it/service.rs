@@ -176,3 +176,43 @@ fn certificates_passed_as_systemd_credentials() {
     let err = start(&config, &dir.path().join("data"), &[]).err().unwrap();
     assert!(err.contains("LoadCredential=tls-cert"), "{err}");
 }
+
+/// Where to report a vulnerability: `/.well-known/security.txt` (RFC 9116) from the
+/// operator's `[security] contact`, nothing without one, and a contact that is not
+/// an address refused at start.
+#[test]
+fn security_txt_names_the_operators_contact() {
+    let get = |d: &crate::harness::Daemon| {
+        let answer = crate::harness::agent(d)
+            .get(format!("{}/.well-known/security.txt", d.url))
+            .call()
+            .unwrap();
+        let status = answer.status().as_u16();
+        (status, answer.into_body().read_to_string().unwrap())
+    };
+    let d = crate::harness::Daemon::start_with(Some(
+        "public_host = \"coffre.albi.fr\"\n[security]\ncontact = [\"mailto:securite@mairie.albi.fr\"]\n",
+    ));
+    let (status, text) = get(&d);
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        text.contains("Contact: mailto:securite@mairie.albi.fr\n"),
+        "{text}"
+    );
+    assert!(text.contains("Canonical: https://coffre.albi.fr/.well-known/security.txt\n"));
+    let expires = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Expires: "))
+        .expect("an Expires line");
+    let expires =
+        time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    assert!(expires > now && expires < now + time::Duration::days(366));
+    assert_eq!(get(&crate::harness::Daemon::start()).0, 404);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("coffred.toml");
+    std::fs::write(&config, "[security]\ncontact = [\"javascript:alert(1)\"]\n").unwrap();
+    let err = start(&config, &dir.path().join("data"), &[]).err().unwrap();
+    assert!(err.contains("security.contact"), "{err}");
+}

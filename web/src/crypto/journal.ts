@@ -41,6 +41,7 @@ export const ACTIONS = [
   "invitation_issued",
   "backup",
   "quota_changed",
+  "service_started",
 ] as const;
 export const PHASES = ["attempt", "done", "denied", "failed"] as const;
 export const ACTOR_KINDS = ["citizen", "mediator", "operator", "anonymous", "system"] as const;

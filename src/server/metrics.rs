@@ -24,6 +24,7 @@ pub struct Metrics {
     stored_bytes: Gauge,
     active_grants: Gauge,
     journal_entries: Gauge,
+    last_backup: Gauge,
     login_failures: Family<Labels, Counter>,
 }
 
@@ -66,6 +67,11 @@ impl Metrics {
             stored_bytes: gauge(&mut registry, "stored_bytes", "Ciphertext bytes stored"),
             active_grants: gauge(&mut registry, "active_grants", "Grants in force"),
             journal_entries: gauge(&mut registry, "journal_entries", "Entries in the journal"),
+            last_backup: gauge(
+                &mut registry,
+                "last_backup_timestamp_seconds",
+                "When the last backup was sent whole (Unix time; 0: never)",
+            ),
             registry,
             requests,
             durations,
@@ -91,7 +97,12 @@ impl Metrics {
     }
 
     /// The text exposition, with gauges refreshed from `status`.
-    pub fn render(&self, status: &AdminStatus, journal_entries: u64) -> String {
+    pub fn render(
+        &self,
+        status: &AdminStatus,
+        journal_entries: u64,
+        last_backup_ms: Option<i64>,
+    ) -> String {
         let set = |g: &Gauge, v: u64| {
             g.set(i64::try_from(v).unwrap_or(i64::MAX));
         };
@@ -101,6 +112,8 @@ impl Metrics {
         set(&self.stored_bytes, status.stored_bytes);
         set(&self.active_grants, status.active_grants);
         set(&self.journal_entries, journal_entries);
+        self.last_backup
+            .set(last_backup_ms.map_or(0, |ms| ms / 1000));
         let mut out = String::new();
         let _ = encode(&mut out, &self.registry);
         out

@@ -1331,7 +1331,8 @@ async fn delete_account(
 async fn metrics(State(s): Shared, _: Operator) -> Result<impl IntoResponse, ApiError> {
     let status = s.vault.status().await?;
     let entries = s.vault.journal_size().await?;
-    let body = s.metrics.render(&status, entries);
+    let last_backup = s.vault.last_backup_ms().await?;
+    let body = s.metrics.render(&status, entries, last_backup);
     Ok((
         [(
             header::CONTENT_TYPE,

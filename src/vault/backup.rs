@@ -154,6 +154,28 @@ impl Vault {
         Ok(())
     }
 
+    /// When the last backup was sent whole (Unix ms), from the operator's chain in
+    /// the journal (so a restart does not forget it); `None` before the first.
+    pub async fn last_backup_ms(&self) -> Result<Option<i64>, VaultError> {
+        use super::journal::OPERATOR_SUBJECT;
+        use crate::journal::leaf::{Action, Leaf, Phase};
+        let subject = super::journal::subject_tag(&self.secret, OPERATOR_SUBJECT, None);
+        self.store(move |m| {
+            for index in m.journal_entries_of(&subject)?.into_iter().rev() {
+                let Some(record) = m.journal_entry(index)? else {
+                    continue;
+                };
+                if let Some(leaf) = Leaf::decode(record.leaf.as_slice()) {
+                    if leaf.action == Action::Backup && leaf.phase == Phase::Done {
+                        return Ok(Some(leaf.time_ms));
+                    }
+                }
+            }
+            Ok(None)
+        })
+        .await
+    }
+
     /// The clock's time (Unix ms).
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()

@@ -423,3 +423,34 @@ fn damaged_backups_and_occupied_targets_are_refused_with_nothing_written() {
     let bytes = alice.bytes(&["get", &doc, "-o", "-"]);
     assert_eq!(bytes.len(), 30_000);
 }
+
+/// The operator's monitoring sees when the last backup was sent whole, and a
+/// restart does not forget it (it comes from the journal).
+#[test]
+fn the_last_backups_time_is_in_the_metrics_across_restarts() {
+    let last_backup = |d: &Daemon| -> i64 {
+        let text = crate::harness::agent(d)
+            .get(format!("{}/metrics", d.url))
+            .header("Authorization", format!("Bearer {}", d.admin_token()))
+            .call()
+            .unwrap()
+            .into_body()
+            .read_to_string()
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("coffre_last_backup_timestamp_seconds "))
+            .expect(&text)
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let d = Daemon::start();
+    assert_eq!(last_backup(&d), 0);
+    let base = tempfile::tempdir().unwrap();
+    let before = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert_ok(&d.backup(&base.path().join("b")));
+    let at = last_backup(&d);
+    assert!(at >= before - 1 && at <= time::OffsetDateTime::now_utc().unix_timestamp() + 1);
+    let d = d.restart();
+    assert_eq!(last_backup(&d), at);
+}

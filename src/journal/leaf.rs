@@ -68,6 +68,7 @@ byte_enum! {
         Backup = 23 => "backup",
         QuotaChanged = 24 => "quota_changed",
         ServiceStarted = 25 => "service_started",
+        Restore = 26 => "restore",
     }
 }
 

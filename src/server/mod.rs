@@ -148,6 +148,16 @@ impl Server {
         if removed > 0 {
             tracing::info!(removed, "collected uploads left by an interrupted run");
         }
+        let restores = vault
+            .record_restores()
+            .await
+            .map_err(|e| ServerError::Init(e.to_string()))?;
+        if restores > 0 {
+            tracing::warn!(
+                restores,
+                "started from a restored backup: the journal was rolled back, and says so"
+            );
+        }
         vault
             .record_start()
             .await

@@ -154,6 +154,61 @@ impl Vault {
         Ok(())
     }
 
+    /// Journals, in the operator's chain, each restore whose signed notice the
+    /// journal does not record yet (`coffred restore` runs offline, without the
+    /// journal's writer): the first start after a restore says so in the log itself.
+    /// Returns how many.
+    pub async fn record_restores(&self) -> Result<usize, VaultError> {
+        use super::journal::{Entry, OPERATOR_SUBJECT};
+        use crate::journal::leaf::{Action, ActorKind, Leaf, Phase};
+        use crate::journal::notice::RestoreNotice;
+        let subject = super::journal::subject_tag(&self.secret, OPERATOR_SUBJECT, None);
+        let (notices, recorded) = self
+            .store(move |m| {
+                let mut recorded = 0usize;
+                for index in m.journal_entries_of(&subject)? {
+                    if let Some(record) = m.journal_entry(index)? {
+                        if Leaf::decode(record.leaf.as_slice())
+                            .is_some_and(|l| l.action == Action::Restore)
+                        {
+                            recorded += 1;
+                        }
+                    }
+                }
+                Ok((m.restore_notices()?, recorded))
+            })
+            .await?;
+        let vkey = self.journal.verifier_key();
+        let mut added = 0;
+        for note in notices.iter().skip(recorded) {
+            let Ok(n) = RestoreNotice::verify(note, &vkey) else {
+                tracing::warn!("a restore notice does not verify with the journal's key");
+                continue;
+            };
+            let backup = time::OffsetDateTime::from_unix_timestamp_nanos(
+                i128::from(n.backup_ms) * 1_000_000,
+            )
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_else(|| n.backup_ms.to_string());
+            let object = format!("backup of {backup}");
+            let details = crate::journal::details::Details {
+                count: Some(n.size),
+                ..Default::default()
+            };
+            let entry = Entry::new(OPERATOR_SUBJECT, Action::Restore, Phase::Done)
+                .by(ActorKind::Operator, None)
+                .on(&object)
+                .with(details);
+            self.record(entry).await?;
+            added += 1;
+        }
+        Ok(added)
+    }
+
     /// When the last backup was sent whole (Unix ms), from the operator's chain in
     /// the journal (so a restart does not forget it); `None` before the first.
     pub async fn last_backup_ms(&self) -> Result<Option<i64>, VaultError> {

@@ -408,10 +408,32 @@ fn damaged_backups_and_occupied_targets_are_refused_with_nothing_written() {
     // The good backup restores into an empty directory (built inside it, as on a
     // packaged install), and serves.
     std::fs::create_dir(&empty).unwrap();
-    assert_ok(&restore_into(&good, &empty));
+    let said = assert_ok(&restore_into(&good, &empty));
+    let back_to: u64 = said
+        .split("the journal is back to ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect(&said);
     let mut d = d;
     d.stop();
     let r = Daemon::start_in(empty);
+    // Its first start journals the restore, then the start itself: the log says
+    // it was rolled back.
+    let answer = crate::harness::agent(&r)
+        .get(format!("{}/v1/journal/checkpoint", r.url))
+        .call()
+        .unwrap();
+    let (_, v) = crate::harness::status_json(answer);
+    let size: u64 = v["checkpoint"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(size, back_to + 2, "{said}");
     let mut alice = alice;
     alice.follow(&r);
     alice.ok(&["list"]);

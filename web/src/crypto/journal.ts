@@ -42,6 +42,7 @@ export const ACTIONS = [
   "backup",
   "quota_changed",
   "service_started",
+  "restore",
 ] as const;
 export const PHASES = ["attempt", "done", "denied", "failed"] as const;
 export const ACTOR_KINDS = ["citizen", "mediator", "operator", "anonymous", "system"] as const;

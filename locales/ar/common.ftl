@@ -44,6 +44,7 @@ error-request_not_found = طلب الوثيقة هذا غير موجود.
 error-not_a_citizen = هذا الإجراء مخصّص للأفراد فقط.
 error-not_a_mediator = هذا الإجراء مخصّص للوسطاء فقط.
 error-admin_unauthorized = رُفض رمز الإدارة.
+error-local_only = لا تتم هذه العملية إلا من الخادم نفسه (coffred backup)، لا عبر الشبكة ولا عبر وكيل.
 error-admin_token_required = يلزم رمز إدارة: COFFRE_ADMIN_TOKEN أو --admin-token-file.
 error-journal_tampered = تنبيه: تعذّر التحقق من سجل خزانتك ({ $detail }). ربما عدّل الخادم بعض الإدخالات أو أخفاها. حُفظت الأدلة في { $path }. لا تقم بأي إجراء حساس، وأبلغ الخدمة أو الوسيط الذي يتابعك.
 error-journal_rollback = تنبيه: يعرض الخادم سجلًا أقدم من السجل الذي تحقّق منه هذا الجهاز من قبل ({ $detail }). ربما مُحيت بعض الإدخالات. حُفظت الأدلة في { $path }.

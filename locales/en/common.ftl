@@ -44,6 +44,7 @@ error-request_not_found = This document request does not exist.
 error-not_a_citizen = This action is for citizens only.
 error-not_a_mediator = This action is for mediators only.
 error-admin_unauthorized = Operator token refused.
+error-local_only = This is done only from the server itself (coffred backup), not over the network nor through a proxy.
 error-admin_token_required = An operator token is needed: COFFRE_ADMIN_TOKEN or --admin-token-file.
 error-journal_tampered = ALERT: your vault's journal does not verify ({ $detail }). The server may have altered or hidden entries. The evidence is saved in { $path }. Do nothing sensitive and warn the service or your mediator.
 error-journal_rollback = ALERT: the server shows an older journal than the one this device already verified ({ $detail }). Entries may have been erased. The evidence is saved in { $path }.

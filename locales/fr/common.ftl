@@ -44,6 +44,7 @@ error-request_not_found = Cette demande de document n'existe pas.
 error-not_a_citizen = Cette action est réservée aux particuliers.
 error-not_a_mediator = Cette action est réservée aux médiateurs.
 error-admin_unauthorized = Jeton d'administration refusé.
+error-local_only = Cette opération ne se fait que depuis le serveur lui-même (coffred backup), pas à travers le réseau ni un proxy.
 error-admin_token_required = Un jeton d'administration est nécessaire : COFFRE_ADMIN_TOKEN ou --admin-token-file.
 error-journal_tampered = ALERTE : le journal de votre coffre ne se vérifie pas ({ $detail }). Le serveur a pu modifier ou cacher des entrées. Les preuves sont enregistrées dans { $path }. Ne faites pas d'action sensible et prévenez le service ou votre médiateur.
 error-journal_rollback = ALERTE : le serveur présente un journal plus ancien que celui que cet appareil a déjà vérifié ({ $detail }). Des entrées ont pu être effacées. Les preuves sont enregistrées dans { $path }.

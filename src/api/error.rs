@@ -88,6 +88,7 @@ codes! {
     NotAMediator => "not_a_mediator",
     AdminUnauthorized => "admin_unauthorized",
     AdminTokenRequired => "admin_token_required",
+    LocalOnly => "local_only",
     // journal
     JournalTampered => "journal_tampered",
     JournalRollback => "journal_rollback",

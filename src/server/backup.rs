@@ -40,19 +40,41 @@ pub const META_EXPORT: &str = "meta.export";
 pub const SCRATCH_PREFIX: &str = "backup-scratch-";
 
 const READ_BYTES: usize = 256 * 1024;
+/// How long the stream waits for the reader to take the next piece: a reader that
+/// stops reading without closing does not hold deletions back for long.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 type Frames = mpsc::Sender<std::io::Result<Bytes>>;
 
 #[utoipa::path(
     get,
     path = "/v1/admin/backup",
-    description = "A consistent backup of the service, streamed to `coffred backup` (frames: a JSON line, then the file's bytes; a summary last). Journaled in the operator's chain.",
+    description = "A consistent backup of the service, streamed to `coffred backup` on the same machine only (a loopback connection, not through a proxy): frames of a JSON line then the file's bytes, a summary last. Journaled in the operator's chain.",
     responses((status = 200, description = "The backup stream", content_type = "application/octet-stream"), super::routes::Refusals),
     security(("operator" = [])),
 )]
-pub async fn backup(_: Operator, State(s): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub async fn backup(
+    _: Operator,
+    State(s): State<Arc<AppState>>,
+    axum::Extension(addr): axum::Extension<super::routes::ClientAddr>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    // Every secret of the service travels in a backup: only to a process on this
+    // machine (`coffred backup`), never through a proxy (which names the client it
+    // forwards for), whatever the token.
+    let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+    if forwarded || !addr.0.ip().is_loopback() {
+        return Err(ApiError::new(crate::api::ErrorCode::LocalOnly));
+    }
+    // One backup at a time (each one holds deletions and takes the store's gate).
+    let Ok(running) = Arc::clone(&s.backups).try_acquire_owned() else {
+        return Err(ApiError::from(VaultError::Unavailable(
+            "a backup is already running".into(),
+        )));
+    };
     let (tx, mut rx) = mpsc::channel::<std::io::Result<Bytes>>(4);
     tokio::spawn(async move {
+        let _running = running;
         let started = std::time::Instant::now();
         match send_backup(&s, &tx).await {
             Ok(summary) => {
@@ -118,18 +140,39 @@ async fn send_backup(s: &Arc<AppState>, tx: &Frames) -> Result<BackupSummary, Va
         }
     }
     let documents = s.vault.stored_documents().await?;
+    let mut sent = 0u64;
     for doc in &documents {
+        let mut parts = Vec::with_capacity(3);
+        let mut unreadable = None;
         for part in [BlobPart::Payload, BlobPart::Meta, BlobPart::OwnerEnvelope] {
-            let blob = s.vault.backup_blob(&hold, doc, part).await?;
+            match s.vault.backup_blob(&hold, doc, part).await {
+                Ok(blob) => parts.push((part, blob)),
+                Err(e) => {
+                    unreadable = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = unreadable {
+            // A publish cut short (a crash, a failed write) leaves an orphan, which
+            // stays out; a document with a record must be whole.
+            if s.vault.has_document(doc).await? {
+                return Err(e);
+            }
+            tracing::debug!("a half-published document's files were left out of the backup");
+            continue;
+        }
+        for (part, blob) in parts {
             let path = format!("blobs/{doc}/{}", part.file_name());
             send_file(tx, &path, blob.reader, blob.len).await?;
         }
+        sent += 1;
     }
     let summary = BackupSummary {
         created_ms,
         origin: s.vault.journal_keys().origin.clone(),
         records,
-        documents: documents.len() as u64,
+        documents: sent,
         version: env!("CARGO_PKG_VERSION").to_owned(),
     };
     send_line(tx, &BackupFrame::End(summary.clone())).await?;
@@ -145,9 +188,13 @@ async fn send_line(tx: &Frames, frame: &BackupFrame) -> Result<(), VaultError> {
 }
 
 async fn send(tx: &Frames, bytes: Bytes) -> Result<(), VaultError> {
-    tx.send(Ok(bytes))
-        .await
-        .map_err(|_| VaultError::Internal("the backup's reader went away".into()))
+    match tokio::time::timeout(SEND_TIMEOUT, tx.send(Ok(bytes))).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(VaultError::Internal("the backup's reader went away".into())),
+        Err(_) => Err(VaultError::Internal(
+            "the backup's reader stopped reading".into(),
+        )),
+    }
 }
 
 /// One file: its header line, then exactly `size` bytes of `reader`.

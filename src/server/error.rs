@@ -64,7 +64,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         NotFound | DocumentNotFound | UploadNotFound | MediatorNotFound | AccountNotFound
         | GrantNotFound | RequestNotFound => StatusCode::NOT_FOUND,
         GrantExpired | GrantRevoked | GrantNotYetValid | AccountDisabled | NotACitizen
-        | NotAMediator | RegistrationClosed | InvitationRequired | CsrfRequired => {
+        | NotAMediator | RegistrationClosed | InvitationRequired | CsrfRequired | LocalOnly => {
             StatusCode::FORBIDDEN
         }
         InvalidGrant | InvalidDuration | EnrolmentCodeInvalid | InvitationInvalid

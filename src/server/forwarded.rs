@@ -28,24 +28,28 @@ impl TrustedProxies {
         if !self.contains(peer.ip()) {
             return peer;
         }
-        let mut hops: Vec<IpAddr> = Vec::new();
+        // Every element, in order, across headers; read from the right: the
+        // rightmost address that is not a trusted proxy is the client (what the
+        // proxy appended). Anything to its left came from the client and is
+        // ignored, even unreadable; an unreadable element before it (from a
+        // proxy) names nobody, and the proxy counts as the client.
+        let mut parts: Vec<String> = Vec::new();
         for value in headers.get_all("x-forwarded-for") {
             let Ok(text) = value.to_str() else {
                 return peer;
             };
-            for part in text.split(',') {
-                match part.trim().parse::<IpAddr>() {
-                    Ok(ip) => hops.push(canonical(ip)),
-                    // A header we cannot read names nobody: the proxy is the client.
-                    Err(_) => return peer,
-                }
+            parts.extend(text.split(',').map(|p| p.trim().to_owned()));
+        }
+        let mut last_proxy = None;
+        for part in parts.iter().rev() {
+            match part.parse::<IpAddr>().map(canonical) {
+                Ok(ip) if self.contains(ip) => last_proxy = Some(ip),
+                Ok(ip) => return SocketAddr::new(ip, 0),
+                Err(_) => return peer,
             }
         }
-        hops.iter()
-            .rev()
-            .find(|ip| !self.contains(**ip))
-            .or(hops.first())
-            .map_or(peer, |ip| SocketAddr::new(*ip, 0))
+        // Only proxies: the leftmost of them.
+        last_proxy.map_or(peer, |ip| SocketAddr::new(ip, 0))
     }
 }
 
@@ -116,8 +120,15 @@ mod tests {
                 .to_string(),
             "198.51.100.2"
         );
-        // Unreadable, or absent: the proxy itself.
+        // Unreadable, or absent: the proxy itself; junk to the left of the
+        // address the proxy appended is the client's own and changes nothing.
         assert_eq!(trusted.client(proxy, &headers(&["nope"])), proxy);
+        assert_eq!(ip("x, 198.51.100.9"), "198.51.100.9");
+        assert_eq!(ip("unknown, 198.51.100.9, 10.0.0.1"), "198.51.100.9");
+        assert_eq!(
+            trusted.client(proxy, &headers(&["198.51.100.9, junk"])),
+            proxy
+        );
         assert_eq!(trusted.client(proxy, &HeaderMap::new()), proxy);
         // Only proxies in the chain: the leftmost.
         assert_eq!(ip("10.0.0.1, 10.0.0.2"), "10.0.0.1");

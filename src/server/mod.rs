@@ -99,6 +99,12 @@ pub struct Server {
     listener: TcpListener,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     trusted: Arc<forwarded::TrustedProxies>,
+    /// SIGHUP, listened to from binding on (before READY=1: a reload right after
+    /// start must not kill the daemon).
+    hangups: Option<tokio::signal::unix::Signal>,
+    /// Whether the certificate comes from systemd's credentials (copied at start:
+    /// a reload reads the same copy).
+    tls_from_credentials: bool,
     certificates: Arc<tls::Certificates>,
     app: axum::Router,
     vault: Arc<Vault>,
@@ -185,6 +191,7 @@ impl Server {
             data: config.data.clone(),
             log_address_bits: (config.log.address_bits_v4, config.log.address_bits_v6),
             security_contact: config.security.contact.clone(),
+            backups: Arc::new(Semaphore::new(1)),
             public_host: config.public_host.clone(),
         });
         let trusted = forwarded::TrustedProxies::new(
@@ -194,8 +201,14 @@ impl Server {
         );
         let max_json = (config.limits.max_json_kib * 1024) as usize;
         let listener = TcpListener::bind(config.listen).await?;
+        let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+        let tls_from_credentials = [&config.tls.cert, &config.tls.key]
+            .iter()
+            .any(|p| p.as_ref().is_some_and(|p| p.starts_with("credential:")));
         Ok(Server {
             listener,
+            hangups: Some(hangups),
+            tls_from_credentials,
             trusted: Arc::new(trusted),
             certificates: Arc::new(certificates),
             app: routes::router(state, max_json),
@@ -210,7 +223,7 @@ impl Server {
 
     /// Serves until `shutdown` resolves, then stops accepting, lets requests in
     /// flight finish (up to the configured delay) and returns.
-    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
+    pub async fn serve(mut self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
         let graceful = GracefulShutdown::new();
         let slots = Arc::new(Semaphore::new(self.config.limits.max_connections));
         let refusals = Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT));
@@ -221,7 +234,10 @@ impl Server {
         let stuck = watch_storage(Arc::clone(&self.vault));
         tokio::pin!(shutdown);
         tokio::pin!(stuck);
-        let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+        let mut hangups = match self.hangups.take() {
+            Some(h) => h,
+            None => tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?,
+        };
         let mut outcome = Ok(());
         loop {
             // Accept whatever comes: a full server answers "unavailable" at once
@@ -238,6 +254,12 @@ impl Server {
                 _ = &mut shutdown => break,
                 Some(()) = hangups.recv() => {
                     notify(&[sd_notify::NotifyState::Reloading]);
+                    if self.tls_from_credentials {
+                        tracing::warn!(
+                            "the certificate comes from systemd's credentials, copied when the \
+                             service started: a renewal needs `systemctl restart coffred`"
+                        );
+                    }
                     match self.certificates.reload() {
                         Ok(()) => tracing::info!("TLS certificate reloaded; new connections use it"),
                         Err(e) => tracing::error!(
@@ -343,6 +365,8 @@ impl Server {
                 .map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
                     let client = trusted.client(peer, req.headers());
                     req.extensions_mut().insert(ClientAddr(client));
+                    req.extensions_mut()
+                        .insert(routes::ViaTrustedProxy(trusted.contains(peer.ip())));
                     req
                 })
                 .map_future(move |answer| {

@@ -65,6 +65,8 @@ pub struct AppState {
     /// deployment's public name.
     pub security_contact: Vec<String>,
     pub public_host: String,
+    /// One backup at a time.
+    pub backups: Arc<tokio::sync::Semaphore>,
 }
 
 /// Bytes of JSON bodies all requests may hold in memory at once: past it, a new
@@ -283,7 +285,6 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
             Arc::clone(&state),
             access_log,
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
@@ -321,8 +322,12 @@ async fn harden(req: Request, next: Next) -> Response {
     response
 }
 
-/// A request's id: the one a (trusted or not) proxy sent if it is a plain token,
-/// else a fresh random one; returned as `x-request-id` and in every log line of
+/// Whether the connection came from a configured trusted proxy.
+#[derive(Clone, Copy, Debug)]
+pub struct ViaTrustedProxy(pub bool);
+
+/// A request's id: the one a trusted proxy sent if it is a plain token, else a
+/// fresh random one; returned as `x-request-id` and in every log line of
 /// the request (the span's field).
 fn request_id(headers: &HeaderMap) -> String {
     headers
@@ -344,7 +349,15 @@ fn request_id(headers: &HeaderMap) -> String {
 /// precision. Never a token, a name or a title.
 async fn access_log(State(state): Shared, req: Request, next: Next) -> Response {
     use tracing::Instrument;
-    let id = request_id(req.headers());
+    let via_proxy = req
+        .extensions()
+        .get::<ViaTrustedProxy>()
+        .is_some_and(|v| v.0);
+    let id = if via_proxy {
+        request_id(req.headers())
+    } else {
+        request_id(&HeaderMap::new())
+    };
     let route = req
         .extensions()
         .get::<axum::extract::MatchedPath>()

@@ -73,6 +73,9 @@ pub struct SledStore {
     gate: RwLock<()>,
 }
 
+/// Where sessions are kept (never exported).
+const SESSIONS_TREE: &str = "sessions";
+
 /// The journal's log, in sled's directory (sled ignores it).
 const WAL_FILE: &str = "journal.wal";
 
@@ -126,7 +129,7 @@ impl SledStore {
             .open()?;
         let store = SledStore {
             accounts: db.open_tree("accounts")?,
-            sessions: db.open_tree("sessions")?,
+            sessions: db.open_tree(SESSIONS_TREE)?,
             documents: db.open_tree("documents")?,
             owner_index: db.open_tree("owner_index")?,
             enrolments: db.open_tree("enrolments")?,
@@ -939,6 +942,9 @@ impl MetadataStore for SledStore {
         let mut records = 0u64;
         let mut names = self.db.tree_names();
         names.sort();
+        // Sessions never leave: a session key in a backup would open the identity
+        // sealed in a logged-out device's session.json. A restore starts with none.
+        names.retain(|n| n.as_ref() != SESSIONS_TREE.as_bytes());
         for name in names {
             let tree = self.db.open_tree(&name)?;
             export_field(out, b'T', &[&name])?;

@@ -74,7 +74,9 @@ impl Vault {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             if held.backups > 0 {
-                held.pending.push(doc.to_owned());
+                if !held.pending.iter().any(|d| d == doc) {
+                    held.pending.push(doc.to_owned());
+                }
                 return Ok(());
             }
         }
@@ -257,6 +259,12 @@ impl Vault {
         }
         self.record(entry).await?;
         Ok(())
+    }
+
+    /// Whether a document's record exists.
+    pub async fn has_document(&self, doc: &str) -> Result<bool, VaultError> {
+        let id = doc.to_owned();
+        self.store(move |m| m.has_document(&id)).await
     }
 
     /// The signed notices of the restores this deployment went through.

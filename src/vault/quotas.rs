@@ -49,11 +49,6 @@ impl Vault {
                 needed: Role::Citizen,
             });
         }
-        let key = name.to_string();
-        self.store_or(VaultError::AccountNotFound, move |m| {
-            m.update_account(&key, &|a| a.quota = own)
-        })
-        .await?;
         let now = Quota {
             bytes: own.map_or(default.bytes, |q| q.bytes),
             documents: own.map_or(default.documents, |q| q.documents),
@@ -64,11 +59,17 @@ impl Vault {
             count: Some(now.documents),
             ..Details::default()
         };
+        // Journaled before it is made: a change is never without its trace.
         let operator = Entry::new(OPERATOR_SUBJECT, Action::QuotaChanged, Phase::Done)
             .by(ActorKind::Operator, None)
             .on(name.as_str())
             .with(details.clone());
         self.record(operator).await?;
+        let key = name.to_string();
+        self.store_or(VaultError::AccountNotFound, move |m| {
+            m.update_account(&key, &|a| a.quota = own)
+        })
+        .await?;
         let hers = Entry::new(name.as_str(), Action::QuotaChanged, Phase::Done)
             .by(ActorKind::Operator, None)
             .with(details);

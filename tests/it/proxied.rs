@@ -53,4 +53,11 @@ fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
     }
     // Every "address" was the peer's own: its budget is spent.
     assert_eq!(fail_login(&d, "198.51.100.99", 3), "too_many_attempts");
+    // Nor is a request id it sends written in the log: a fresh one is.
+    let answer = agent(&d)
+        .get(format!("{}/v1/health", d.url))
+        .header("X-Request-Id", "forged-id")
+        .call()
+        .unwrap();
+    assert_ne!(answer.headers()["x-request-id"], "forged-id");
 }

@@ -54,11 +54,27 @@ struct Pinned {
     /// yet: a restore that loses them can still name them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     unverified: Vec<Own>,
+    /// When this device last verified the journal successfully (its clock, Unix
+    /// ms): a restore notice explains a rollback only if signed after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checked_ms: Option<i64>,
+    /// The restores she accepted (`restored_ms:size`): none explains anything again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    accepted_restores: Vec<String>,
     /// Set when a check failed: every later check refuses, until a person who
     /// understands the evidence removes this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     alarm: Option<Alarm>,
 }
+
+/// How a restore is remembered once accepted.
+fn restore_id(n: &RestoreNotice) -> String {
+    format!("{}:{}", n.restored_ms, n.size)
+}
+
+/// How far apart the server's clock and this device's may be when a restore
+/// notice's times are compared with the entries and with this device's last check.
+const CLOCK_SLACK_MS: i64 = 10 * 60 * 1000;
 
 /// Most entries of one account read in one check: far above any citizen's history
 /// (ten a day for twenty years), and a bound on what a phone holds.
@@ -76,6 +92,9 @@ pub struct Seen {
     /// The document it is about, if any (an id: never a title, this file is not sealed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
+    /// Its leaf's index in the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
 }
 
 impl Seen {
@@ -87,6 +106,7 @@ impl Seen {
             phase: e.leaf.phase.as_str().to_owned(),
             hash: hex(&leaf_hash(&e.leaf.encode())),
             document: e.details.document.as_ref().map(|d| d.to_string()),
+            index: Some(e.index),
         }
     }
 }
@@ -333,6 +353,11 @@ impl Client {
             head,
             seen,
             unverified,
+            checked_ms: Some(now_ms()),
+            accepted_restores: pinned
+                .as_ref()
+                .map(|p| p.accepted_restores.clone())
+                .unwrap_or_default(),
             alarm: None,
         };
         save(&self.home, &path, &state)?;
@@ -417,7 +442,10 @@ impl Client {
         if unchanged {
             return Err(ClientError::local(ErrorCode::NothingToAccept, &[]));
         }
-        let restore = self.restore_explaining(session, &old).map(|n| RestoreView {
+        let explained = self.restore_explaining(session, &old);
+        let mut accepted_restores = old.accepted_restores.clone();
+        accepted_restores.extend(explained.as_ref().map(restore_id));
+        let restore = explained.map(|n| RestoreView {
             backup_ms: n.backup_ms,
             restored_ms: n.restored_ms,
             size: n.size,
@@ -430,6 +458,7 @@ impl Client {
             phase: "done".into(),
             hash: String::new(),
             document: Some(o.document.clone()),
+            index: None,
         }));
         let (lost_documents, back_documents) = self.documents_changed(session, &origin, &gone)?;
         let verified = Pinned {
@@ -446,6 +475,8 @@ impl Client {
                 .map(|e| leaf_hash(&e.leaf.encode()).to_vec().into()),
             seen: entries.iter().map(Seen::of).collect(),
             unverified: Vec::new(),
+            checked_ms: Some(now_ms()),
+            accepted_restores,
             alarm: None,
         };
         Ok(JournalChange {
@@ -572,15 +603,76 @@ impl Client {
     /// journal no longer holds what this device verified: the backup's tree is
     /// smaller than the pinned one.
     fn restore_explaining(&self, session: &Session, p: &Pinned) -> Option<RestoreNotice> {
+        // Signed after this device last verified the journal (a notice from an
+        // earlier restore explains nothing that happened since), for a tree smaller
+        // than the one it pinned; the latest such.
         let list: crate::api::RestoreNotices = self
             .http
             .get_json("/v1/journal/restore-notices", session.token())
             .ok()?;
-        list.notices
+        let since = p
+            .checked_ms
+            .unwrap_or(i64::MIN)
+            .saturating_sub(CLOCK_SLACK_MS);
+        let n = list
+            .notices
             .iter()
             .filter_map(|n| RestoreNotice::verify(n, &p.vkey).ok())
-            .filter(|n| n.origin == p.origin && n.size < p.size)
-            .max_by_key(|n| n.restored_ms)
+            .filter(|n| n.origin == p.origin && n.size < p.size && n.restored_ms >= since)
+            .filter(|n| !p.accepted_restores.contains(&restore_id(n)))
+            .max_by_key(|n| n.restored_ms)?;
+        // The journal now extends the backup's tree the notice names.
+        let note: CheckpointResponse = self
+            .http
+            .get_json("/v1/journal/checkpoint", session.token())
+            .ok()?;
+        let cp = checkpoint::verify(&note.checkpoint, &p.vkey).ok()?;
+        if cp.origin != p.origin || cp.size < n.size {
+            return None;
+        }
+        if cp.size == n.size {
+            if cp.root != n.root {
+                return None;
+            }
+        } else {
+            let proof: ConsistencyResponse = self
+                .http
+                .get_json(
+                    &format!("/v1/journal/consistency?from={}&to={}", n.size, cp.size),
+                    session.token(),
+                )
+                .ok()?;
+            let hashes: Vec<Vec<u8>> = proof.proof.iter().map(|h| h.0.clone()).collect();
+            verify_consistency(n.size, cp.size, &n.root, &cp.root, &hashes).ok()?;
+        }
+        // Her chain in it: what came before the backup is what this device saw,
+        // unchanged; only what came after it is gone.
+        let page = self.entries(session, cp.size, 0).ok()?;
+        let quiet = Failure {
+            home: &self.home,
+            state: &self.home.join("journal-restore-check.json"),
+            pinned: None,
+            checkpoint: None,
+            consistency: None,
+            page: None,
+            restores: None,
+        };
+        let entries = verify_page(session, &page, &cp, Start::new(0, None), None, &quiet).ok()?;
+        if let (Some(subject), Some(first)) = (&p.subject, entries.first()) {
+            if subject.as_slice() != first.leaf.subject.as_slice() {
+                return None;
+            }
+        }
+        let now: std::collections::HashSet<String> =
+            entries.iter().map(|e| Seen::of(e).hash).collect();
+        let kept_before_backup = entries
+            .iter()
+            .filter(|e| e.index < n.size)
+            .all(|e| e.leaf.time_ms <= n.backup_ms + CLOCK_SLACK_MS);
+        let lost_after_backup = p.seen.iter().filter(|s| !now.contains(&s.hash)).all(|s| {
+            s.time_ms >= n.backup_ms - CLOCK_SLACK_MS && s.index.is_none_or(|i| i >= n.size)
+        });
+        (kept_before_backup && lost_after_backup).then_some(n)
     }
 
     /// This account's entries from sequence number `from` in the tree of `size`
@@ -712,6 +804,8 @@ impl Pinned {
             head: None,
             seen: Vec::new(),
             unverified: Vec::new(),
+            checked_ms: None,
+            accepted_restores: Vec::new(),
             alarm: None,
         }
     }

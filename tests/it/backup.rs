@@ -501,3 +501,67 @@ fn the_last_backups_time_is_in_the_metrics_across_restarts() {
     let d = d.restart();
     assert_eq!(last_backup(&d), at);
 }
+
+/// Copies a data directory as a file-level snapshot would (a hosting provider's
+/// VM snapshot, say), keeping it private.
+fn snapshot(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            snapshot(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// Attack: once a real restore signed a notice, a later rollback that nobody
+/// signed (a snapshot put back, a server hiding entries) must still raise the
+/// alarm, not pass for that old restore.
+#[test]
+fn an_old_restore_notice_does_not_explain_a_later_rollback() {
+    let mut d = Daemon::start();
+    let mut alice = d.user("alice");
+    alice.register();
+    let files = tempfile::tempdir().unwrap();
+    let base = tempfile::tempdir().unwrap();
+    let backup = base.path().join("b");
+    assert_ok(&d.backup(&backup));
+    alice.add(&random_file(files.path(), "a.pdf", 100), &[]);
+    alice.list();
+    // A real restore: explained, accepted.
+    d.stop();
+    let restored = base.path().join("restored");
+    assert_ok(&restore_into(&backup, &restored));
+    let mut d = Daemon::start_in(restored.clone());
+    alice.follow(&d);
+    alice.ok(&["login", "alice"]);
+    let err = alice.fails(&["list"], 1);
+    assert!(err.trim_end().ends_with("[journal_restored]"), "{err}");
+    alice.ok(&["journal", "accept-change", "--yes"]);
+    alice.list();
+    // Later: a snapshot of the files is taken, she goes on, the snapshot is put
+    // back. No restore signed anything this time.
+    d.crash();
+    let snap = base.path().join("snap");
+    snapshot(&restored, &snap);
+    let d = d.restart();
+    alice.follow(&d);
+    alice.add(&random_file(files.path(), "b.pdf", 100), &[]);
+    alice.list();
+    let mut d = d;
+    d.crash();
+    std::fs::remove_dir_all(&restored).unwrap();
+    snapshot(&snap, &restored);
+    let d = d.restart();
+    alice.follow(&d);
+    let err = alice.fails(&["list"], 1);
+    assert!(
+        err.trim_end().ends_with("[journal_rollback]")
+            || err.trim_end().ends_with("[journal_tampered]"),
+        "an old notice explained a rollback it did not sign: {err}"
+    );
+}

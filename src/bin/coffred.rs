@@ -168,22 +168,35 @@ fn backup_source(
         }
     };
     let own_cert = config.tls.cert.is_none();
-    let url = url.unwrap_or_else(|| {
-        let port = config.listen.port();
-        if own_cert {
-            let ip = match config.listen.ip() {
-                std::net::IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_owned(),
-                std::net::IpAddr::V6(ip) if ip.is_unspecified() => "[::1]".to_owned(),
-                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
-                ip => ip.to_string(),
-            };
-            format!("https://{ip}:{port}")
-        } else {
-            format!("https://{}:{port}", config.public_host)
+    // The service on this machine: its listening address, the unspecified one
+    // meaning the loopback (the backup stream is served to a local peer only).
+    let port = config.listen.port();
+    let local = match config.listen.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port))
         }
-    });
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port))
+        }
+        _ => config.listen,
+    };
+    let (url, connect_to) = match url {
+        Some(url) => (url, None),
+        // The self-signed certificate names 127.0.0.1 and ::1.
+        None if own_cert => (format!("https://{local}"), None),
+        // A real certificate names the public host: connect locally, check it.
+        None => (
+            format!("https://{}:{port}", config.public_host),
+            Some(local),
+        ),
+    };
     let ca = ca.or_else(|| own_cert.then(|| config.data.join("tls").join("cert.pem")));
-    Ok(coffre::ops::backup::Source { url, ca, token })
+    Ok(coffre::ops::backup::Source {
+        url,
+        ca,
+        token,
+        connect_to,
+    })
 }
 
 fn when(ms: i64) -> String {

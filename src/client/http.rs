@@ -64,12 +64,33 @@ impl Http {
         trust: Trust<'_>,
         lang: crate::messages::Lang,
     ) -> Result<Http, ClientError> {
+        Http::build(base, trust, lang, None)
+    }
+
+    /// Like [`Http::new`], but connecting to `address` whatever the name in `base`
+    /// resolves to (the certificate is still checked for that name): the operator's
+    /// tools reach the service on this machine under its public name.
+    pub fn new_at(
+        base: &str,
+        trust: Trust<'_>,
+        lang: crate::messages::Lang,
+        address: std::net::SocketAddr,
+    ) -> Result<Http, ClientError> {
+        Http::build(base, trust, lang, Some(address))
+    }
+
+    fn build(
+        base: &str,
+        trust: Trust<'_>,
+        lang: crate::messages::Lang,
+        address: Option<std::net::SocketAddr>,
+    ) -> Result<Http, ClientError> {
         let roots = match trust {
             Trust::System => RootCerts::PlatformVerifier,
             Trust::PemFile(path) => RootCerts::Specific(Arc::new(load_pem(path)?)),
         };
         let tls = TlsConfig::builder().root_certs(roots).build();
-        let agent: Agent = Agent::config_builder()
+        let config = Agent::config_builder()
             .tls_config(tls)
             .https_only(true)
             .http_status_as_error(false)
@@ -77,8 +98,15 @@ impl Http {
             .timeout_recv_response(Some(Duration::from_secs(120)))
             .timeout_per_read(Some(Duration::from_secs(120)))
             .user_agent(concat!("coffre/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+            .build();
+        let agent: Agent = match address {
+            None => config.into(),
+            Some(a) => Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::new(),
+                FixedAddress(a),
+            ),
+        };
         Ok(Http {
             agent,
             base: base.trim_end_matches('/').to_owned(),
@@ -205,6 +233,23 @@ impl Http {
             },
             len,
         ))
+    }
+}
+
+/// A resolver that answers one address whatever the name.
+#[derive(Debug)]
+struct FixedAddress(std::net::SocketAddr);
+
+impl ureq::unversioned::resolver::Resolver for FixedAddress {
+    fn resolve(
+        &self,
+        _uri: &ureq::http::Uri,
+        _config: &ureq::config::Config,
+        _timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let mut addrs = self.empty();
+        addrs.push(self.0);
+        Ok(addrs)
     }
 }
 

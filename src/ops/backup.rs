@@ -21,6 +21,9 @@ pub struct Source {
     /// A PEM file to trust instead of the system's roots (a self-signed service).
     pub ca: Option<PathBuf>,
     pub token: zeroize::Zeroizing<String>,
+    /// Where to connect, whatever the URL's name resolves to (the service on this
+    /// machine, under its public name).
+    pub connect_to: Option<std::net::SocketAddr>,
 }
 
 /// Longest header line of a frame.
@@ -52,8 +55,11 @@ fn receive(source: &Source, dest: &Path) -> Result<Manifest, OpsError> {
         Some(pem) => Trust::PemFile(pem),
         None => Trust::System,
     };
-    let http = Http::new(&source.url, trust, crate::messages::Lang::En)
-        .map_err(|e| OpsError::Service(e.to_string()))?;
+    let http = match source.connect_to {
+        Some(a) => Http::new_at(&source.url, trust, crate::messages::Lang::En, a),
+        None => Http::new(&source.url, trust, crate::messages::Lang::En),
+    }
+    .map_err(|e| OpsError::Service(e.to_string()))?;
     let (body, _) = http
         .download("/v1/admin/backup", &source.token)
         .map_err(|e| OpsError::Service(e.to_string()))?;

@@ -70,7 +70,12 @@ const REQUIRED: [&str; 4] = [
 /// and every document has its three parts.
 pub fn verify(dir: &Path) -> Result<Manifest, OpsError> {
     let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read(&path).map_err(|_| OpsError::NoManifest(dir.to_path_buf()))?;
+    let text = std::fs::read(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => OpsError::NoManifest(dir.to_path_buf()),
+        // Not the backup's fault: say what the system said (a backup copied
+        // back as root and read as the service's user, say).
+        _ => OpsError::io(&path, e),
+    })?;
     let manifest: Manifest = serde_json::from_slice(&text)
         .map_err(|e| OpsError::Corrupt(format!("{MANIFEST_FILE}: {e}")))?;
     if manifest.format != FORMAT {

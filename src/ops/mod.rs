@@ -17,7 +17,7 @@ pub enum OpsError {
     DestinationExists(PathBuf),
     #[error("{} is not empty: a restore goes into an empty or absent data directory, nothing was changed [restore_target_not_empty]", .0.display())]
     TargetNotEmpty(PathBuf),
-    #[error("{} is not a coffre backup (no readable manifest.json: an interrupted backup has none) [backup_no_manifest]", .0.display())]
+    #[error("{} is not a coffre backup (no manifest.json: an interrupted backup has none) [backup_no_manifest]", .0.display())]
     NoManifest(PathBuf),
     #[error("the backup is damaged: {0} [backup_corrupt]")]
     Corrupt(String),

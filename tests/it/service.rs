@@ -14,8 +14,13 @@ use crate::harness::agent_trusting;
 
 /// A self-signed pair for localhost; returns the certificate's PEM.
 fn write_pair(cert: &Path, key: &Path) -> Vec<u8> {
-    let made =
-        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    write_pair_for(cert, key, &["localhost", "127.0.0.1"])
+}
+
+/// A self-signed pair for `names`; returns the certificate's PEM.
+fn write_pair_for(cert: &Path, key: &Path, names: &[&str]) -> Vec<u8> {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let made = rcgen::generate_simple_self_signed(names).unwrap();
     // Replaced as a renewal tool does: whole files, renamed into place.
     let tmp = cert.with_extension("tmp");
     std::fs::write(&tmp, made.signing_key.serialize_pem()).unwrap();
@@ -215,4 +220,64 @@ fn security_txt_names_the_operators_contact() {
     std::fs::write(&config, "[security]\ncontact = [\"javascript:alert(1)\"]\n").unwrap();
     let err = start(&config, &dir.path().join("data"), &[]).err().unwrap();
     assert!(err.contains("security.contact"), "{err}");
+}
+
+/// With a real certificate (for the public name, not for 127.0.0.1), `coffred
+/// backup` reaches the service on this machine under its public name, as the
+/// backup stream is served to a local peer only.
+#[test]
+fn a_backup_with_a_certificate_for_the_public_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    write_pair_for(&cert, &key, &["coffre.test"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let data = dir.path().join("data");
+    let config = dir.path().join("coffred.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"0.0.0.0:{port}\"\ndata = \"{}\"\npublic_host = \"coffre.test\"\n[tls]\ncert = \"{}\"\nkey = \"{}\"\n",
+            data.display(),
+            cert.display(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffred"));
+    let mut child = cmd
+        .arg("--config")
+        .arg(&config)
+        .env("COFFRE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let s = Service {
+        url: line.clone(),
+        child,
+    };
+    assert!(s.url.contains("listening on"), "{line}");
+    let dest = dir.path().join("sauvegarde");
+    let out = crate::harness::coffred(&[
+        "backup",
+        dest.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--ca",
+        cert.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dest.join("manifest.json").exists());
 }

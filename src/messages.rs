@@ -267,6 +267,8 @@ texts! {
     ChangeLostDocuments,
     ChangeBackDocuments,
     ChangeUnreadableTitle,
+    ChangeSharesEnded,
+    ChangePassphraseBack,
     ChangeAccepted,
     QuotaSet,
 }

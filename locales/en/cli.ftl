@@ -81,5 +81,7 @@ cli-change-restored = The service was restored on { $restored } from a backup ta
 cli-change-lost-documents = { $count } paper(s) you had are no longer in your vault. If you still have them, add them again:
 cli-change-back-documents = { $count } paper(s) you had deleted are back in your vault. Delete them again if you wish:
 cli-change-unreadable-title = (title unknown on this device)
+cli-change-shares-ended = The shares in force at the time of the backup were ended by the restore (a withdrawal made since must not be undone): share again if you wish.
+cli-change-passphrase-back = You had changed your passphrase after the backup: the old one works again. Change it again (coffre passwd).
 cli-change-accepted = Change accepted and written in your journal. The previous state is kept in: { $path }
 cli-quota-set = Room of { $user }'s vault: { $size }, { $count } papers.

@@ -81,5 +81,7 @@ cli-change-restored = Le service a été restauré le { $restored } à partir d'
 cli-change-lost-documents = { $count } document(s) que vous aviez ne sont plus dans votre coffre. Si vous avez encore ces papiers, ajoutez-les à nouveau :
 cli-change-back-documents = { $count } document(s) que vous aviez supprimé(s) sont de nouveau dans votre coffre. Supprimez-les à nouveau si vous le souhaitez :
 cli-change-unreadable-title = (titre inconnu sur cet appareil)
+cli-change-shares-ended = Les partages en cours au moment de la sauvegarde ont été arrêtés par la restauration (un retrait fait depuis ne doit pas être annulé) : partagez de nouveau si vous le souhaitez.
+cli-change-passphrase-back = Vous aviez changé de phrase de passe après la sauvegarde : c'est l'ancienne qui marche de nouveau. Changez-la encore (coffre passwd).
 cli-change-accepted = Changement accepté et inscrit dans votre journal. L'ancien état est gardé dans : { $path }
 cli-quota-set = Place du coffre de { $user } : { $size }, { $count } documents.

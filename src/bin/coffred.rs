@@ -130,12 +130,14 @@ async fn operate(command: Command, config: &Config) -> anyhow::Result<()> {
                     format!(
                         "restored {} into {}: {} documents; the journal is back to {} entries \
                          (the backup of {}), and a signed restore notice tells citizens' \
-                         clients so; start coffred",
+                         clients so; {} share(s) in force in the backup were ended (a \
+                         withdrawal made since must not be undone); start coffred",
                         r.manifest.origin,
                         config.data.display(),
                         r.manifest.documents,
                         r.journal_size,
-                        when(r.manifest.created_ms)
+                        when(r.manifest.created_ms),
+                        r.grants_ended
                     )
                 })
         }

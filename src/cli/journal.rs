@@ -227,6 +227,13 @@ fn show_change(ctx: &Context, c: &JournalChange) {
                 ("restored", &ctx.out.instant(r.restored_ms)),
             ],
         );
+        ctx.out.say(Text::ChangeSharesEnded, &[]);
+        let passphrase_lost = c.missing.iter().any(|m| {
+            matches!(m.action.as_str(), "passphrase_change" | "recovery") && m.phase == "done"
+        });
+        if passphrase_lost {
+            ctx.out.say(Text::ChangePassphraseBack, &[]);
+        }
     }
     for (docs, heading) in [
         (&c.lost_documents, Text::ChangeLostDocuments),

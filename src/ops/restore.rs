@@ -25,6 +25,8 @@ pub struct Restored {
     /// The journal's size after the restore (the backup's).
     pub journal_size: u64,
     pub notice: String,
+    /// Shares in force in the backup, ended by the restore.
+    pub grants_ended: u64,
 }
 
 /// Restores the backup in `src` into `data` (absent or empty), for a deployment
@@ -216,11 +218,29 @@ async fn build(src: &Path, work: &Path, manifest: &Manifest) -> Result<Restored,
     store
         .add_restore_notice(&notice)
         .map_err(|e| OpsError::Corrupt(e.to_string()))?;
+    // Every share in force in the backup ends: one she withdrew after it must not
+    // come back alive (her withdrawal is in what the restore lost). She shares
+    // again if she wishes; the grant shows as withdrawn.
+    let now = now_ms();
+    let mut grants_ended = 0;
+    for g in store
+        .grants_with_envelopes()
+        .map_err(|e| OpsError::Corrupt(e.to_string()))?
+    {
+        store
+            .update_grant(g.grant.id.as_str(), &|r| {
+                r.envelopes.clear();
+                r.revoked_ms.get_or_insert(now);
+            })
+            .map_err(|e| OpsError::Corrupt(e.to_string()))?;
+        grants_ended += 1;
+    }
     drop(store);
     Ok(Restored {
         manifest: manifest.clone(),
         journal_size: size,
         notice,
+        grants_ended,
     })
 }
 

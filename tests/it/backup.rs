@@ -565,3 +565,55 @@ fn an_old_restore_notice_does_not_explain_a_later_rollback() {
         "an old notice explained a rollback it did not sign: {err}"
     );
 }
+
+/// Attack: a consent she withdrew after the backup must not come back alive with
+/// the restore (nor any other share: the restore ends them all, and says so).
+#[test]
+fn a_restore_never_brings_a_withdrawn_share_back() {
+    let mut d = Daemon::start();
+    let (social, code) = d.mediator("f.benali", "Fatima Benali", "CCAS d'Albi");
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let doc = mme.add(
+        &random_file(files.path(), "avis.pdf", 1000),
+        &["--title", "Avis"],
+    );
+    let out = mme.ok(&[
+        "--json",
+        "share",
+        &doc,
+        "--to",
+        "f.benali",
+        "--for",
+        "30d",
+        "--safety-code",
+        &code,
+    ]);
+    let grant: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let grant = grant["grant"].as_str().unwrap().to_owned();
+    social.bytes(&["get", &doc, "-o", "-"]);
+    let base = tempfile::tempdir().unwrap();
+    let backup = base.path().join("b");
+    assert_ok(&d.backup(&backup));
+    // After the backup she withdraws it.
+    mme.ok(&["revoke", &grant[..8]]);
+    d.stop();
+    let restored = base.path().join("r");
+    let said = assert_ok(&restore_into(&backup, &restored));
+    assert!(said.contains("1 share"), "{said}");
+    let d = Daemon::start_in(restored);
+    let (mut social, mut mme) = (social, mme);
+    social.follow(&d);
+    social.ok(&["login", "f.benali"]);
+    let err = social.fails(&["get", &doc, "-o", "-"], 1);
+    assert!(err.contains("[grant_revoked]"), "{err}");
+    mme.follow(&d);
+    mme.ok(&["login", "mme.b"]);
+    let err = mme.fails(&["grants"], 1);
+    assert!(err.trim_end().ends_with("[journal_restored]"), "{err}");
+    let shown = mme.ok(&["journal", "accept-change", "--yes"]);
+    assert!(shown.contains("partages en cours"), "{shown}");
+    let grants = mme.ok(&["grants"]);
+    assert!(grants.contains("retiré"), "{grants}");
+}

@@ -204,6 +204,22 @@ impl Client {
         }
     }
 
+    /// The server's records as it answers now, the kept copy left as it is.
+    pub(crate) fn records_fresh(
+        &self,
+        session: &Session,
+    ) -> Result<Vec<DocumentRecord>, ClientError> {
+        match self
+            .http
+            .get_tagged("/v1/documents", session.token(), None)?
+        {
+            super::http::Tagged::Fresh { body, .. } => {
+                serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))
+            }
+            super::http::Tagged::Current => Err(ClientError::Protocol("304 without a copy".into())),
+        }
+    }
+
     /// A full id from a full id or a unique prefix of at least four characters.
     pub fn resolve(&self, session: &Session, id: &str) -> Result<DocumentId, ClientError> {
         let id = id.trim().to_ascii_lowercase();

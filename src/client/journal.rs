@@ -508,10 +508,13 @@ impl Client {
             .map(|k| k.records)
             .unwrap_or_default();
         let mut titles = super::documents::titles_of(session, origin, &kept);
-        let current = self.records(session)?;
-        titles.extend(super::documents::titles_of(session, origin, &current));
-        let now: std::collections::HashSet<String> =
-            current.iter().map(|r| r.id.to_string()).collect();
+        // Read without replacing the kept listing (a second look must name the same
+        // papers); a paper counts as there only if its record opens and its seal
+        // verifies here, so that placeholders cannot hide a loss.
+        let current = self.records_fresh(session)?;
+        let opened = super::documents::titles_of(session, origin, &current);
+        let now: std::collections::HashSet<String> = opened.keys().cloned().collect();
+        titles.extend(opened);
         let of = |action: &'static str| {
             missing
                 .iter()

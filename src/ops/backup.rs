@@ -72,7 +72,7 @@ fn receive(source: &Source, dest: &Path) -> Result<Manifest, OpsError> {
         match frame {
             BackupFrame::File { path, size } => {
                 if !valid_backup_path(&path)
-                    || path == MANIFEST_FILE
+                    || !crate::api::backup::known_backup_path(&path)
                     || files.iter().any(|f: &FileEntry| f.path == path)
                 {
                     return Err(OpsError::Incomplete(format!("path {path:?}")));

@@ -86,7 +86,7 @@ pub fn verify(dir: &Path) -> Result<Manifest, OpsError> {
     }
     let mut listed = BTreeMap::new();
     for f in &manifest.files {
-        if !valid_backup_path(&f.path) || f.path == MANIFEST_FILE {
+        if !valid_backup_path(&f.path) || !crate::api::backup::known_backup_path(&f.path) {
             return Err(OpsError::Corrupt(format!(
                 "{MANIFEST_FILE}: path {:?}",
                 f.path

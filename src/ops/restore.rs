@@ -67,12 +67,19 @@ async fn restore_inside(
     manifest: &Manifest,
 ) -> Result<Restored, OpsError> {
     let work = data.join(RESTORING);
-    // It is going to hold the deployment's secrets: private first.
+    // It is going to hold the deployment's secrets: private first (a symbolic link
+    // in its place is refused: nothing is followed).
     {
         use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::symlink_metadata(data).map_err(|e| OpsError::io(data, e))?;
+        if !meta.file_type().is_dir() {
+            return Err(OpsError::io(data, std::io::ErrorKind::InvalidInput.into()));
+        }
         std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| OpsError::io(data, e))?;
     }
+    // Made here and now (never an existing one, nor a link someone put there).
+    new_private_dir(&work)?;
     let done = async {
         let restored = build(src, &work, manifest).await?;
         let entries = std::fs::read_dir(&work).map_err(|e| OpsError::io(&work, e))?;
@@ -117,7 +124,7 @@ async fn restore_beside(
         name.to_string_lossy(),
         std::process::id()
     ));
-    let _ = std::fs::remove_dir_all(&work);
+    new_private_dir(&work)?;
     let built = build(src, &work, manifest).await;
     let done = built.and_then(|restored| {
         std::fs::rename(&work, data).map_err(|e| OpsError::io(data, e))?;
@@ -128,6 +135,16 @@ async fn restore_beside(
         let _ = std::fs::remove_dir_all(&work);
     }
     done
+}
+
+/// Creates a directory that did not exist (0700); an existing name, a symbolic
+/// link included, is refused.
+fn new_private_dir(dir: &Path) -> Result<(), OpsError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| OpsError::io(dir, e))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), OpsError> {
@@ -145,13 +162,15 @@ async fn build(src: &Path, work: &Path, manifest: &Manifest) -> Result<Restored,
     }
     // Metadata.
     let export = src.join("meta.export");
-    let mut input = std::io::BufReader::with_capacity(
+    let mut input = Hashing::new(std::io::BufReader::with_capacity(
         1 << 20,
         std::fs::File::open(&export).map_err(|e| OpsError::io(&export, e))?,
-    );
+    ));
     let meta_dir = work.join("meta");
     let records = SledStore::import(&meta_dir, &mut input)
         .map_err(|e| OpsError::Corrupt(format!("meta.export: {e}")))?;
+    // What was imported is what was checked (the file could have changed since).
+    expect(manifest, "meta.export", &input.finish())?;
     if records != manifest.records {
         return Err(OpsError::Corrupt(format!(
             "meta.export holds {records} records, the manifest {}",
@@ -166,6 +185,7 @@ async fn build(src: &Path, work: &Path, manifest: &Manifest) -> Result<Restored,
         let from = src.join(&f.path);
         let bytes =
             zeroize::Zeroizing::new(std::fs::read(&from).map_err(|e| OpsError::io(&from, e))?);
+        expect(manifest, &f.path, &digest(&bytes))?;
         let to = work.join(&f.path);
         crate::crypto::keyfile::write_private(&to, &bytes).map_err(|e| OpsError::io(&to, e))?;
     }
@@ -180,7 +200,7 @@ async fn build(src: &Path, work: &Path, manifest: &Manifest) -> Result<Restored,
         .collect();
     docs.dedup();
     for doc in docs {
-        restore_document(&blobs, &src.join("blobs").join(doc), doc).await?;
+        restore_document(&blobs, &src.join("blobs").join(doc), doc, manifest).await?;
     }
     // The notice of the rollback, signed by the journal's key.
     let key_path = work.join("keys/journal-ed25519");
@@ -244,15 +264,26 @@ async fn build(src: &Path, work: &Path, manifest: &Manifest) -> Result<Restored,
     })
 }
 
-async fn restore_document(blobs: &FsBlobStore, from: &Path, doc: &str) -> Result<(), OpsError> {
+async fn restore_document(
+    blobs: &FsBlobStore,
+    from: &Path,
+    doc: &str,
+    manifest: &Manifest,
+) -> Result<(), OpsError> {
     let read = |part: BlobPart| {
         let path = from.join(part.file_name());
-        std::fs::read(&path).map_err(|e| OpsError::io(&path, e))
+        let bytes = std::fs::read(&path).map_err(|e| OpsError::io(&path, e))?;
+        expect(
+            manifest,
+            &format!("blobs/{doc}/{}", part.file_name()),
+            &digest(&bytes),
+        )?;
+        Ok::<_, OpsError>(bytes)
     };
     let payload_path = from.join(BlobPart::Payload.file_name());
     let io = |e| OpsError::io(&payload_path, e);
     let mut staged = blobs.stage(doc).await.map_err(io)?;
-    let mut file = std::fs::File::open(&payload_path).map_err(io)?;
+    let mut file = Hashing::new(std::fs::File::open(&payload_path).map_err(io)?);
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let got = std::io::Read::read(&mut file, &mut buf).map_err(io)?;
@@ -262,6 +293,14 @@ async fn restore_document(blobs: &FsBlobStore, from: &Path, doc: &str) -> Result
         staged.write(&buf[..got]).await.map_err(io)?;
     }
     staged.finish().await.map_err(io)?;
+    if let Err(e) = expect(
+        manifest,
+        &format!("blobs/{doc}/{}", BlobPart::Payload.file_name()),
+        &file.finish(),
+    ) {
+        blobs.discard(doc).await.ok();
+        return Err(e);
+    }
     let meta = read(BlobPart::Meta)?;
     let owner = read(BlobPart::OwnerEnvelope)?;
     blobs
@@ -275,6 +314,49 @@ async fn restore_document(blobs: &FsBlobStore, from: &Path, doc: &str) -> Result
         )
         .await
         .map_err(io)
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hash: sha2::Sha256,
+}
+
+impl<R> Hashing<R> {
+    fn new(inner: R) -> Hashing<R> {
+        Hashing {
+            inner,
+            hash: sha2::Digest::new(),
+        }
+    }
+
+    /// The hex SHA-256 of everything read.
+    fn finish(self) -> String {
+        crate::crypto::hex(&sha2::Digest::finalize(self.hash))
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        sha2::Digest::update(&mut self.hash, &buf[..n]);
+        Ok(n)
+    }
+}
+
+fn digest(bytes: &[u8]) -> String {
+    crate::crypto::hex(&crate::crypto::sha256(bytes))
+}
+
+/// The manifest's hash for `path` must be `sha256`: what is restored is what was
+/// checked, even if the backup changed in between.
+fn expect(manifest: &Manifest, path: &str, sha256: &str) -> Result<(), OpsError> {
+    match manifest.files.iter().find(|f| f.path == path) {
+        Some(f) if f.sha256 == sha256 => Ok(()),
+        _ => Err(OpsError::Corrupt(format!(
+            "{path} changed after it was checked"
+        ))),
+    }
 }
 
 fn now_ms() -> i64 {

@@ -24,17 +24,7 @@ use crate::api::backup::{BackupFrame, BackupSummary};
 use crate::storage::BlobPart;
 use crate::vault::VaultError;
 
-/// The files of the data directory a backup carries besides metadata and blobs.
-pub const KEY_FILES: [&str; 5] = [
-    "keys/server-secret",
-    "keys/journal-ed25519",
-    "admin-token",
-    "tls/cert.pem",
-    "tls/key.pem",
-];
-
-/// Name of the metadata snapshot in a backup.
-pub const META_EXPORT: &str = "meta.export";
+use crate::api::backup::{KEY_FILES, META_EXPORT};
 
 /// Scratch files of backups in progress start with this (removed at start-up).
 pub const SCRATCH_PREFIX: &str = "backup-scratch-";

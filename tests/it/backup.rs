@@ -388,6 +388,23 @@ fn damaged_backups_and_occupied_targets_are_refused_with_nothing_written() {
         std::fs::write(p.join("keys/intrus"), "x").unwrap()
     });
     refused(&restore_into(&copy, &target), "backup_unexpected_file");
+    // Listed in the manifest with its right hash, but not a file a backup holds
+    // (a restore would write it where the store lives): refused all the same.
+    let copy = damaged("liste-en-trop", &|p: &Path| {
+        std::fs::create_dir_all(p.join("meta")).unwrap();
+        std::fs::write(p.join("meta/conf"), "segment_size: 1").unwrap();
+        let path = p.join("manifest.json");
+        let mut m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        m["files"].as_array_mut().unwrap().push(serde_json::json!({
+            "path": "meta/conf",
+            "size": 15,
+            "sha256": coffre::crypto::hex(&coffre::crypto::sha256(b"segment_size: 1")),
+        }));
+        std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    });
+    refused(&restore_into(&copy, &target), "backup_corrupt");
+    assert!(!target.exists());
     let copy = damaged("sans-manifeste", &|p: &Path| {
         std::fs::remove_file(p.join("manifest.json")).unwrap()
     });

@@ -20,6 +20,7 @@ papers-empty = خزانتك فارغة حاليًا.
 papers-expires = تنتهي صلاحيتها في { $date }
 papers-expired = انتهت صلاحيتها منذ { $date }
 papers-unreadable = وثيقة غير مقروءة (توقيع أو مفتاح غير صالح)
+papers-restored = أُعيدت الخدمة في { $restored } من نسخة احتياطية أُخذت في { $backup }. إن نقصت وثيقة أضفتموها بعد هذا التاريخ، أضيفوها من جديد. أُوقفت مشاركاتكم الجارية: شاركوا من جديد عند الحاجة.
 doc-download = تنزيل
 doc-back = العودة إلى وثائقي
 doc-category = الفئة: { $category }

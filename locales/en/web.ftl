@@ -20,6 +20,7 @@ papers-empty = Your vault is empty for now.
 papers-expires = Expires on { $date }
 papers-expired = Expired since { $date }
 papers-unreadable = Unreadable document (invalid signature or key)
+papers-restored = The service was restored on { $restored } from a backup taken on { $backup }. If a paper you added after that time is missing, add it again. Your shares in progress were ended: share again if needed.
 doc-download = Download
 doc-back = Back to my papers
 doc-category = Category: { $category }

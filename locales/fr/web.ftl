@@ -20,6 +20,7 @@ papers-empty = Votre coffre est vide pour l'instant.
 papers-expires = Expire le { $date }
 papers-expired = Expiré depuis le { $date }
 papers-unreadable = Document illisible (signature ou clé invalide)
+papers-restored = Le service a été restauré le { $restored } à partir d'une sauvegarde du { $backup }. Si un papier que vous aviez ajouté après cette date manque, ajoutez-le de nouveau. Vos partages en cours ont été arrêtés : partagez de nouveau si besoin.
 doc-download = Télécharger
 doc-back = Retour à mes papiers
 doc-category = Catégorie : { $category }

@@ -77,7 +77,25 @@ fn a_citizen_opens_her_papers_in_the_browser() {
     // A compromised server for the journal page: the same coffred behind a proxy
     // that rewrites one entry of every journal page it passes.
     let hostile = Proxy::start(&d);
-    hostile.set(|_, path, status, body| {
+    // Behind it, the service also says it was restored from a backup (a notice
+    // signed by the journal's key, as `coffred restore` makes one): « Mes papiers »
+    // says so.
+    let seed = std::fs::read(d.data.join("keys/journal-ed25519")).unwrap();
+    let key = coffre::crypto::server::LogKey::from_seed(&seed).unwrap();
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let notice = coffre::journal::notice::RestoreNotice {
+        origin: "localhost/journal/v1".into(),
+        backup_ms: now_ms - 2 * 86_400_000,
+        size: 1,
+        root: [3; 32],
+        restored_ms: now_ms - 86_400_000,
+    }
+    .sign(&key);
+    let notices = serde_json::to_vec(&serde_json::json!({ "notices": [notice] })).unwrap();
+    hostile.set(move |_, path, status, body| {
+        if path.starts_with("/v1/journal/restore-notices") && status == 200 {
+            return (status, notices.clone());
+        }
         if !path.starts_with("/v1/journal/entries") || status != 200 {
             return (status, body);
         }

@@ -306,11 +306,25 @@ fn the_browser_module_verifies_a_real_journal_as_the_cli_does() {
         "root1": b64(&first.root), "root2": b64(&later.root),
         "proof": proof, "bent": bent,
     });
+    // A restore notice signed by this journal's key, as `coffred restore` makes
+    // one: the page reads the same fields, and neither note passes for the other.
+    let seed = std::fs::read(d.data.join("keys/journal-ed25519")).unwrap();
+    let key = coffre::crypto::server::LogKey::from_seed(&seed).unwrap();
+    let restore = coffre::journal::notice::RestoreNotice {
+        origin: "localhost/journal/v1".into(),
+        backup_ms: 1_796_600_000_000,
+        size: 3,
+        root: [9; 32],
+        restored_ms: 1_796_630_000_000,
+    };
+    let notice = json!({"note": restore.sign(&key), "vkey": vkey, "checkpoint": note,
+                        "other_vkey": checkpoint::verifier_key("localhost/journal/v1", &[7; 32])});
     let input = json!({
         "identity": age_line,
         "valid": case("valid", &vkey, &note, entries.clone(), size),
         "tampered": tampered.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(),
         "consistency": consistency,
+        "notice": notice,
     });
     let theirs = run_web("test/journal.ts", &input);
     for (c, reason) in &tampered {
@@ -338,5 +352,15 @@ fn the_browser_module_verifies_a_real_journal_as_the_cli_does() {
     assert_eq!(
         theirs["consistency"],
         json!({"valid": true, "bent": false, "swapped": false, "shrunk": false})
+    );
+    assert_eq!(
+        theirs["notice"],
+        json!({
+            "read": {"origin": "localhost/journal/v1", "backup_ms": 1_796_600_000_000u64,
+                     "size": 3, "root": b64(&[9; 32]), "restored_ms": 1_796_630_000_000u64},
+            "checkpoint_as_notice": "format",
+            "notice_as_checkpoint": "format",
+            "other_key": "signature",
+        })
     );
 }

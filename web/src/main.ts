@@ -1629,12 +1629,33 @@ function expiryNote(meta: vault.DocumentMeta): HTMLElement | null {
   return h("span", { class: soon ? "expiry soon" : "expiry" }, text);
 }
 
+/** Whether the service was restored from a backup lately (asked once a session). */
+let restoreNotice: { generation: number; text: Promise<string | null> } | null = null;
+function restoreBanner(): HTMLElement {
+  const banner = h("div", {});
+  const generation = vault.currentGeneration();
+  if (!restoreNotice || restoreNotice.generation !== generation) {
+    restoreNotice = {
+      generation,
+      text: vault
+        .recentRestore()
+        .then((n) => (n ? t("papers-restored", { backup: instant(n.backup_ms), restored: instant(n.restored_ms) }) : null))
+        .catch(() => null),
+    };
+  }
+  void restoreNotice.text.then((text) => {
+    if (text && vault.currentGeneration() === generation) banner.append(h("p", { role: "status", class: "hint" }, text));
+  });
+  return banner;
+}
+
 function papersScreen(error?: string): HTMLElement {
   const main = h(
     "main",
     {},
     h("h1", { tabindex: "-1" }, t("papers-title")),
     alert(error),
+    restoreBanner(),
     h(
       "nav",
       { class: "actions", "aria-label": t("nav-label") },

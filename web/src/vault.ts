@@ -20,6 +20,7 @@ import {
   verifyCheckpoint,
   verifyConsistency,
   verifyEntries,
+  verifyRestoreNotice,
   type JournalPage,
   type ProvedEntry,
   type VerifiedEntry,
@@ -769,6 +770,32 @@ async function checkPassphrase(s: Session, passphrase: string): Promise<void> {
   } finally {
     wipe(key);
   }
+}
+
+/** How long after a restore « Mes papiers » says so. */
+const RESTORE_SHOWN_MS = 90 * 24 * 3600 * 1000;
+
+/**
+ * The latest restore of this service from a backup in the last 90 days, from a
+ * notice signed by the journal key this session checked at log-in; null if none.
+ * The page keeps nothing between visits, so it cannot tell which papers were lost
+ * (the CLI can): it says when, and what to do.
+ */
+export async function recentRestore(): Promise<{ backup_ms: number; restored_ms: number } | null> {
+  const s = session;
+  if (!s) return null;
+  const list = await call<{ notices: string[] }>("GET", "/v1/journal/restore-notices");
+  let latest: { backup_ms: number; restored_ms: number } | null = null;
+  for (const note of list.notices) {
+    try {
+      const n = verifyRestoreNotice(note, s.vkey);
+      if (n.origin !== s.origin || Date.now() - n.restored_ms > RESTORE_SHOWN_MS) continue;
+      if (!latest || n.restored_ms > latest.restored_ms) latest = { backup_ms: n.backup_ms, restored_ms: n.restored_ms };
+    } catch {
+      // Not signed by her journal's key, or not a notice: nothing to say.
+    }
+  }
+  return latest;
 }
 
 export interface VerifiedJournal {

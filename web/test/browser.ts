@@ -960,6 +960,15 @@ try {
   await lied.goto(hostileUrl);
   await lied.getByRole("button", { name: "Me connecter" }).click();
   await logIn(lied, newUser, changedPassphrase);
+  // The service says it was restored from a backup (a notice signed by its journal
+  // key): « Mes papiers » tells her, and what to do.
+  const restored = lied.getByRole("status").filter({ hasText: "Le service a été restauré" });
+  await restored.waitFor({ timeout: 30_000 });
+  check(
+    (await restored.innerText()).includes("ajoutez-le de nouveau"),
+    `the restore is not said plainly: ${await restored.innerText()}`,
+  );
+  await audit(lied, "papers-restored", 360);
   await lied.getByRole("link", { name: "Mon journal" }).click();
   await lied.getByRole("alert").waitFor({ timeout: 60_000 });
   const alarm = await lied.getByRole("alert").innerText();

@@ -6,7 +6,15 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { fromBase64 } from "../src/crypto/bytes";
-import { JournalRefused, verifyCheckpoint, verifyConsistency, verifyEntries, type JournalPage } from "../src/crypto/journal";
+import { base64 } from "../src/crypto/bytes";
+import {
+  JournalRefused,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyEntries,
+  verifyRestoreNotice,
+  type JournalPage,
+} from "../src/crypto/journal";
 
 interface Case {
   name: string;
@@ -20,6 +28,7 @@ interface Input {
   valid: Case;
   tampered: Case[];
   consistency: { size1: number; size2: number; root1: string; root2: string; proof: string[]; bent: string[] };
+  notice: { note: string; vkey: string; checkpoint: string; other_vkey: string };
 }
 
 const input = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Input;
@@ -55,4 +64,22 @@ const consistency = {
   swapped: verifyConsistency(c.size1, c.size2, r2, r1, c.proof.map(fromBase64)),
   shrunk: verifyConsistency(c.size2, c.size1, r2, r1, c.proof.map(fromBase64)),
 };
-writeFileSync(process.argv[3]!, JSON.stringify({ entries, refused, consistency }, null, 2));
+// A restore notice: read as Rust signed it; neither it nor a checkpoint passes for
+// the other; another key's signature is refused.
+const reason = (f: () => unknown): string => {
+  try {
+    f();
+    return "accepted";
+  } catch (e) {
+    return e instanceof JournalRefused ? e.reason : `crashed: ${String(e)}`;
+  }
+};
+const n = input.notice;
+const read = verifyRestoreNotice(n.note, n.vkey);
+const notice = {
+  read: { ...read, root: base64(read.root) },
+  checkpoint_as_notice: reason(() => verifyRestoreNotice(n.checkpoint, n.vkey)),
+  notice_as_checkpoint: reason(() => verifyCheckpoint(n.note, n.vkey)),
+  other_key: reason(() => verifyRestoreNotice(n.note, n.other_vkey)),
+};
+writeFileSync(process.argv[3]!, JSON.stringify({ entries, refused, consistency, notice }, null, 2));

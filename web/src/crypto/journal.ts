@@ -135,10 +135,12 @@ export function parseVerifierKey(vkey: string): { name: string; id: Uint8Array; 
 }
 
 /** Verifies a signed checkpoint note with the verifier key she holds. */
-export function verifyCheckpoint(note: string, vkey: string): Checkpoint {
+/** Checks a signed note's signature by `vkey`; returns the key's name and the signed
+ *  body (ending with a newline), as `checkpoint::verify_note` does on the Rust side. */
+function verifyNote(note: string, vkey: string): { name: string; body: string } {
   const { name, id, key } = parseVerifierKey(vkey);
   const cut = note.lastIndexOf("\n\n");
-  if (cut < 0) throw new JournalRefused("format", "malformed checkpoint");
+  if (cut < 0) throw new JournalRefused("format", "malformed note");
   const body = `${note.slice(0, cut)}\n`;
   const prefix = `\u2014 ${name} `;
   const signed = note
@@ -160,6 +162,11 @@ export function verifyCheckpoint(note: string, vkey: string): Checkpoint {
       }
     });
   if (!signed) throw new JournalRefused("signature", "no valid signature by the journal's key");
+  return { name, body };
+}
+
+export function verifyCheckpoint(note: string, vkey: string): Checkpoint {
+  const { name, body } = verifyNote(note, vkey);
   const [origin, sizeText, rootB64] = body.split("\n");
   let root: Uint8Array | null = null;
   try {
@@ -177,6 +184,53 @@ export function verifyCheckpoint(note: string, vkey: string): Checkpoint {
 }
 
 /** H(0x00 ‖ entry). */
+/** A restore notice (`src/journal/notice.rs`): the journal's key signed that the
+ *  deployment was restored from a backup, its journal rolled back to that tree. */
+export interface RestoreNotice {
+  origin: string;
+  backup_ms: number;
+  size: number;
+  root: Uint8Array;
+  restored_ms: number;
+}
+
+/** Verifies a restore notice with the pinned verifier key (a checkpoint never
+ *  passes for one: its first line is the origin, not the notice's header). */
+export function verifyRestoreNotice(note: string, vkey: string): RestoreNotice {
+  const { name, body } = verifyNote(note, vkey);
+  const lines = body.split("\n");
+  const field = (i: number, label: string): string => {
+    const l = lines[i] ?? "";
+    if (!l.startsWith(`${label} `)) throw new JournalRefused("format", "malformed restore notice");
+    return l.slice(label.length + 1);
+  };
+  if (lines[0] !== "coffre restore notice v1" || lines.length !== 7 || lines[6] !== "") {
+    throw new JournalRefused("format", "not a restore notice");
+  }
+  const origin = lines[1] ?? "";
+  const num = (text: string): number => {
+    if (!/^-?[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+      throw new JournalRefused("format", "malformed restore notice");
+    }
+    return Number(text);
+  };
+  let root: Uint8Array;
+  try {
+    root = fromBase64(field(4, "root"));
+  } catch {
+    throw new JournalRefused("format", "malformed restore notice");
+  }
+  if (root.length !== 32) throw new JournalRefused("format", "malformed restore notice");
+  if (origin !== name) throw new JournalRefused("origin", "restore notice of another journal");
+  return {
+    origin,
+    backup_ms: num(field(2, "backup")),
+    size: num(field(3, "size")),
+    root,
+    restored_ms: num(field(5, "restored")),
+  };
+}
+
 export function leafHash(entry: Uint8Array): Uint8Array {
   return sha256(concat(new Uint8Array([0]), entry));
 }

@@ -37,7 +37,13 @@ enum Command {
     /// user (it reads the operator token in the data directory, or
     /// COFFRE_ADMIN_TOKEN).
     Backup {
-        dest: PathBuf,
+        /// A new directory for the backup (or use --into).
+        #[arg(required_unless_present = "into", conflicts_with = "into")]
+        dest: Option<PathBuf>,
+        /// Make the backup in this directory, named after the time it starts
+        /// (backup-YYYYMMDDTHHMMSSZ), for scheduled backups.
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
         /// The service's address (default: the configured listening address, or
         /// https://<public_host>:<port> with a configured certificate).
         #[arg(long, value_name = "URL")]
@@ -49,6 +55,13 @@ enum Command {
     },
     /// Checks a backup whole (every file against its manifest) without restoring it.
     CheckBackup { src: PathBuf },
+    /// Keeps the N newest whole backups made with --into in DIR and removes the
+    /// older ones (and those cut short); nothing else in DIR is touched.
+    PruneBackups {
+        dir: PathBuf,
+        #[arg(long, value_name = "N")]
+        keep: usize,
+    },
     /// Restores a backup into the data directory, which must be empty or absent
     /// (coffred stopped). Citizens' clients are told of the rollback.
     Restore { src: PathBuf },
@@ -97,7 +110,31 @@ fn main() -> anyhow::Result<()> {
 /// its message (ending with a stable code in brackets).
 async fn operate(command: Command, config: &Config) -> anyhow::Result<()> {
     let outcome = match command {
-        Command::Backup { dest, url, ca } => backup_source(config, url, ca).and_then(|source| {
+        Command::PruneBackups { dir, keep } => {
+            coffre::ops::rotation::prune(&dir, keep).map(|p| {
+                format!(
+                    "{}: {} whole backup(s) kept, {} removed",
+                    dir.display(),
+                    p.kept,
+                    p.removed.len()
+                )
+            })
+        }
+        Command::Backup {
+            dest,
+            into,
+            url,
+            ca,
+        } => backup_source(config, url, ca).and_then(|source| {
+            let dest = match (dest, into) {
+                (Some(dest), _) => dest,
+                (None, Some(dir)) => coffre::ops::rotation::next_in(&dir)?,
+                (None, None) => {
+                    return Err(coffre::ops::OpsError::Service(
+                        "give a destination, or --into DIR".into(),
+                    ))
+                }
+            };
             coffre::ops::backup::backup(&source, &dest).map(|m| {
                 let bytes: u64 = m.files.iter().map(|f| f.size).sum();
                 format!(

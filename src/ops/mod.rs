@@ -6,6 +6,7 @@
 pub mod backup;
 pub mod manifest;
 pub mod restore;
+pub mod rotation;
 
 use std::path::PathBuf;
 

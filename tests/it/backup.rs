@@ -634,3 +634,53 @@ fn a_restore_never_brings_a_withdrawn_share_back() {
     let grants = mme.ok(&["grants"]);
     assert!(grants.contains("retiré"), "{grants}");
 }
+
+/// Scheduled backups: `--into DIR` names each after its time, `prune-backups`
+/// keeps the newest whole ones and never touches a backup named by hand.
+#[test]
+fn scheduled_backups_are_named_by_time_and_pruned() {
+    let d = Daemon::start();
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("sauvegardes");
+    let by_hand = dir.join("avant-mise-a-jour");
+    std::fs::create_dir_all(&dir).unwrap();
+    assert_ok(&d.backup(&by_hand));
+    let into = |d: &Daemon| {
+        assert_ok(&coffred(&[
+            "backup",
+            "--into",
+            dir.to_str().unwrap(),
+            "--data",
+            d.data.to_str().unwrap(),
+            "--url",
+            &d.url,
+        ]))
+    };
+    into(&d);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    into(&d);
+    let scheduled = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("backup-"))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = scheduled(&dir);
+    assert_eq!(before.len(), 2, "{before:?}");
+    let said = assert_ok(&coffred(&[
+        "prune-backups",
+        dir.to_str().unwrap(),
+        "--keep",
+        "1",
+    ]));
+    assert!(said.contains("1 whole backup(s) kept, 1 removed"), "{said}");
+    assert_eq!(scheduled(&dir), before[1..]);
+    assert!(by_hand.join("manifest.json").exists());
+    assert_ok(&coffred(&[
+        "check-backup",
+        dir.join(&before[1]).to_str().unwrap(),
+    ]));
+}

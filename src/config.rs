@@ -24,6 +24,10 @@ pub struct Config {
     /// Reverse proxies (addresses or networks, e.g. `127.0.0.1`, `10.0.0.0/8`)
     /// whose `X-Forwarded-For` names the client; from anyone else it is ignored.
     pub trusted_proxies: Vec<String>,
+    /// A file, outside the data directory (and so outside backups), where each
+    /// account's erasure is written (a keyed tag, no name): the first start after a
+    /// restore from an older backup erases those accounts again.
+    pub erasure_ledger: Option<PathBuf>,
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
     pub registration: RegistrationConfig,
@@ -128,6 +132,7 @@ impl Default for Config {
             data: PathBuf::from("./coffre-data"),
             public_host: "localhost".into(),
             trusted_proxies: Vec::new(),
+            erasure_ledger: None,
             tls: TlsConfig::default(),
             limits: LimitsConfig::default(),
             registration: RegistrationConfig::default(),

@@ -127,14 +127,17 @@ impl Server {
         let admin_digest = dir.admin_token_digest()?;
         let meta = SledStore::open(&dir.meta()).map_err(|e| ServerError::Init(e.to_string()))?;
         let blobs = FsBlobStore::open(&dir.blobs())?;
-        let vault = Arc::new(Vault::new(
-            Arc::new(meta),
-            Arc::new(blobs),
-            secret,
-            Arc::new(SystemClock),
-            config.vault_limits(),
-            JournalKeys::new(dir.journal_key()?, &config.public_host),
-        ));
+        let vault = Arc::new(
+            Vault::new(
+                Arc::new(meta),
+                Arc::new(blobs),
+                secret,
+                Arc::new(SystemClock),
+                config.vault_limits(),
+                JournalKeys::new(dir.journal_key()?, &config.public_host),
+            )
+            .with_erasure_ledger(config.erasure_ledger.clone()),
+        );
         let origin = vault.journal_keys().origin.clone();
         match vault.signed_origin().await {
             Ok(Some(signed)) if signed != origin => {
@@ -153,6 +156,18 @@ impl Server {
             .map_err(|e| ServerError::Init(e.to_string()))?;
         if removed > 0 {
             tracing::info!(removed, "collected uploads left by an interrupted run");
+        }
+        if let Some(ledger) = &config.erasure_ledger {
+            let erased = vault
+                .reapply_erasures(ledger)
+                .await
+                .map_err(|e| ServerError::Init(e.to_string()))?;
+            if erased > 0 {
+                tracing::warn!(
+                    erased,
+                    "accounts erased after the backup this data came from were erased again"
+                );
+            }
         }
         let restores = vault
             .record_restores()

@@ -264,6 +264,8 @@ pub struct Vault {
     store_failed: std::sync::atomic::AtomicBool,
     /// Blob deletions waiting for the backups running.
     deletions: backup::Deletions,
+    /// Where account erasures are written, outside the data directory.
+    erasure_ledger: Option<std::path::PathBuf>,
     /// The last readiness diagnosis (when, what), and the lock probes take.
     diagnosis: Mutex<Option<(i64, StoreState)>>,
     probing: tokio::sync::Mutex<()>,
@@ -317,6 +319,7 @@ impl Vault {
             journal_fault: std::sync::atomic::AtomicBool::new(false),
             store_failed: std::sync::atomic::AtomicBool::new(false),
             deletions: backup::Deletions::default(),
+            erasure_ledger: None,
             diagnosis: Mutex::new(None),
             probing: tokio::sync::Mutex::new(()),
         }

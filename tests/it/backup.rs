@@ -684,3 +684,78 @@ fn scheduled_backups_are_named_by_time_and_pruned() {
         dir.join(&before[1]).to_str().unwrap(),
     ]));
 }
+
+/// Attack (of time): an account erased after the backup must not come back with a
+/// restore. The erasure is written in a ledger outside the data directory (and so
+/// outside backups); the first start after the restore erases it again.
+#[test]
+fn an_account_erased_after_the_backup_stays_erased_after_a_restore() {
+    let base = tempfile::tempdir().unwrap();
+    let ledger = base.path().join("effacements").join("ledger");
+    let config = format!("erasure_ledger = \"{}\"\n", ledger.display());
+    let mut d = Daemon::start_with(Some(&config));
+    let files = tempfile::tempdir().unwrap();
+    let gone = d.user("m.depart");
+    gone.register();
+    let doc = gone.add(&random_file(files.path(), "a.pdf", 5000), &[]);
+    let stays = d.user("mme.reste");
+    stays.register();
+    let kept = stays.add(&random_file(files.path(), "b.pdf", 5000), &[]);
+    let backup = base.path().join("b");
+    assert_ok(&d.backup(&backup));
+    gone.ok(&["--json", "delete-account", "--yes"]);
+    d.stop();
+    let restored = base.path().join("r");
+    assert_ok(&restore_into(&backup, &restored));
+    // The same deployment, restored: same configuration, same ledger.
+    let other = base.path().join("coffred.toml");
+    std::fs::write(&other, &config).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffred"))
+        .args([
+            "--data",
+            restored.to_str().unwrap(),
+            "--config",
+            other.to_str().unwrap(),
+        ])
+        .args(["--listen", "127.0.0.1:0"])
+        .env("COFFRE_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = out;
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(out.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let url = line
+        .split("listening on ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let (mut gone, mut stays) = (gone, stays);
+    gone.point_to(&url);
+    stays.point_to(&url);
+    let err = gone.fails(&["login", "m.depart"], 1);
+    assert!(err.contains("[bad_credentials]"), "{err}");
+    assert!(!restored
+        .join("blobs/docs")
+        .join(&doc[..2])
+        .join(&doc)
+        .exists());
+    // The one who stays has seen nothing since the backup: all is as she left it.
+    stays.ok(&["login", "mme.reste"]);
+    stays.ok(&["list"]);
+    assert_eq!(stays.bytes(&["get", &kept, "-o", "-"]).len(), 5000);
+    // The ledger names nobody.
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    assert!(
+        !text.contains("depart") && text.trim().len() == 64,
+        "{text}"
+    );
+    let _ = out.kill();
+    let _ = out.wait();
+}

@@ -207,6 +207,7 @@ impl Server {
             log_address_bits: (config.log.address_bits_v4, config.log.address_bits_v6),
             security_contact: config.security.contact.clone(),
             backups: Arc::new(Semaphore::new(1)),
+            forwarded: conn::PerAddress::new(config.limits.max_connections_per_ip),
             public_host: config.public_host.clone(),
         });
         let trusted = forwarded::TrustedProxies::new(

@@ -67,6 +67,9 @@ pub struct AppState {
     pub public_host: String,
     /// One backup at a time.
     pub backups: Arc<tokio::sync::Semaphore>,
+    /// Requests in flight per client address forwarded by a trusted proxy (whose
+    /// connections are not capped per address): the same cap as connections.
+    pub forwarded: Arc<super::conn::PerAddress>,
 }
 
 /// Bytes of JSON bodies all requests may hold in memory at once: past it, a new
@@ -283,6 +286,10 @@ pub fn router(state: Arc<AppState>, max_json_bytes: usize) -> Router {
         .layer(middleware::from_fn(harden))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
+            cap_forwarded,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
             access_log,
         ))
         .with_state(state)
@@ -320,6 +327,58 @@ async fn harden(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     set_security_headers(response.headers_mut());
     response
+}
+
+/// Behind a trusted proxy every connection is the proxy's: one citizen's address
+/// may hold at most `max_connections_per_ip` requests at once (their bodies and
+/// answers included, streams to the end), as a direct connection may; past it,
+/// 503 with Retry-After.
+async fn cap_forwarded(State(state): Shared, req: Request, next: Next) -> Response {
+    let via = req
+        .extensions()
+        .get::<ViaTrustedProxy>()
+        .is_some_and(|v| v.0);
+    let client = req.extensions().get::<ClientAddr>().map(|a| a.0.ip());
+    let Some(ip) = client.filter(|_| via) else {
+        return next.run(req).await;
+    };
+    let Some(slot) = state.forwarded.enter(ip) else {
+        return ApiError::new(ErrorCode::Unavailable)
+            .retry_after(5)
+            .into_response();
+    };
+    let response = next.run(req).await;
+    // An answer already whole in memory goes at once: the place is given back with
+    // it. A stream (a download, a backup) keeps it until its last byte.
+    if axum::body::HttpBody::size_hint(response.body())
+        .exact()
+        .is_some()
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let held = Holding {
+        inner: Box::pin(body.into_data_stream()),
+        _slot: slot,
+    };
+    Response::from_parts(parts, Body::from_stream(held))
+}
+
+/// A response body that keeps its client's place until it is sent or dropped.
+struct Holding {
+    inner: std::pin::Pin<Box<axum::body::BodyDataStream>>,
+    _slot: super::conn::AddressSlot,
+}
+
+impl futures_util::Stream for Holding {
+    type Item = Result<bytes::Bytes, axum::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
 }
 
 /// Whether the connection came from a configured trusted proxy.

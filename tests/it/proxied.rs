@@ -61,3 +61,52 @@ fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
         .unwrap();
     assert_ne!(answer.headers()["x-request-id"], "forged-id");
 }
+
+/// Behind a trusted proxy, one citizen's address holds at most
+/// `max_connections_per_ip` requests at once (downloads to their last byte), as a
+/// direct connection would; others behind the same proxy are not held back.
+#[test]
+fn behind_a_trusted_proxy_one_address_cannot_hold_every_place() {
+    let d = Daemon::start_with(Some(
+        "trusted_proxies = [\"127.0.0.1\"]\n[limits]\nmax_connections_per_ip = 2\n",
+    ));
+    let mme = d.user("mme.b");
+    mme.register();
+    let files = tempfile::tempdir().unwrap();
+    let doc = mme.add(
+        &crate::harness::random_file(files.path(), "gros.pdf", 24 << 20),
+        &[],
+    );
+    let token = mme.token();
+    let from = |client: &str, path: &str| {
+        // A fresh agent each time: one connection per request, as nginx opens them.
+        agent(&d)
+            .get(format!("{}{path}", d.url))
+            .header("X-Forwarded-For", client)
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+            .unwrap()
+    };
+    // Two downloads left unread: they hold 198.51.100.7's two places.
+    let content = format!("/v1/documents/{doc}/content");
+    let held = [
+        from("198.51.100.7", &content),
+        from("198.51.100.7", &content),
+    ];
+    assert!(held.iter().all(|r| r.status() == 200));
+    let third = from("198.51.100.7", "/v1/health");
+    assert_eq!(third.status(), 503);
+    assert!(third.headers().contains_key("retry-after"));
+    assert_eq!(from("198.51.100.8", "/v1/health").status(), 200);
+    // Once they end, her places come back.
+    drop(held);
+    let mut back = false;
+    for _ in 0..50 {
+        if from("198.51.100.7", "/v1/health").status() == 200 {
+            back = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(back, "the places were not given back");
+}

@@ -675,7 +675,10 @@ impl Client {
         let lost_after_backup = p.seen.iter().filter(|s| !now.contains(&s.hash)).all(|s| {
             s.time_ms >= n.backup_ms - CLOCK_SLACK_MS && s.index.is_none_or(|i| i >= n.size)
         });
-        (kept_before_backup && lost_after_backup).then_some(n)
+        // Nothing she verified was made after that restore (both times are the
+        // server's clock): a restore she already lived through explains nothing new.
+        let before_restore = p.seen.iter().all(|s| s.time_ms <= n.restored_ms);
+        (kept_before_backup && lost_after_backup && before_restore).then_some(n)
     }
 
     /// This account's entries from sequence number `from` in the tree of `size`
@@ -726,7 +729,9 @@ impl Client {
         }
         if p.size == 0 || cp.size == p.size {
             if cp.size == p.size && cp.root.as_slice() != p.root.as_slice() {
-                return Err(f.fail(ErrorCode::JournalTampered, "deux journaux de même taille"));
+                return Err(
+                    f.rolled_back(ErrorCode::JournalTampered, "deux journaux de même taille")
+                );
             }
             return Ok(None);
         }

@@ -157,6 +157,20 @@ impl Server {
         if removed > 0 {
             tracing::info!(removed, "collected uploads left by an interrupted run");
         }
+        match &config.erasure_ledger {
+            Some(ledger) if ledger.starts_with(&config.data) => {
+                return Err(ServerError::Init(format!(
+                    "erasure_ledger {} is inside the data directory: a restore replaces it; \
+                     put it outside (the package uses /var/lib/coffre-erasures/ledger)",
+                    ledger.display()
+                )))
+            }
+            None if config.public_host != "localhost" => tracing::warn!(
+                "erasure_ledger is not set: an account erased after a backup would come back \
+                 with a restore of that backup"
+            ),
+            _ => {}
+        }
         if let Some(ledger) = &config.erasure_ledger {
             let erased = vault
                 .reapply_erasures(ledger)

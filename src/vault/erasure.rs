@@ -59,7 +59,10 @@ impl Vault {
                 continue;
             }
             let Ok(user) = crate::api::UserName::parse(&account.user) else {
-                continue;
+                return Err(VaultError::Internal(format!(
+                    "an erased account's stored name does not parse: {} characters",
+                    account.user.len()
+                )));
             };
             let who = Principal {
                 user,
@@ -85,7 +88,8 @@ impl Vault {
         if let (true, Some(ledger), Some(record)) = (write_ledger, &self.erasure_ledger, &record) {
             // Written (and fsynced) before anything is destroyed: an erasure the
             // ledger does not hold could come back with a restore.
-            let line = format!("{}\n", crate::crypto::hex(&self.erasure_tag(record)));
+            // On a line of its own even after a torn write (a crash, a full disk).
+            let line = format!("\n{}\n", crate::crypto::hex(&self.erasure_tag(record)));
             append_durably(ledger, line.as_bytes())?;
         }
         let attempt = self

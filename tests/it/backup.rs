@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::harness::{coffred, random_file, Daemon, User};
+use crate::harness::{coffred, copy_dir, random_file, Daemon, User};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -309,20 +309,6 @@ fn a_backup_goes_only_into_a_new_directory_and_only_for_the_operator() {
     assert!(!dest.exists());
 }
 
-/// Copies a backup (as `cp -a` would).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 fn restore_into(src: &Path, data: &Path) -> std::process::Output {
     coffred(&[
         "restore",
@@ -355,7 +341,7 @@ fn damaged_backups_and_occupied_targets_are_refused_with_nothing_written() {
 
     let damaged = |name: &str, harm: &dyn Fn(&Path)| {
         let copy = base.path().join(name);
-        copy_tree(&good, &copy);
+        copy_dir(&good, &copy);
         harm(&copy);
         copy
     };
@@ -461,19 +447,7 @@ fn damaged_backups_and_occupied_targets_are_refused_with_nothing_written() {
     let r = Daemon::start_in(empty);
     // Its first start journals the restore, then the start itself: the log says
     // it was rolled back.
-    let answer = crate::harness::agent(&r)
-        .get(format!("{}/v1/journal/checkpoint", r.url))
-        .call()
-        .unwrap();
-    let (_, v) = crate::harness::status_json(answer);
-    let size: u64 = v["checkpoint"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let size = r.journal_size();
     assert_eq!(size, back_to + 2, "{said}");
     let mut alice = alice;
     alice.follow(&r);
@@ -493,14 +467,7 @@ fn damaged_backups_and_occupied_targets_are_refused_with_nothing_written() {
 #[test]
 fn the_last_backups_time_is_in_the_metrics_across_restarts() {
     let last_backup = |d: &Daemon| -> i64 {
-        let text = crate::harness::agent(d)
-            .get(format!("{}/metrics", d.url))
-            .header("Authorization", format!("Bearer {}", d.admin_token()))
-            .call()
-            .unwrap()
-            .into_body()
-            .read_to_string()
-            .unwrap();
+        let text = d.metrics();
         text.lines()
             .find_map(|l| l.strip_prefix("coffre_last_backup_timestamp_seconds "))
             .expect(&text)
@@ -517,22 +484,6 @@ fn the_last_backups_time_is_in_the_metrics_across_restarts() {
     assert!(at >= before - 1 && at <= time::OffsetDateTime::now_utc().unix_timestamp() + 1);
     let d = d.restart();
     assert_eq!(last_backup(&d), at);
-}
-
-/// Copies a data directory as a file-level snapshot would (a hosting provider's
-/// VM snapshot, say), keeping it private.
-fn snapshot(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            snapshot(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 /// Attack: once a real restore signed a notice, a later rollback that nobody
@@ -564,7 +515,7 @@ fn an_old_restore_notice_does_not_explain_a_later_rollback() {
     // back. No restore signed anything this time.
     d.crash();
     let snap = base.path().join("snap");
-    snapshot(&restored, &snap);
+    copy_dir(&restored, &snap);
     let d = d.restart();
     alice.follow(&d);
     alice.add(&random_file(files.path(), "b.pdf", 100), &[]);
@@ -572,7 +523,7 @@ fn an_old_restore_notice_does_not_explain_a_later_rollback() {
     let mut d = d;
     d.crash();
     std::fs::remove_dir_all(&restored).unwrap();
-    snapshot(&snap, &restored);
+    copy_dir(&snap, &restored);
     let d = d.restart();
     alice.follow(&d);
     let err = alice.fails(&["list"], 1);
@@ -708,37 +659,10 @@ fn an_account_erased_after_the_backup_stays_erased_after_a_restore() {
     let restored = base.path().join("r");
     assert_ok(&restore_into(&backup, &restored));
     // The same deployment, restored: same configuration, same ledger.
-    let other = base.path().join("coffred.toml");
-    std::fs::write(&other, &config).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffred"))
-        .args([
-            "--data",
-            restored.to_str().unwrap(),
-            "--config",
-            other.to_str().unwrap(),
-        ])
-        .args(["--listen", "127.0.0.1:0"])
-        .env("COFFRE_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = out;
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(out.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let url = line
-        .split("listening on ")
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_owned();
+    let d = Daemon::start_in_with(restored.clone(), &config);
     let (mut gone, mut stays) = (gone, stays);
-    gone.point_to(&url);
-    stays.point_to(&url);
+    gone.follow(&d);
+    stays.follow(&d);
     let err = gone.fails(&["login", "m.depart"], 1);
     assert!(err.contains("[bad_credentials]"), "{err}");
     assert!(!restored
@@ -756,6 +680,4 @@ fn an_account_erased_after_the_backup_stays_erased_after_a_restore() {
         !text.contains("depart") && text.trim().len() == 64,
         "{text}"
     );
-    let _ = out.kill();
-    let _ = out.wait();
 }

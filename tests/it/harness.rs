@@ -50,6 +50,44 @@ impl Daemon {
         Daemon::launch_with(dir, data, config_path, None, Some((filter, log)))
     }
 
+    /// Starts on an existing data directory (a restored one) with an extra
+    /// configuration.
+    pub fn start_in_with(data: PathBuf, config: &str) -> Daemon {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let p = dir.path().join("coffred.toml");
+        std::fs::write(&p, config).unwrap();
+        Daemon::launch(dir, data, Some(p), None)
+    }
+
+    /// The journal's size, as its signed checkpoint says.
+    pub fn journal_size(&self) -> u64 {
+        let answer = agent(self)
+            .get(format!("{}/v1/journal/checkpoint", self.url))
+            .call()
+            .unwrap();
+        let (_, v) = status_json(answer);
+        v["checkpoint"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// The Prometheus text `/metrics` serves the operator.
+    pub fn metrics(&self) -> String {
+        agent(self)
+            .get(format!("{}/metrics", self.url))
+            .header("Authorization", format!("Bearer {}", self.admin_token()))
+            .call()
+            .unwrap()
+            .into_body()
+            .read_to_string()
+            .unwrap()
+    }
+
     /// Starts with its data directory at `data` (on a file system of the test's
     /// choosing).
     pub fn start_in(data: PathBuf) -> Daemon {
@@ -441,6 +479,23 @@ impl User {
         let text = std::fs::read_to_string(self.home.path().join("session.json")).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         v["token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Copies a directory tree as a backup tool or a file-level snapshot would,
+/// keeping the copy private (coffred refuses a data directory open to others).
+pub fn copy_dir(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
     }
 }
 

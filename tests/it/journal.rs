@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::harness::{random_file, Daemon, User};
+use crate::harness::{copy_dir, random_file, Daemon, User};
 
 fn journal(u: &User) -> Vec<serde_json::Value> {
     serde_json::from_str(&u.ok(&["--json", "journal"])).unwrap()
@@ -14,23 +14,6 @@ fn has(entries: &[serde_json::Value], action: &str, outcome: &str, actor_kind: &
     entries
         .iter()
         .any(|e| e["action"] == action && e["outcome"] == outcome && e["actor_kind"] == actor_kind)
-}
-
-/// Copies a data directory as a backup tool would, keeping it private (coffred
-/// refuses a data directory open to others).
-fn copy_dir(from: &Path, to: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(to).unwrap();
-    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -579,26 +562,11 @@ fn enrolment_codes_issued_are_journaled() {
 /// version): restarts and upgrades leave a trace.
 #[test]
 fn every_start_of_the_service_is_journaled() {
-    let size = |d: &Daemon| -> u64 {
-        let answer = crate::harness::agent(d)
-            .get(format!("{}/v1/journal/checkpoint", d.url))
-            .call()
-            .unwrap();
-        let (_, v) = crate::harness::status_json(answer);
-        v["checkpoint"]
-            .as_str()
-            .unwrap()
-            .lines()
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
     let d = Daemon::start();
-    let first = size(&d);
+    let first = d.journal_size();
     assert!(first >= 1);
     let d = d.restart();
-    assert_eq!(size(&d), first + 1);
+    assert_eq!(d.journal_size(), first + 1);
     let audit = d.admin(&["journal", "verify"]);
     assert!(audit.contains("aucune anomalie"), "{audit}");
 }

@@ -72,14 +72,7 @@ fn a_full_run_logs_every_request_and_no_secret_name_title_or_address() {
         .call()
         .unwrap();
     assert_ne!(replaced.headers()["x-request-id"], "bad id\twith spaces");
-    let metrics = a
-        .get(format!("{}/metrics", d.url))
-        .header("Authorization", format!("Bearer {}", d.admin_token()))
-        .call()
-        .unwrap()
-        .into_body()
-        .read_to_string()
-        .unwrap();
+    let metrics = d.metrics();
     assert!(
         metrics.contains("coffre_login_failures_total{reason=\"bad_credentials\"} 1"),
         "{metrics}"

@@ -205,8 +205,11 @@ impl PerAddress {
         })
     }
 
-    /// A place for one more connection from `ip`, if it has fewer than the cap.
+    /// A place for one more connection from `ip`, if it has fewer than the cap. An
+    /// IPv6 address counts as its /64 (one subscriber's network: she may hold many
+    /// of its addresses), an IPv4-mapped one as its IPv4 address.
     pub fn enter(self: &Arc<PerAddress>, ip: IpAddr) -> Option<AddressSlot> {
+        let ip = limit_key(ip);
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let n = open.entry(ip).or_insert(0);
         if *n >= self.max {
@@ -217,6 +220,20 @@ impl PerAddress {
             ip,
             table: Arc::clone(self),
         })
+    }
+}
+
+/// The key an address is counted under.
+fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
     }
 }
 

@@ -271,4 +271,24 @@ mod tests {
         drop(one);
         assert!(table.enter(a).is_some());
     }
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_address() {
+        let table = PerAddress::new(2);
+        let a: IpAddr = "2001:db8:1:2::10".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::99".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::10".parse().unwrap();
+        let _one = table.enter(a).unwrap();
+        let _two = table.enter(b).unwrap();
+        assert!(table.enter(a).is_none(), "the /64 holds its two places");
+        assert!(table.enter(other).is_some());
+        let v4: IpAddr = "198.51.100.7".parse().unwrap();
+        let mapped: IpAddr = "::ffff:198.51.100.7".parse().unwrap();
+        let _v4 = table.enter(v4).unwrap();
+        let _mapped = table.enter(mapped).unwrap();
+        assert!(
+            table.enter(v4).is_none(),
+            "a mapped address is its IPv4 address"
+        );
+    }
 }

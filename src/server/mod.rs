@@ -94,6 +94,24 @@ pub fn notify(states: &[sd_notify::NotifyState<'_>]) {
     }
 }
 
+impl From<crate::vault::VaultError> for ServerError {
+    fn from(e: crate::vault::VaultError) -> Self {
+        ServerError::Init(e.to_string())
+    }
+}
+
+impl From<crate::config::ConfigError> for ServerError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        ServerError::Init(e.to_string())
+    }
+}
+
+impl From<crate::storage::StoreError> for ServerError {
+    fn from(e: crate::storage::StoreError) -> Self {
+        ServerError::Init(e.to_string())
+    }
+}
+
 /// A daemon bound to its address, ready to serve.
 pub struct Server {
     listener: TcpListener,
@@ -125,7 +143,7 @@ impl Server {
         let dir = DataDir::prepare(&config.data)?;
         let secret = Arc::new(dir.server_secret()?);
         let admin_digest = dir.admin_token_digest()?;
-        let meta = SledStore::open(&dir.meta()).map_err(|e| ServerError::Init(e.to_string()))?;
+        let meta = SledStore::open(&dir.meta())?;
         let blobs = FsBlobStore::open(&dir.blobs())?;
         let vault = Arc::new(
             Vault::new(
@@ -148,12 +166,9 @@ impl Server {
                 )))
             }
             Ok(_) => {}
-            Err(e) => return Err(ServerError::Init(e.to_string())),
+            Err(e) => return Err(e.into()),
         }
-        let removed = vault
-            .collect_staged(Duration::ZERO)
-            .await
-            .map_err(|e| ServerError::Init(e.to_string()))?;
+        let removed = vault.collect_staged(Duration::ZERO).await?;
         if removed > 0 {
             tracing::info!(removed, "collected uploads left by an interrupted run");
         }
@@ -172,10 +187,7 @@ impl Server {
             _ => {}
         }
         if let Some(ledger) = &config.erasure_ledger {
-            let erased = vault
-                .reapply_erasures(ledger)
-                .await
-                .map_err(|e| ServerError::Init(e.to_string()))?;
+            let erased = vault.reapply_erasures(ledger).await?;
             if erased > 0 {
                 tracing::warn!(
                     erased,
@@ -183,30 +195,18 @@ impl Server {
                 );
             }
         }
-        let restores = vault
-            .record_restores()
-            .await
-            .map_err(|e| ServerError::Init(e.to_string()))?;
+        let restores = vault.record_restores().await?;
         if restores > 0 {
             tracing::warn!(
                 restores,
                 "started from a restored backup: the journal was rolled back, and says so"
             );
         }
-        vault
-            .record_start()
-            .await
-            .map_err(|e| ServerError::Init(e.to_string()))?;
+        vault.record_start().await?;
         let certificates = match (&config.tls.cert, &config.tls.key) {
-            (Some(cert), Some(key)) => tls::Certificates::load(
-                config
-                    .resolve(cert)
-                    .map_err(|e| ServerError::Init(e.to_string()))?,
-                config
-                    .resolve(key)
-                    .map_err(|e| ServerError::Init(e.to_string()))?,
-                false,
-            )?,
+            (Some(cert), Some(key)) => {
+                tls::Certificates::load(config.resolve(cert)?, config.resolve(key)?, false)?
+            }
             _ => tls::Certificates::load(dir.tls_cert(), dir.tls_key(), true)?,
         };
         let state = Arc::new(AppState {
@@ -224,11 +224,7 @@ impl Server {
             forwarded: conn::PerAddress::new(config.limits.max_connections_per_ip),
             public_host: config.public_host.clone(),
         });
-        let trusted = forwarded::TrustedProxies::new(
-            config
-                .trusted_proxies()
-                .map_err(|e| ServerError::Init(e.to_string()))?,
-        );
+        let trusted = forwarded::TrustedProxies::new(config.trusted_proxies()?);
         let max_json = (config.limits.max_json_kib * 1024) as usize;
         let listener = TcpListener::bind(config.listen).await?;
         let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;

@@ -43,12 +43,16 @@ impl Drop for Service {
 }
 
 fn start(config: &Path, data: &Path, env: &[(&str, &Path)]) -> Result<Service, String> {
+    let data = data.to_str().unwrap();
+    start_with(config, &["--data", data, "--listen", "127.0.0.1:0"], env)
+}
+
+/// Starts coffred on `config` with extra arguments; its URL, or its stderr.
+fn start_with(config: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<Service, String> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffred"));
     cmd.arg("--config")
         .arg(config)
-        .arg("--data")
-        .arg(data)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
         .env("COFFRE_LOG", "warn")
         .env_remove("CREDENTIALS_DIRECTORY")
         .env_remove("NOTIFY_SOCKET")
@@ -247,24 +251,7 @@ fn a_backup_with_a_certificate_for_the_public_name() {
         ),
     )
     .unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffred"));
-    let mut child = cmd
-        .arg("--config")
-        .arg(&config)
-        .env("COFFRE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let s = Service {
-        url: line.clone(),
-        child,
-    };
-    assert!(s.url.contains("listening on"), "{line}");
+    let _s = start_with(&config, &[], &[]).unwrap();
     let dest = dir.path().join("sauvegarde");
     let out = crate::harness::coffred(&[
         "backup",

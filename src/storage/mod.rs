@@ -158,7 +158,8 @@ pub struct SubjectHead {
     pub leaf_hash: [u8; 32],
 }
 
-/// Everything one journal append writes, in one transaction.
+/// Everything one journal append writes (a batch of them is applied whole or, after a
+/// crash, undone when the store opens).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JournalAppend {
     /// Must equal the current tree size.

@@ -3,8 +3,9 @@
 //!
 //! [`Vault::record`] builds the leaf (pseudonymous tags, sequence, link to the
 //! previous entry, random request id, commitment to the details), seals the details
-//! to the citizen, appends leaf + tree nodes + chain head in one transaction, then
-//! flushes (concurrent appenders share flushes). It returns a [`Receipt`], which only
+//! to the citizen, and hands it to the journal's writer thread, which appends leaf +
+//! tree nodes + chain head with whatever else is waiting and makes them durable with
+//! one sync (concurrent appenders share it). It returns a [`Receipt`], which only
 //! this module can make: the functions that release a payload or an envelope take
 //! one, so forgetting the journal is a compile error.
 
@@ -148,12 +149,23 @@ const SETTLE_WHEN_IDLE: std::time::Duration = std::time::Duration::from_millis(2
 const SETTLE_AT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The journal's single writer: a thread that takes every entry waiting, appends
-/// them in order in one store transaction, makes them all durable with one sync of
+/// them in order in one store batch, makes them all durable with one sync of
 /// the store's journal log, and only then answers each caller. Entries arriving
 /// during a sync wait for the next one: group commit without timers, so a lone
 /// writer waits for nobody and a busy counter shares its syncs.
 pub(super) struct JournalWriter {
     queue: Mutex<std::sync::mpsc::Sender<(Unplaced, Appended)>>,
+    /// Appends between their start and their acknowledgement.
+    in_flight: std::sync::atomic::AtomicUsize,
+}
+
+/// One append in flight, counted until dropped.
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl JournalWriter {
@@ -246,7 +258,16 @@ impl JournalWriter {
         }
         JournalWriter {
             queue: Mutex::new(tx),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// Counts an append in flight; also says whether it was the only one.
+    fn enter(&self) -> (InFlight<'_>, bool) {
+        let before = self
+            .in_flight
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (InFlight(&self.in_flight), before == 0)
     }
 
     fn send(&self, entry: Unplaced, done: Appended) -> Result<(), ()> {
@@ -371,40 +392,50 @@ impl Vault {
             (entry.action, entry.phase, entry.actor_kind, entry.request);
         let now = self.clock.now_ms();
         let failing = self.journal_fault.load(std::sync::atomic::Ordering::SeqCst);
-        // One trip to the blocking pool to read the account and seal the details;
-        // the journal's writer thread then appends it with whatever else is waiting
-        // and makes them durable with one flush.
-        let pending = self
-            .store(move |m| {
-                if failing {
-                    return Err(StoreError::Backend(
-                        "journal write refused (fault injected)".into(),
-                    ));
-                }
-                let account = m.account(&name)?;
-                let subject = subject_tag(&secret, &name, account.as_ref());
-                let sealed = match &account {
-                    Some(a) => seal_to(&a.keys.age_recipient, &opened).ok_or_else(|| {
-                        StoreError::Corrupt(
-                            "cannot seal journal details to the stored recipient".into(),
-                        )
-                    })?,
-                    None => opened,
-                };
-                Ok(Unplaced {
-                    time_ms: now,
-                    subject,
-                    action,
-                    phase,
-                    actor_kind,
-                    actor,
-                    object,
-                    request,
-                    commitment,
-                    sealed,
-                })
+        let prepare = move |m: &dyn MetadataStore| {
+            if failing {
+                return Err(StoreError::Backend(
+                    "journal write refused (fault injected)".into(),
+                ));
+            }
+            let account = m.account(&name)?;
+            let subject = subject_tag(&secret, &name, account.as_ref());
+            let sealed = match &account {
+                Some(a) => seal_to(&a.keys.age_recipient, &opened).ok_or_else(|| {
+                    StoreError::Corrupt(
+                        "cannot seal journal details to the stored recipient".into(),
+                    )
+                })?,
+                None => opened,
+            };
+            Ok(Unplaced {
+                time_ms: now,
+                subject,
+                action,
+                phase,
+                actor_kind,
+                actor,
+                object,
+                request,
+                commitment,
+                sealed,
             })
-            .await?;
+        };
+        // Reading the account and sealing the details (an X25519 exchange, ~70 µs)
+        // happen on this task when no other append is in flight: a lone writer then
+        // saves two thread hand-offs. Concurrent appends seal on the blocking pool,
+        // in parallel, and never hold a runtime worker that downloads need. The
+        // journal's writer thread then appends each with whatever else is waiting
+        // and makes them durable with one sync.
+        let (_counted, alone) = self.journal_writer.enter();
+        let pending = if alone {
+            prepare(self.meta.as_ref()).map_err(|e| {
+                self.note_store_error(&e);
+                VaultError::from(e)
+            })?
+        } else {
+            self.store(prepare).await?
+        };
         let (done, appended) = tokio::sync::oneshot::channel();
         let stopped = || VaultError::from(StoreError::Backend("the journal writer stopped".into()));
         self.journal_writer

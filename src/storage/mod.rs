@@ -215,7 +215,10 @@ pub fn is_full(e: &std::io::Error) -> bool {
 }
 
 /// Accounts, sessions and document records. Implementations make every write
-/// durable before returning.
+/// durable before returning. [`MetadataStore::session`], [`MetadataStore::account`]
+/// and [`MetadataStore::document_ids_of`] are also called on the runtime's own
+/// threads (every request makes them): they must answer from memory or the page
+/// cache, never wait on a lock a write or an export holds.
 pub trait MetadataStore: Send + Sync + 'static {
     /// Creates an account; [`StoreError::Conflict`] if the name is taken.
     fn insert_account(&self, account: &AccountRecord) -> Result<(), StoreError>;

@@ -291,16 +291,32 @@ impl Vault {
     /// The principal behind a bearer token.
     pub async fn authenticate(&self, token: &str) -> Result<Principal, VaultError> {
         let digest = srv::token_digest(token);
-        let Some(session) = self.store(move |m| m.session(&digest)).await? else {
-            return Err(VaultError::Unauthenticated);
-        };
-        if session.expires_ms <= self.clock.now_ms() {
-            self.store(move |m| m.delete_session(&digest)).await?;
-            return Err(VaultError::SessionExpired);
+        let now = self.clock.now_ms();
+        // The session and its account in one read, on this task: every request
+        // makes it.
+        enum Found {
+            Nothing,
+            Expired,
+            Account(Box<crate::storage::AccountRecord>),
         }
-        let user = session.user.clone();
-        let account = self.store(move |m| m.account(&user)).await?;
-        let account = account.ok_or(VaultError::Unauthenticated)?;
+        let found = self.read_now(|m| {
+            Ok(match m.session(&digest)? {
+                None => Found::Nothing,
+                Some(session) if session.expires_ms <= now => Found::Expired,
+                Some(session) => match m.account(&session.user)? {
+                    None => Found::Nothing,
+                    Some(account) => Found::Account(Box::new(account)),
+                },
+            })
+        })?;
+        let account = match found {
+            Found::Nothing => return Err(VaultError::Unauthenticated),
+            Found::Expired => {
+                self.store(move |m| m.delete_session(&digest)).await?;
+                return Err(VaultError::SessionExpired);
+            }
+            Found::Account(account) => account,
+        };
         if account.disabled {
             return Err(VaultError::AccountDisabled);
         }

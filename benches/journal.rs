@@ -38,7 +38,9 @@ fn vault(dir: &std::path::Path) -> Arc<Vault> {
 async fn register(v: &Vault, user: &str) -> (Principal, Identity) {
     let pass = SecretString::from("benchmark!".to_owned());
     let (request, identity, _) = coffre::client::account::registration(user, &pass).unwrap();
-    v.register(request, "127.0.0.1").await.unwrap();
+    v.register(request, "127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
     let who = Principal {
         user: user.parse().unwrap(),
         role: Role::Citizen,

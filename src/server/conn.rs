@@ -223,18 +223,9 @@ impl PerAddress {
     }
 }
 
-/// The key an address is counted under.
+/// The key an address is counted under (see [`Peer::network`]).
 fn limit_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-        v4 => v4,
-    }
+    crate::vault::attempts::Peer::new(ip).network()
 }
 
 /// One connection's place in [`PerAddress`], given back on drop.

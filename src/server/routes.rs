@@ -109,8 +109,8 @@ type Shared = State<Arc<AppState>>;
 pub struct ClientAddr(pub SocketAddr);
 
 impl ClientAddr {
-    fn ip(&self) -> String {
-        self.0.ip().to_string()
+    fn peer(&self) -> crate::vault::attempts::Peer {
+        self.0.ip().into()
     }
 }
 
@@ -576,7 +576,7 @@ async fn register(
     headers: HeaderMap,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
-    let session = s.vault.register(req, &addr.ip()).await?;
+    let session = s.vault.register(req, addr.peer()).await?;
     Ok(opened(&headers, StatusCode::CREATED, session))
 }
 
@@ -603,7 +603,7 @@ async fn login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let session = match s.vault.login(req, &addr.ip()).await {
+    let session = match s.vault.login(req, addr.peer()).await {
         Ok(session) => session,
         Err(e) => {
             match &e {
@@ -679,8 +679,10 @@ async fn change_passphrase(
     who: Authed,
     ApiJson(req): ApiJson<ChangePassphraseRequest>,
 ) -> Result<Response, ApiError> {
-    let ip = addr.ip();
-    let session = s.vault.change_passphrase(&who.principal, req, &ip).await?;
+    let session = s
+        .vault
+        .change_passphrase(&who.principal, req, addr.peer())
+        .await?;
     Ok(opened(&headers, StatusCode::OK, session))
 }
 
@@ -696,7 +698,7 @@ async fn recovery_envelope(
     Extension(addr): Extension<ClientAddr>,
     ApiJson(req): ApiJson<RecoveryEnvelopeRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(s.vault.recovery_envelope(req, &addr.ip()).await?))
+    Ok(Json(s.vault.recovery_envelope(req, addr.peer()).await?))
 }
 
 #[utoipa::path(
@@ -712,7 +714,7 @@ async fn recover(
     headers: HeaderMap,
     ApiJson(req): ApiJson<RecoverRequest>,
 ) -> Result<Response, ApiError> {
-    let session = s.vault.recover(req, &addr.ip()).await?;
+    let session = s.vault.recover(req, addr.peer()).await?;
     Ok(opened(&headers, StatusCode::OK, session))
 }
 
@@ -955,7 +957,7 @@ async fn enrol(
     headers: HeaderMap,
     ApiJson(req): ApiJson<EnrolRequest>,
 ) -> Result<Response, ApiError> {
-    let session = s.vault.enrol(req, &addr.ip()).await?;
+    let session = s.vault.enrol(req, addr.peer()).await?;
     Ok(opened(&headers, StatusCode::CREATED, session))
 }
 
@@ -1388,7 +1390,7 @@ async fn delete_account(
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(
         s.vault
-            .delete_account(&who.principal, req, &addr.ip())
+            .delete_account(&who.principal, req, addr.peer())
             .await?,
     ))
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::journal::details::{Details, Refusal};
 
+use super::attempts::Peer;
 use super::journal::Entry;
 use super::{Principal, Vault, VaultError};
 use crate::api::{
@@ -53,13 +54,13 @@ impl Vault {
     pub async fn register(
         &self,
         req: RegisterRequest,
-        ip: &str,
+        ip: Peer,
     ) -> Result<SessionResponse, VaultError> {
         if self.limits.registration == super::Registration::Closed {
             return Err(VaultError::RegistrationClosed);
         }
         let now = self.clock.now_ms();
-        let key = format!("register:{ip}");
+        let key = format!("register:{}", ip.budget_key());
         self.registrations
             .reserve(&key, now)
             .map_err(|retry_after_s| VaultError::TooManyAttempts { retry_after_s })?;
@@ -175,7 +176,7 @@ impl Vault {
         })
     }
 
-    pub async fn login(&self, req: LoginRequest, ip: &str) -> Result<SessionResponse, VaultError> {
+    pub async fn login(&self, req: LoginRequest, ip: Peer) -> Result<SessionResponse, VaultError> {
         let account = self
             .check_secret((&req.user, Action::Login), ip, req.auth_key.0, |a| {
                 a.auth_hash.clone()
@@ -185,8 +186,8 @@ impl Vault {
             return Err(VaultError::AccountDisabled);
         }
         let session = self.open_session(&account).await?;
-        let entry =
-            Entry::new(&account.user, Action::Login, Phase::Done).with(Details::from_ip(ip));
+        let entry = Entry::new(&account.user, Action::Login, Phase::Done)
+            .with(Details::from_ip(&ip.address()));
         self.record_after(entry).await;
         Ok(session)
     }
@@ -195,16 +196,19 @@ impl Vault {
     async fn check_secret(
         &self,
         (user, action): (&str, Action),
-        ip: &str,
+        ip: Peer,
         secret: Vec<u8>,
         stored_hash: impl Fn(&AccountRecord) -> String,
     ) -> Result<AccountRecord, VaultError> {
         let now = self.clock.now_ms();
         let recovery = action == Action::Recovery;
         let (user_key, ip_key) = if recovery {
-            (format!("recovery:{user}"), format!("recovery-ip:{ip}"))
+            (
+                format!("recovery:{user}"),
+                format!("recovery-ip:{}", ip.budget_key()),
+            )
         } else {
-            (format!("user:{user}"), format!("ip:{ip}"))
+            (format!("user:{user}"), format!("ip:{}", ip.budget_key()))
         };
         // Counted before the slow verification, so concurrent attempts cannot all
         // slip under the limit; forgiven below if the secret is right.
@@ -243,7 +247,7 @@ impl Vault {
                     .by(ActorKind::Anonymous, None)
                     .with(Details {
                         reason: Some(Refusal::BadCredentials),
-                        ..Details::from_ip(ip)
+                        ..Details::from_ip(&ip.address())
                     });
                 self.record_after(denied).await;
                 Err(VaultError::BadCredentials)
@@ -358,7 +362,7 @@ impl Vault {
         &self,
         who: &Principal,
         req: ChangePassphraseRequest,
-        ip: &str,
+        ip: Peer,
     ) -> Result<SessionResponse, VaultError> {
         check_passphrase_credentials(&req.passphrase)?;
         self.check_secret(
@@ -371,8 +375,8 @@ impl Vault {
         let session = self
             .replace_credentials(&who.user, req.passphrase, None)
             .await?;
-        let entry =
-            Entry::new(&who.user, Action::PassphraseChange, Phase::Done).with(Details::from_ip(ip));
+        let entry = Entry::new(&who.user, Action::PassphraseChange, Phase::Done)
+            .with(Details::from_ip(&ip.address()));
         self.record_after(entry).await;
         Ok(session)
     }
@@ -381,7 +385,7 @@ impl Vault {
     pub async fn recovery_envelope(
         &self,
         req: RecoveryEnvelopeRequest,
-        ip: &str,
+        ip: Peer,
     ) -> Result<RecoveryEnvelopeResponse, VaultError> {
         let account = self
             .check_kit(&req.user, ip, req.recovery_auth_key.0)
@@ -396,7 +400,7 @@ impl Vault {
     pub async fn recover(
         &self,
         req: RecoverRequest,
-        ip: &str,
+        ip: Peer,
     ) -> Result<SessionResponse, VaultError> {
         check_passphrase_credentials(&req.passphrase)?;
         check_recovery_credentials(&req.recovery)?;
@@ -406,7 +410,8 @@ impl Vault {
         let session = self
             .replace_credentials(&req.user, req.passphrase, Some(req.recovery))
             .await?;
-        let entry = Entry::new(&user, Action::Recovery, Phase::Done).with(Details::from_ip(ip));
+        let entry =
+            Entry::new(&user, Action::Recovery, Phase::Done).with(Details::from_ip(&ip.address()));
         self.record_after(entry).await;
         Ok(session)
     }
@@ -458,7 +463,7 @@ impl Vault {
         &self,
         who: &Principal,
         auth_key: Vec<u8>,
-        ip: &str,
+        ip: Peer,
         action: Action,
     ) -> Result<(), VaultError> {
         self.check_secret((&who.user, action), ip, auth_key, |a| a.auth_hash.clone())
@@ -470,7 +475,7 @@ impl Vault {
     async fn check_kit(
         &self,
         user: &str,
-        ip: &str,
+        ip: Peer,
         key: Vec<u8>,
     ) -> Result<AccountRecord, VaultError> {
         self.check_secret((user, Action::Recovery), ip, key, |a| {

@@ -11,7 +11,58 @@
 //!   guessed, so others must not be able to lock a citizen out of it).
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::Mutex;
+
+/// Where a request came from (the peer, or the client a trusted proxy names), as
+/// the attempt budgets and the journal see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Peer(IpAddr);
+
+impl Peer {
+    /// An IPv4 client seen through an IPv6 socket is its IPv4 address.
+    pub fn new(ip: IpAddr) -> Peer {
+        Peer(ip.to_canonical())
+    }
+
+    /// What its budgets count under: an IPv6 address as its /64 (one subscriber's
+    /// network: she may hold all of its addresses), an IPv4 address as itself.
+    pub fn network(&self) -> IpAddr {
+        match self.0 {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        }
+    }
+
+    /// The key of its budgets.
+    pub fn budget_key(&self) -> String {
+        match self.0 {
+            IpAddr::V6(_) => format!("{}/64", self.network()),
+            v4 => v4.to_string(),
+        }
+    }
+
+    /// The whole address (what her journal shows).
+    pub fn address(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+impl From<IpAddr> for Peer {
+    fn from(ip: IpAddr) -> Peer {
+        Peer::new(ip)
+    }
+}
+
+impl std::str::FromStr for Peer {
+    type Err = std::net::AddrParseError;
+    fn from_str(s: &str) -> Result<Peer, Self::Err> {
+        s.parse::<IpAddr>().map(Peer::new)
+    }
+}
 
 /// Keys kept at most before the oldest idle ones are forgotten.
 const MAX_KEYS: usize = 100_000;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::journal::details::{Details, Refusal};
 
 use super::access::Principal;
+use super::attempts::Peer;
 use super::journal::{Entry, OPERATOR_SUBJECT};
 use super::{Vault, VaultError};
 use crate::api::{
@@ -229,9 +230,9 @@ impl Vault {
     // ---- mediators ----
 
     /// Turns an enrolment code into a mediator account with keys made on the device.
-    pub async fn enrol(&self, req: EnrolRequest, ip: &str) -> Result<SessionResponse, VaultError> {
+    pub async fn enrol(&self, req: EnrolRequest, ip: Peer) -> Result<SessionResponse, VaultError> {
         let now = self.clock.now_ms();
-        let ip_key = format!("ip:{ip}");
+        let ip_key = format!("ip:{}", ip.budget_key());
         self.ip_attempts
             .check(&ip_key, now)
             .map_err(|retry_after_s| VaultError::TooManyAttempts { retry_after_s })?;

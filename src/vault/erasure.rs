@@ -4,6 +4,7 @@
 
 use crate::journal::details::Details;
 
+use super::attempts::Peer;
 use super::journal::Entry;
 use super::{Principal, Vault, VaultError};
 use crate::api::{ConfirmRequest, DeletionReport, Role};
@@ -24,7 +25,7 @@ impl Vault {
         &self,
         who: &Principal,
         req: ConfirmRequest,
-        ip: &str,
+        ip: Peer,
     ) -> Result<DeletionReport, VaultError> {
         who.require(Role::Citizen)?;
         self.check_passphrase(who, req.auth_key.0, ip, Action::AccountDeletion)

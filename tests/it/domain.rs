@@ -64,7 +64,11 @@ fn registration(user: &str) -> (RegisterRequest, LoginRequest) {
 async fn sessions_expire_by_the_clock() {
     let w = world();
     let (req, login) = registration("alice");
-    let session = w.vault.register(req, "127.0.0.1").await.unwrap();
+    let session = w
+        .vault
+        .register(req, "127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
     let who = w.vault.authenticate(&session.token).await.unwrap();
     assert_eq!(who.user, "alice");
     w.clock
@@ -80,7 +84,11 @@ async fn sessions_expire_by_the_clock() {
         w.vault.authenticate(&session.token).await,
         Err(VaultError::Unauthenticated)
     ));
-    let again = w.vault.login(login, "127.0.0.1").await.unwrap();
+    let again = w
+        .vault
+        .login(login, "127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
     assert!(w.vault.authenticate(&again.token).await.is_ok());
 }
 
@@ -88,24 +96,35 @@ async fn sessions_expire_by_the_clock() {
 async fn attempt_limits_release_after_the_window() {
     let w = world();
     let (req, login) = registration("alice");
-    w.vault.register(req, "127.0.0.1").await.unwrap();
+    w.vault
+        .register(req, "127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
     let wrong = LoginRequest {
         user: "alice".parse().unwrap(),
         auth_key: vec![0u8; 32].into(),
     };
     for _ in 0..5 {
         assert!(matches!(
-            w.vault.login(wrong.clone(), "10.0.0.1").await,
+            w.vault
+                .login(wrong.clone(), "10.0.0.1".parse().unwrap())
+                .await,
             Err(VaultError::BadCredentials)
         ));
     }
     assert!(matches!(
-        w.vault.login(login.clone(), "10.0.0.1").await,
+        w.vault
+            .login(login.clone(), "10.0.0.1".parse().unwrap())
+            .await,
         Err(VaultError::TooManyAttempts { .. })
     ));
     w.clock
         .advance_ms(Limits::default().login_window.as_millis() as i64 + 1);
-    assert!(w.vault.login(login, "10.0.0.1").await.is_ok());
+    assert!(w
+        .vault
+        .login(login, "10.0.0.1".parse().unwrap())
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -183,7 +202,10 @@ async fn a_journal_that_cannot_be_written_serves_nothing() {
 async fn checkpoints_only_ever_extend() {
     let w = world();
     let (req, _) = registration("alice");
-    w.vault.register(req, "127.0.0.1").await.unwrap();
+    w.vault
+        .register(req, "127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
     let keys = w.vault.journal_keys();
     let first = w.vault.checkpoint().await.unwrap();
     let cp1 = coffre::journal::checkpoint::verify(&first, &keys.verifier_key()).unwrap();
@@ -192,7 +214,10 @@ async fn checkpoints_only_ever_extend() {
     // Unchanged tree: the same note.
     assert_eq!(w.vault.checkpoint().await.unwrap(), first);
     let (req, _) = registration("bob");
-    w.vault.register(req, "127.0.0.1").await.unwrap();
+    w.vault
+        .register(req, "127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
     let second = w.vault.checkpoint().await.unwrap();
     let cp2 = coffre::journal::checkpoint::verify(&second, &keys.verifier_key()).unwrap();
     assert_eq!(cp2.size, 2);
@@ -318,7 +343,10 @@ impl MetadataStore for Flaky {
 async fn citizen(w: &World) -> (coffre::vault::Principal, coffre::crypto::identity::Identity) {
     let pass = SecretString::from("passphrase!".to_owned());
     let (req, identity, _) = coffre::client::account::registration("alice", &pass).unwrap();
-    w.vault.register(req, "127.0.0.1").await.unwrap();
+    w.vault
+        .register(req, "127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
     let alice = coffre::vault::Principal {
         user: "alice".parse().unwrap(),
         role: coffre::api::Role::Citizen,

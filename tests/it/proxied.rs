@@ -43,6 +43,30 @@ fn behind_a_trusted_proxy_each_citizen_has_her_own_attempt_budget() {
 }
 
 #[test]
+fn one_ipv6_network_cannot_rotate_through_login_budgets() {
+    let d = Daemon::start_with(Some(&format!(
+        "trusted_proxies = [\"127.0.0.1\"]\n{LIMITS}"
+    )));
+    // A subscriber holds a whole /64: a fresh address per guess is free for her.
+    for i in 0..3 {
+        let client = format!("2001:db8:7:7::{:x}", i + 1);
+        assert_eq!(fail_login(&d, &client, i), "bad_credentials");
+    }
+    assert_eq!(fail_login(&d, "2001:db8:7:7::99", 3), "too_many_attempts");
+    assert_eq!(
+        fail_login(&d, "2001:db8:7:7:ffff:1:2:3", 4),
+        "too_many_attempts"
+    );
+    // The next network is someone else.
+    assert_eq!(fail_login(&d, "2001:db8:7:8::1", 5), "bad_credentials");
+    // An IPv4 client seen through an IPv6 socket is its IPv4 address.
+    for i in 0..3 {
+        assert_eq!(fail_login(&d, "192.0.2.9", 10 + i), "bad_credentials");
+    }
+    assert_eq!(fail_login(&d, "::ffff:192.0.2.9", 13), "too_many_attempts");
+}
+
+#[test]
 fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
     let d = Daemon::start_with(Some(LIMITS));
     for i in 0..3 {

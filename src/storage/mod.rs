@@ -218,7 +218,10 @@ pub fn is_full(e: &std::io::Error) -> bool {
 /// durable before returning. [`MetadataStore::session`], [`MetadataStore::account`]
 /// and [`MetadataStore::document_ids_of`] are also called on the runtime's own
 /// threads (every request makes them): they must answer from memory or the page
-/// cache, never wait on a lock a write or an export holds.
+/// cache and never wait on a lock held across I/O (a write's durability, an
+/// export). sled 0.34 meets this: its reads take no lock of ours, only sled's global
+/// lock while a transaction runs (in memory; a transaction that must read a page
+/// from disk holds it for that read, the price of these reads on the runtime).
 pub trait MetadataStore: Send + Sync + 'static {
     /// Creates an account; [`StoreError::Conflict`] if the name is taken.
     fn insert_account(&self, account: &AccountRecord) -> Result<(), StoreError>;

@@ -168,7 +168,11 @@ impl Vault {
         let (notices, recorded) = self
             .store(move |m| {
                 let mut recorded = 0usize;
+                let size = m.journal_size()?;
                 for index in m.journal_entries_of(&subject)? {
+                    if index >= size {
+                        break; // being placed, not in the journal yet
+                    }
                     if let Some(record) = m.journal_entry(index)? {
                         if Leaf::decode(record.leaf.as_slice())
                             .is_some_and(|l| l.action == Action::Restore)
@@ -218,7 +222,11 @@ impl Vault {
         use crate::journal::leaf::{Action, Leaf, Phase};
         let subject = super::journal::subject_tag(&self.secret, OPERATOR_SUBJECT, None);
         self.store(move |m| {
+            let size = m.journal_size()?;
             for index in m.journal_entries_of(&subject)?.into_iter().rev() {
+                if index >= size {
+                    continue; // being placed, not in the journal yet
+                }
                 let Some(record) = m.journal_entry(index)? else {
                     continue;
                 };

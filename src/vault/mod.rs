@@ -362,8 +362,10 @@ impl Vault {
     /// A small read of hot records (a session, an account, one vault's index) on the
     /// calling task: sled serves them from its cache in microseconds, where a trip
     /// to the blocking pool costs two thread hand-offs, which at a busy counter's
-    /// hundreds of requests a second were a third of the server's time. Scans,
-    /// writes and flushes go through [`Vault::store`].
+    /// thousands of requests a second were a third of the server's time (a listing
+    /// at 200 connections: 5,700 -> 9,300 a second). It may wait for a sled
+    /// transaction in progress (see [`MetadataStore`]). Scans, writes and flushes go
+    /// through [`Vault::store`].
     fn read_now<T>(
         &self,
         f: impl FnOnce(&dyn MetadataStore) -> Result<T, StoreError>,

@@ -3,7 +3,8 @@
 //! store holding a million entries. Prints figures; asserts nothing but correctness.
 //!
 //! Run: `cargo bench --bench journal` (entries: `COFFRE_BENCH_JOURNAL_ENTRIES`,
-//! default 1 000 000).
+//! default 1 000 000; `COFFRE_BENCH_JOURNAL_ALONE=1` stops after the lone writer,
+//! for profiling it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;

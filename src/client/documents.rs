@@ -389,8 +389,10 @@ impl Client {
             hex(&crate::crypto::random_bytes::<6>())
         ));
         let result = (|| {
-            let mut file = std::fs::File::create(&tmp).map_err(|e| ClientError::file(&tmp, e))?;
+            let file = std::fs::File::create(&tmp).map_err(|e| ClientError::file(&tmp, e))?;
+            let mut file = keyfile::WritebackFile::new(file);
             let meta = self.get(session, id, &mut file, progress)?;
+            let file = file.into_inner();
             file.sync_all().map_err(|e| ClientError::file(&tmp, e))?;
             std::fs::rename(&tmp, dest).map_err(|e| ClientError::file(dest, e))?;
             Ok(meta)

@@ -23,6 +23,58 @@ pub fn target(path: &Path) -> Target {
     }
 }
 
+/// Starts the kernel's writeback of `len` bytes of `file` from `at`, without waiting
+/// for it, and lets their pages go once written. A large file written and then
+/// fsynced otherwise piles up as dirty pages that the fsync writes all at once (a
+/// 256 MiB upload went a third slower than a 96 MiB one); written back as it goes,
+/// the fsync finds little left. Advisory: a refusal changes nothing.
+pub fn start_writeback(file: &fs::File, at: u64, len: u64) {
+    if let Some(len) = std::num::NonZeroU64::new(len) {
+        let _ = rustix::fs::fadvise(file, at, Some(len), rustix::fs::Advice::DontNeed);
+    }
+}
+
+/// A file being written in full and then fsynced (a download saved): its bytes
+/// start their way to the disk every [`WritebackFile::EVERY`] bytes.
+pub struct WritebackFile {
+    file: fs::File,
+    written: u64,
+    handed: u64,
+}
+
+impl WritebackFile {
+    const EVERY: u64 = 1024 * 1024;
+
+    pub fn new(file: fs::File) -> WritebackFile {
+        WritebackFile {
+            file,
+            written: 0,
+            handed: 0,
+        }
+    }
+
+    /// The file, every byte written (not yet fsynced).
+    pub fn into_inner(self) -> fs::File {
+        self.file
+    }
+}
+
+impl Write for WritebackFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.handed >= Self::EVERY {
+            start_writeback(&self.file, self.handed, self.written - self.handed);
+            self.handed = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// Writes `bytes` to `path` with mode 0600, replacing any previous file.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_durable(path, bytes, 0o600)

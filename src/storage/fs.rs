@@ -91,6 +91,8 @@ struct FsStaged {
     /// The block being written; it gives the file and an empty buffer back.
     writing: Option<tokio::task::JoinHandle<io::Result<Written>>>,
     len: u64,
+    /// Bytes handed to the file's writes so far (where the next block goes).
+    handed: u64,
 }
 
 impl FsStaged {
@@ -100,6 +102,7 @@ impl FsStaged {
             block: Vec::with_capacity(WRITE_BLOCK),
             writing: None,
             len: 0,
+            handed: 0,
         }
     }
 
@@ -123,10 +126,14 @@ impl FsStaged {
             .file
             .take()
             .ok_or_else(|| io::Error::other("staged file lost"))?;
+        let at = self.handed;
+        self.handed += full.len() as u64;
         self.writing = Some(tokio::task::spawn_blocking(move || {
             use std::io::Write;
             let mut full = full;
             file.write_all(&full)?;
+            // On its way to the disk now, not all at the final fsync.
+            crate::crypto::keyfile::start_writeback(&file, at, full.len() as u64);
             full.clear();
             Ok((file, full))
         }));

@@ -66,11 +66,15 @@ fn timed(mut cmd: Command, server: Option<u32>) -> (f64, u64) {
     (start.elapsed().as_secs_f64(), peak)
 }
 
-/// Best (shortest) of `n` runs, with the largest memory seen in any.
+/// Best (shortest) of `n` runs, with the largest memory seen in any. Each run
+/// starts with nothing left for the kernel to write back (`sync`): what the previous
+/// run or peer wrote (or the input file, just made) would otherwise be written to
+/// the disk during this one, against whichever came first.
 fn best(n: usize, mut run: impl FnMut() -> (f64, u64)) -> (f64, u64) {
     let mut secs = f64::INFINITY;
     let mut peak = 0;
     for _ in 0..n {
+        let _ = Command::new("sync").status();
         let (s, p) = run();
         secs = secs.min(s);
         peak = peak.max(p);

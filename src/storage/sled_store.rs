@@ -1470,20 +1470,30 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
     }
 
-    #[test]
-    fn a_journal_batch_cut_short_by_a_crash_leaves_no_ghost_in_a_chain() {
-        let link = |index: u64, subject: u8, seq: u64| JournalAppend {
+    /// Entry `index`, `seq`-th of the chain of `subject`.
+    fn link(index: u64, subject: u8, seq: u64) -> JournalAppend {
+        JournalAppend {
             subject: [subject; 32],
             head: SubjectHead {
                 seq,
                 leaf_hash: [index as u8; 32],
             },
             ..entry(index)
-        };
-        // Her chain (subject 1) has two entries, another (2) one; the batch cut
-        // short adds two to hers and starts a third chain (3).
-        let before = [link(0, 1, 0), link(1, 2, 0), link(2, 1, 1)];
-        let batch = [link(3, 1, 2), link(4, 3, 0), link(5, 1, 3)];
+        }
+    }
+
+    /// Her chain (subject 1) has two entries, another (2) one; then a batch that
+    /// adds two to hers and starts a third chain (3).
+    fn chains() -> ([JournalAppend; 3], [JournalAppend; 3]) {
+        (
+            [link(0, 1, 0), link(1, 2, 0), link(2, 1, 1)],
+            [link(3, 1, 2), link(4, 3, 0), link(5, 1, 3)],
+        )
+    }
+
+    #[test]
+    fn a_journal_batch_cut_short_by_a_crash_leaves_no_ghost_in_a_chain() {
+        let (before, batch) = chains();
         let dir = tempfile::tempdir().unwrap();
         let writes = {
             let store = SledStore::open(&dir.path().join("count")).unwrap();
@@ -1531,16 +1541,7 @@ mod tests {
 
     #[test]
     fn a_journal_batch_whose_write_fails_half_way_is_undone_at_once() {
-        let link = |index: u64, subject: u8, seq: u64| JournalAppend {
-            subject: [subject; 32],
-            head: SubjectHead {
-                seq,
-                leaf_hash: [index as u8; 32],
-            },
-            ..entry(index)
-        };
-        let before = [link(0, 1, 0), link(1, 2, 0), link(2, 1, 1)];
-        let batch = [link(3, 1, 2), link(4, 3, 0), link(5, 1, 3)];
+        let (before, batch) = chains();
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
         store.journal_append(&before).unwrap();
